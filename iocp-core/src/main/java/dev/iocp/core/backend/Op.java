@@ -1,0 +1,235 @@
+package dev.iocp.core.backend;
+
+import io.netty.util.internal.PlatformDependent;
+
+/**
+ * One asynchronous operation's record: a fixed slot of native memory in its loop's {@link OpSlab} plus the
+ * Java-side fields the backend and the owner need. An Op object is created once per slot and reused, so a
+ * completion allocates nothing.
+ *
+ * <h2>Native slot layout (the Win32 backend's view; other backends use the parts they need)</h2>
+ * <pre>
+ *   0  OVERLAPPED (32 bytes on x64). Must stay at offset 0: the packet hands back this address.
+ *  32  int   op id, so that the op is found from its OVERLAPPED address by one read, no map lookup
+ *  48  WSABUF[MAX_BUFFERS] (16 bytes each: ULONG len, pad, CHAR* buf)
+ * 304  scratch: DWORD flags (WSARecv lpFlags) at +0, DWORD bytes at +4
+ * 384  address area (128 bytes): ConnectEx target sockaddr, or the AcceptEx output buffer
+ * </pre>
+ *
+ * <h2>Ownership: the op's state machine</h2>
+ * <pre>
+ *   FREE --acquire--> OWNED --submit ok--> IN_FLIGHT --packet dequeued--> OWNED --release--> FREE
+ *                       ^                      |
+ *                       +--submit failed-------+  (synchronous failure: no packet will come)
+ * </pre>
+ * Invariant 2 lives here: while IN_FLIGHT the kernel may read or write the slot and the buffers it names, so
+ * neither is released or reused; only the packet (via the loop's dispatch) returns the op to OWNED.
+ * {@link #release()} refuses an op that is IN_FLIGHT.
+ */
+public final class Op {
+    public static final int OVERLAPPED_OFFSET = 0;
+    public static final int OVERLAPPED_SIZE = 32;
+    public static final int ID_OFFSET = 32;
+    public static final int WSABUF_OFFSET = 48;
+    public static final int WSABUF_SIZE = 16;
+    public static final int MAX_BUFFERS = 16;
+    public static final int SCRATCH_OFFSET = WSABUF_OFFSET + MAX_BUFFERS * WSABUF_SIZE; // 304
+    public static final int ADDRESS_OFFSET = 384;
+    public static final int ADDRESS_SIZE = 128;
+    public static final int SLOT_SIZE = 512;
+
+    /** Who may touch the op and its memory. */
+    public enum State {
+        /** In the slab's free list. */
+        FREE,
+        /** Held by its owner; the kernel has no claim on it. */
+        OWNED,
+        /** Submitted; the kernel owns the slot and the buffers until the packet is dequeued. */
+        IN_FLIGHT
+    }
+
+    private final OpSlab slab;
+    private final int id;
+    private final long address;
+
+    State state = State.FREE;
+    private OpType type;
+    private long socket;
+    private CompletionHandler handler;
+    /** Whether a cancel was requested while IN_FLIGHT (for diagnostics: the packet still decides). */
+    private boolean cancelRequested;
+
+    // The op's buffers, backend-neutral; a backend encodes them (WSABUF, iovec) at submit.
+    private final long[] bufferAddresses = new long[MAX_BUFFERS];
+    private final int[] bufferLengths = new int[MAX_BUFFERS];
+    private int bufferCount;
+
+    /** An accepted socket (ACCEPT) or a socket prepared for the accept; backend-defined handle. */
+    private long acceptSocket;
+    /** Owner's attachment (e.g. the stream this op belongs to). */
+    private Object attachment;
+
+    Op(OpSlab slab, int id, long address) {
+        this.slab = slab;
+        this.id = id;
+        this.address = address;
+        PlatformDependent.putInt(address + ID_OFFSET, id);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** Address of the slot, which is also the address of its OVERLAPPED. */
+    public long address() {
+        return address;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public OpType type() {
+        return type;
+    }
+
+    public long socket() {
+        return socket;
+    }
+
+    public CompletionHandler handler() {
+        return handler;
+    }
+
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object attachment) {
+        this.attachment = attachment;
+    }
+
+    public boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    /** Prepares an OWNED op for its next submission. */
+    public Op prepare(OpType type, long socket, CompletionHandler handler) {
+        requireOwned("prepare");
+        this.type = type;
+        this.socket = socket;
+        this.handler = handler;
+        this.bufferCount = 0;
+        this.cancelRequested = false;
+        return this;
+    }
+
+    public Op clearBuffers() {
+        requireOwned("clearBuffers");
+        bufferCount = 0;
+        return this;
+    }
+
+    /** Adds a buffer the kernel will read (SEND) or write (RECV); it must stay valid until the packet. */
+    public Op addBuffer(long nativeAddress, int length) {
+        requireOwned("addBuffer");
+        if (bufferCount == MAX_BUFFERS) {
+            throw new IllegalStateException("op " + id + " already has " + MAX_BUFFERS + " buffers");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("negative buffer length " + length);
+        }
+        bufferAddresses[bufferCount] = nativeAddress;
+        bufferLengths[bufferCount] = length;
+        bufferCount++;
+        return this;
+    }
+
+    public int bufferCount() {
+        return bufferCount;
+    }
+
+    public long bufferAddress(int i) {
+        return bufferAddresses[i];
+    }
+
+    public int bufferLength(int i) {
+        return bufferLengths[i];
+    }
+
+    public long acceptSocket() {
+        return acceptSocket;
+    }
+
+    public void acceptSocket(long acceptSocket) {
+        this.acceptSocket = acceptSocket;
+    }
+
+    /** Absolute address of the scratch area (backend use). */
+    public long scratchAddress() {
+        return address + SCRATCH_OFFSET;
+    }
+
+    /** Absolute address of the 128-byte address area (backend use). */
+    public long addressAreaAddress() {
+        return address + ADDRESS_OFFSET;
+    }
+
+    /** Absolute address of the WSABUF array (Win32 backend use). */
+    public long wsabufAddress() {
+        return address + WSABUF_OFFSET;
+    }
+
+    // ---- state transitions; the backend and the loop call these ----
+
+    /** Backend: the submit was accepted by the kernel; a packet will follow. */
+    public void markInFlight() {
+        requireOwned("submit");
+        slab.inFlight++;
+        state = State.IN_FLIGHT;
+    }
+
+    /** Loop: the packet was dequeued; the owner gets the op back. */
+    public void markCompleted() {
+        if (state != State.IN_FLIGHT) {
+            throw new IllegalStateException("packet for op " + id + " in state " + state);
+        }
+        slab.inFlight--;
+        state = State.OWNED;
+    }
+
+    void markCancelRequested() {
+        cancelRequested = true;
+    }
+
+    /** Returns the op to the slab's free list. Refused while the kernel owns it (invariant 2). */
+    public void release() {
+        if (state == State.IN_FLIGHT) {
+            throw new IllegalStateException("op " + id + " released while in flight: the kernel still owns its memory");
+        }
+        if (state == State.FREE) {
+            throw new IllegalStateException("op " + id + " released twice");
+        }
+        handler = null;
+        attachment = null;
+        bufferCount = 0;
+        acceptSocket = 0;
+        slab.free(this);
+    }
+
+    private void requireOwned(String what) {
+        if (state != State.OWNED) {
+            throw new IllegalStateException("op " + id + ": " + what + " in state " + state);
+        }
+    }
+
+    /** Called by the backend after a cancel request was made. */
+    public void noteCancelRequested() {
+        markCancelRequested();
+    }
+
+    @Override
+    public String toString() {
+        return "Op#" + id + "[" + type + " " + state + " socket=" + socket + "]";
+    }
+}
