@@ -1,0 +1,656 @@
+package dev.iocp.core.backend.sim;
+
+import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.CancelResult;
+import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpSlab;
+import dev.iocp.core.backend.OpType;
+import dev.iocp.core.backend.SocketOpt;
+import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.win32.Win32Exception;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+
+/**
+ * A deterministic, scriptable backend: a completion port over a {@link SimulatedNetwork}. It is how every
+ * interleaving of completion and cancellation is tested on any OS, and users can test their protocols with it.
+ *
+ * <p>What a test controls:
+ * <ul>
+ *   <li><b>when and how ops complete</b> — through the network (a {@link SimPeer} writes, FINs, resets, stops
+ *       reading), or directly: {@link #complete(Op, byte[])}, {@link #fail(Op, int)};</li>
+ *   <li><b>what a cancel returns</b> — by default what the model says (NOT_FOUND if the op's packet already exists,
+ *       else REQUESTED followed by an ERROR_OPERATION_ABORTED packet); {@link #scriptNextCancel} overrides the
+ *       next answer, e.g. REQUESTED while the op goes on to complete with data (invariant 1's other half);</li>
+ *   <li><b>the order packets leave the port</b> — {@link #holdPackets(boolean) hold} them, look at
+ *       {@link #heldPackets()}, then {@link #releasePackets(List)} in any order, in one batch.</li>
+ * </ul>
+ * It also counts the calls a real backend would make into the kernel ({@link #kernelCalls()}), for the benchmarks.
+ */
+public final class SimulatedBackend implements Backend {
+    private final SimulatedNetwork net;
+    private final Condition portReady;
+    private final int batchSize;
+
+    // The port: a ring of packets. Arrays, not objects, so a completion allocates nothing.
+    private Op[] ringOps = new Op[64];
+    private int[] ringBytes = new int[64];
+    private int[] ringErrors = new int[64];
+    private int ringHead;
+    private int ringSize;
+
+    private boolean holding;
+    private final List<Packet> held = new ArrayList<>();
+    private boolean wakeupPending;
+    private boolean closed;
+    private CancelScript nextCancelScript;
+
+    private long kernelCalls;
+    private long packetsDequeued;
+
+    /** What the next {@link #cancel} answers, overriding the model. */
+    public enum CancelScript {
+        /** REQUESTED, and the op is not aborted: it completes later as the network or the test decides. */
+        REQUESTED_BUT_COMPLETES_LATER,
+        /** NOT_FOUND, and the op completes now with whatever data is there (none: 0 bytes, as a FIN would). */
+        NOT_FOUND_COMPLETES_NOW
+    }
+
+    /** A packet as a test sees it while held. */
+    public record Packet(Op op, int bytes, int error) {
+        @Override
+        public String toString() {
+            return op + " bytes=" + bytes + (error == 0 ? "" : " error=" + Win32Error.describe(error));
+        }
+    }
+
+    public SimulatedBackend() {
+        this(SimulatedNetwork.shared(), 64);
+    }
+
+    public SimulatedBackend(SimulatedNetwork network) {
+        this(network, 64);
+    }
+
+    public SimulatedBackend(SimulatedNetwork network, int batchSize) {
+        this.net = network;
+        this.portReady = network.newCondition();
+        this.batchSize = batchSize;
+    }
+
+    public SimulatedNetwork network() {
+        return net;
+    }
+
+    @Override
+    public String name() {
+        return "simulated";
+    }
+
+    // ------------------------------------------------------------------ sockets
+
+    @Override
+    public long openTcpSocket(boolean ipv6) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            return net.newSocket(ipv6, this).id;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void register(long socket) throws Win32Exception {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socket(socket, "CreateIoCompletionPort");
+            if (s.owner != null && s.owner != this) {
+                throw new Win32Exception("CreateIoCompletionPort", Win32Error.ERROR_INVALID_PARAMETER);
+            }
+            s.owner = this;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void bind(long socket, InetSocketAddress address) throws Win32Exception {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            net.bind(net.socket(socket, "bind"), address);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void listen(long socket, int backlog) throws Win32Exception {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            net.listen(net.socket(socket, "listen"));
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress(long socket) throws Win32Exception {
+        net.lock.lock();
+        try {
+            SimSocket s = net.socket(socket, "getsockname");
+            if (s.local == null) {
+                throw new Win32Exception("getsockname", Win32Error.WSAEINVAL);
+            }
+            return s.local;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress(long socket) throws Win32Exception {
+        net.lock.lock();
+        try {
+            SimSocket s = net.socket(socket, "getpeername");
+            if (s.remote == null) {
+                throw new Win32Exception("getpeername", Win32Error.WSAENOTCONN);
+            }
+            return s.remote;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void setOption(long socket, SocketOpt option, int value) throws Win32Exception {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socket(socket, "setsockopt");
+            s.options[option.ordinal()] = value;
+            if (option == SocketOpt.SO_RCVBUF) {
+                s.receiveWindow = Math.max(1, value);
+            }
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public int getOption(long socket, SocketOpt option) throws Win32Exception {
+        net.lock.lock();
+        try {
+            SimSocket s = net.socket(socket, "getsockopt");
+            return option == SocketOpt.SO_RCVBUF ? s.receiveWindow : s.options[option.ordinal()];
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void shutdownOutput(long socket) throws Win32Exception {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socket(socket, "shutdown");
+            if (s.state != SimSocket.State.CONNECTED) {
+                throw new Win32Exception("shutdown", Win32Error.WSAENOTCONN);
+            }
+            net.shutdownOutput(s);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void close(long socket, boolean abortive) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socketOrNull(socket);
+            if (s != null) {
+                net.close(s, abortive);
+            }
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ ops
+
+    @Override
+    public int submitRecv(Op op) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socketOrNull(op.socket());
+            if (s == null || s.state == SimSocket.State.CLOSED) {
+                return Win32Error.WSAENOTSOCK;
+            }
+            if (s.state != SimSocket.State.CONNECTED) {
+                return Win32Error.WSAENOTCONN;
+            }
+            if (s.pendingRecv != null) {
+                // Not an OS rule, but the transport promises one receive in flight; catch a breach loudly.
+                throw new IllegalStateException("second receive submitted on " + s + " while " + s.pendingRecv + " pending");
+            }
+            op.markInFlight();
+            net.submitRecv(s, op);
+            return 0;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public int submitSend(Op op) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socketOrNull(op.socket());
+            if (s == null || s.state == SimSocket.State.CLOSED) {
+                return Win32Error.WSAENOTSOCK;
+            }
+            if (s.state != SimSocket.State.CONNECTED) {
+                return Win32Error.WSAENOTCONN;
+            }
+            op.markInFlight();
+            net.submitSend(s, op);
+            return 0;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public int submitAccept(Op op) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket l = net.socketOrNull(op.socket());
+            if (l == null || l.state != SimSocket.State.LISTENING) {
+                return Win32Error.WSAEINVAL;
+            }
+            op.markInFlight();
+            net.submitAccept(l, op);
+            return 0;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public long finishAccept(Op op) throws Win32Exception {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socket(op.acceptSocket(), "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)");
+            return s.id;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public int submitConnect(Op op, InetSocketAddress remote) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socketOrNull(op.socket());
+            if (s == null || s.state == SimSocket.State.CLOSED) {
+                return Win32Error.WSAENOTSOCK;
+            }
+            if (s.state != SimSocket.State.OPEN) {
+                return Win32Error.WSAEISCONN;
+            }
+            op.markInFlight();
+            net.connect(s, remote, op); // refusal comes as a packet, as with ConnectEx
+            return 0;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void finishConnect(Op op) {
+        kernelCalls++;
+    }
+
+    @Override
+    public CancelResult cancel(Op op) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            op.noteCancelRequested();
+            CancelScript script = nextCancelScript;
+            nextCancelScript = null;
+            SimSocket s = net.socketOrNull(op.socket());
+            boolean waiting = s != null && isWaiting(s, op);
+            if (!waiting) {
+                // Its packet exists already (queued or held): too late, as CancelIoEx says with ERROR_NOT_FOUND.
+                return CancelResult.NOT_FOUND;
+            }
+            if (script == CancelScript.REQUESTED_BUT_COMPLETES_LATER) {
+                return CancelResult.REQUESTED;
+            }
+            if (script == CancelScript.NOT_FOUND_COMPLETES_NOW) {
+                removeWaiting(s, op);
+                net.complete(s, op, 0, 0);
+                return CancelResult.NOT_FOUND;
+            }
+            removeWaiting(s, op);
+            net.complete(s, op, 0, Win32Error.ERROR_OPERATION_ABORTED);
+            return CancelResult.REQUESTED;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    private static boolean isWaiting(SimSocket s, Op op) {
+        return s.pendingRecv == op || s.pendingSends.contains(op) || s.pendingAccepts.contains(op);
+    }
+
+    private static void removeWaiting(SimSocket s, Op op) {
+        if (s.pendingRecv == op) {
+            s.pendingRecv = null;
+        } else if (s.pendingSends.peek() == op) {
+            s.pendingSends.poll();
+            s.headSendProgress = 0;
+        } else {
+            s.pendingSends.remove(op);
+            s.pendingAccepts.remove(op);
+        }
+    }
+
+    /** The answer of the next {@link #cancel}, instead of the model's. */
+    public void scriptNextCancel(CancelScript script) {
+        net.lock.lock();
+        try {
+            nextCancelScript = script;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ direct completion (test scripting)
+
+    /**
+     * Completes a waiting RECV with {@code data} (written into its buffers), ahead of anything the network holds.
+     * For other op types, completes with {@code data.length} bytes transferred.
+     */
+    public void complete(Op op, byte[] data) {
+        net.lock.lock();
+        try {
+            SimSocket s = requireWaiting(op);
+            int n = 0;
+            if (op.type() == OpType.RECV) {
+                for (int i = 0; i < op.bufferCount() && n < data.length; i++) {
+                    int len = Math.min(op.bufferLength(i), data.length - n);
+                    io.netty.util.internal.PlatformDependent.copyMemory(data, n, op.bufferAddress(i), len);
+                    n += len;
+                }
+            } else {
+                n = data.length;
+            }
+            removeWaiting(s, op);
+            net.complete(s, op, n, 0);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** Completes a waiting op with a failure {@code error} (a Win32 error number). */
+    public void fail(Op op, int error) {
+        net.lock.lock();
+        try {
+            SimSocket s = requireWaiting(op);
+            removeWaiting(s, op);
+            net.complete(s, op, 0, error);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    private SimSocket requireWaiting(Op op) {
+        SimSocket s = net.socketOrNull(op.socket());
+        if (s == null || !isWaiting(s, op)) {
+            throw new IllegalStateException(op + " is not waiting on the simulated network");
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ the port
+
+    /** Network side: a packet for an op submitted here. Caller holds the network lock. */
+    void enqueuePacket(Op op, int bytes, int error) {
+        if (holding) {
+            held.add(new Packet(op, bytes, error));
+            net.signalPeers(); // for awaitHeld
+            return;
+        }
+        pushRing(op, bytes, error);
+        portReady.signalAll();
+    }
+
+    private void pushRing(Op op, int bytes, int error) {
+        if (ringSize == ringOps.length) {
+            int cap = ringOps.length * 2;
+            Op[] o = new Op[cap];
+            int[] b = new int[cap];
+            int[] e = new int[cap];
+            for (int i = 0; i < ringSize; i++) {
+                int j = (ringHead + i) % ringOps.length;
+                o[i] = ringOps[j];
+                b[i] = ringBytes[j];
+                e[i] = ringErrors[j];
+            }
+            ringOps = o;
+            ringBytes = b;
+            ringErrors = e;
+            ringHead = 0;
+        }
+        int tail = (ringHead + ringSize) % ringOps.length;
+        ringOps[tail] = op;
+        ringBytes[tail] = bytes;
+        ringErrors[tail] = error;
+        ringSize++;
+    }
+
+    /**
+     * While holding, packets stay off the port (see {@link #heldPackets()}) until released. Turning holding off
+     * releases what is held, in arrival order.
+     */
+    public void holdPackets(boolean hold) {
+        net.lock.lock();
+        try {
+            holding = hold;
+            if (!hold) {
+                releaseLocked(new ArrayList<>(held));
+            }
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    public List<Packet> heldPackets() {
+        net.lock.lock();
+        try {
+            return List.copyOf(held);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until at least {@code n} packets are held. Lets a test act (e.g. cancel) exactly between "the op
+     * completed" and "the loop dequeued its packet".
+     */
+    public List<Packet> awaitHeld(int n, long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        net.lock.lock();
+        try {
+            while (held.size() < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("expected " + n + " held packets, have " + held);
+                }
+                net.peerChanged.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+            }
+            return List.copyOf(held);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** Puts the given held packets on the port in the given order; the loop dequeues them as one batch. */
+    public void releasePackets(List<Packet> inOrder) {
+        net.lock.lock();
+        try {
+            releaseLocked(inOrder);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    private void releaseLocked(List<Packet> inOrder) {
+        for (Packet p : inOrder) {
+            if (!held.remove(p)) {
+                throw new IllegalArgumentException(p + " is not held");
+            }
+            pushRing(p.op(), p.bytes(), p.error());
+        }
+        portReady.signalAll();
+    }
+
+    @Override
+    public int poll(OpSlab slab, CompletionSink sink, long timeoutNanos) {
+        int n = 0;
+        Op[] batchOps = null;
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+            while (ringSize == 0 && !wakeupPending && timeoutNanos != 0 && !closed) {
+                if (timeoutNanos < 0) {
+                    portReady.awaitUninterruptibly();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    try {
+                        portReady.awaitNanos(left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            wakeupPending = false;
+            n = Math.min(ringSize, batchSize);
+            if (n == 0) {
+                return 0;
+            }
+            // Take the batch out under the lock, dispatch outside it: handlers submit new ops (which lock).
+            batch(n);
+            batchOps = this.batchOps;
+        } finally {
+            net.lock.unlock();
+        }
+        for (int i = 0; i < n; i++) {
+            Op op = batchOps[i];
+            batchOps[i] = null;
+            packetsDequeued++;
+            sink.onPacket(op, batchBytes[i], batchErrors[i]);
+        }
+        return n;
+    }
+
+    private Op[] batchOps = new Op[64];
+    private int[] batchBytes = new int[64];
+    private int[] batchErrors = new int[64];
+
+    private void batch(int n) {
+        if (batchOps.length < n) {
+            batchOps = new Op[n];
+            batchBytes = new int[n];
+            batchErrors = new int[n];
+        }
+        for (int i = 0; i < n; i++) {
+            batchOps[i] = ringOps[ringHead];
+            batchBytes[i] = ringBytes[ringHead];
+            batchErrors[i] = ringErrors[ringHead];
+            ringOps[ringHead] = null;
+            ringHead = (ringHead + 1) % ringOps.length;
+            ringSize--;
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            wakeupPending = true;
+            portReady.signalAll();
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        net.lock.lock();
+        try {
+            closed = true;
+            portReady.signalAll();
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** Calls a real backend would have made into the kernel so far (submits, cancels, polls, wake-ups, closes). */
+    public long kernelCalls() {
+        net.lock.lock();
+        try {
+            return kernelCalls;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    public long packetsDequeued() {
+        return packetsDequeued;
+    }
+
+    /** The socket's pending RECV op, if one waits on the network (for tests that script completions). */
+    public Op pendingRecv(long socket) {
+        net.lock.lock();
+        try {
+            SimSocket s = net.socketOrNull(socket);
+            return s == null ? null : s.pendingRecv;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** The socket's first waiting SEND op, if any. */
+    public Op pendingSend(long socket) {
+        net.lock.lock();
+        try {
+            SimSocket s = net.socketOrNull(socket);
+            return s == null ? null : s.pendingSends.peek();
+        } finally {
+            net.lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,423 @@
+package dev.iocp.core.backend.sim;
+
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpType;
+import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.win32.Win32Exception;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A deterministic in-memory TCP network shared by {@link SimulatedBackend}s (one per loop) and {@link SimPeer}s
+ * (endpoints a test drives by hand). It models what the transport depends on: streams with a receive window (a
+ * peer that stops reading makes sends stay pending), FIN, RST, listeners with a backlog, and the completion
+ * rules of Winsock overlapped I/O:
+ * <ul>
+ *   <li>an op completes by a packet on its socket's port, never synchronously;</li>
+ *   <li>a receive completes as soon as data, FIN or RST is there — so data that arrives while a cancel is
+ *       being decided has already completed the op, and the cancel answers NOT_FOUND (the bpo-33694 interleaving,
+ *       which {@link SimulatedBackend#holdPackets(boolean)} can stretch as long as a test likes);</li>
+ *   <li>closing a socket completes its pending ops with ERROR_OPERATION_ABORTED.</li>
+ * </ul>
+ * One lock guards everything: the simulation trades concurrency for being easy to reason about.
+ */
+public final class SimulatedNetwork {
+    /** Default receive window of a simulated socket, in bytes. */
+    public static final int DEFAULT_WINDOW = 64 * 1024;
+
+    final ReentrantLock lock = new ReentrantLock();
+    private final Map<Long, SimSocket> sockets = new HashMap<>();
+    private final Map<InetSocketAddress, SimSocket> listeners = new HashMap<>();
+    private long nextSocketId = 1000;
+    private int nextEphemeralPort = 49152;
+    private int defaultWindow = DEFAULT_WINDOW;
+
+    /** The network every {@code new SimulatedBackend()} joins unless given another. */
+    private static final SimulatedNetwork SHARED = new SimulatedNetwork();
+
+    public static SimulatedNetwork shared() {
+        return SHARED;
+    }
+
+    /** Receive window for sockets created from now on. */
+    public void defaultWindow(int bytes) {
+        lock.lock();
+        try {
+            defaultWindow = bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Condition newCondition() {
+        return lock.newCondition();
+    }
+
+    SimSocket newSocket(boolean ipv6, SimulatedBackend owner) {
+        SimSocket s = new SimSocket(nextSocketId++, ipv6, defaultWindow);
+        s.owner = owner;
+        sockets.put(s.id, s);
+        return s;
+    }
+
+    SimSocket socket(long id, String call) throws Win32Exception {
+        SimSocket s = sockets.get(id);
+        if (s == null || s.state == SimSocket.State.CLOSED) {
+            throw new Win32Exception(call, Win32Error.WSAENOTSOCK);
+        }
+        return s;
+    }
+
+    SimSocket socketOrNull(long id) {
+        return sockets.get(id);
+    }
+
+    void bind(SimSocket s, InetSocketAddress address) throws Win32Exception {
+        if (s.local != null) {
+            throw new Win32Exception("bind", Win32Error.WSAEINVAL);
+        }
+        InetSocketAddress a = address;
+        if (a.getPort() == 0) {
+            a = new InetSocketAddress(a.getAddress(), nextEphemeralPort++);
+        }
+        if (listeners.containsKey(a)) {
+            throw new Win32Exception("bind", Win32Error.WSAEADDRINUSE);
+        }
+        s.local = a;
+    }
+
+    void listen(SimSocket s) throws Win32Exception {
+        if (s.local == null) {
+            throw new Win32Exception("listen", Win32Error.WSAEINVAL);
+        }
+        s.state = SimSocket.State.LISTENING;
+        listeners.put(s.local, s);
+    }
+
+    private SimSocket findListener(InetSocketAddress remote) {
+        SimSocket l = listeners.get(remote);
+        if (l == null) {
+            // A listener bound to the wildcard address accepts on every local address.
+            InetAddress any = remote.getAddress() instanceof java.net.Inet6Address
+                    ? anyLocal(true) : anyLocal(false);
+            l = listeners.get(new InetSocketAddress(any, remote.getPort()));
+        }
+        return l != null && l.state == SimSocket.State.LISTENING ? l : null;
+    }
+
+    private static InetAddress anyLocal(boolean v6) {
+        try {
+            return InetAddress.getByAddress(new byte[v6 ? 16 : 4]);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Connects {@code client} to the listener at {@code remote}. Returns 0 and completes {@code connectOp} (if any)
+     * with a packet, or returns WSAECONNREFUSED when nobody listens there.
+     */
+    int connect(SimSocket client, InetSocketAddress remote, Op connectOp) {
+        SimSocket listener = findListener(remote);
+        if (listener == null) {
+            if (connectOp != null) {
+                complete(client, connectOp, 0, Win32Error.WSAECONNREFUSED);
+            }
+            return Win32Error.WSAECONNREFUSED;
+        }
+        if (client.local == null) {
+            client.local = new InetSocketAddress(remote.getAddress(), nextEphemeralPort++);
+        }
+        SimSocket server = newSocket(client.ipv6, null);
+        server.local = remote;
+        server.remote = client.local;
+        server.state = SimSocket.State.CONNECTED;
+        client.remote = remote;
+        client.state = SimSocket.State.CONNECTED;
+        client.peer = server;
+        server.peer = client;
+        if (connectOp != null) {
+            complete(client, connectOp, 0, 0);
+        }
+        Op accept = listener.pendingAccepts.poll();
+        if (accept != null) {
+            accept.acceptSocket(server.id);
+            complete(listener, accept, 0, 0);
+        } else {
+            listener.backlog.add(server);
+            peerChanged.signalAll();
+        }
+        return 0;
+    }
+
+    void submitAccept(SimSocket listener, Op op) {
+        SimSocket waiting = listener.backlog.poll();
+        if (waiting != null) {
+            op.acceptSocket(waiting.id);
+            complete(listener, op, 0, 0);
+        } else {
+            listener.pendingAccepts.add(op);
+        }
+    }
+
+    /** A receive: completes now if data, FIN or RST is there, else waits in {@link SimSocket#pendingRecv}. */
+    void submitRecv(SimSocket s, Op op) {
+        if (!tryCompleteRecv(s, op)) {
+            s.pendingRecv = op;
+        }
+    }
+
+    private boolean tryCompleteRecv(SimSocket s, Op op) {
+        if (s.inbound.size() > 0) {
+            int total = 0;
+            for (int i = 0; i < op.bufferCount() && s.inbound.size() > 0; i++) {
+                total += s.inbound.readToNative(op.bufferAddress(i), op.bufferLength(i));
+            }
+            complete(s, op, total, 0);
+            // Room in our window: the peer's waiting sends can move on.
+            if (s.peer != null) {
+                pumpSends(s.peer);
+            }
+            return true;
+        }
+        if (s.resetError != 0) {
+            complete(s, op, 0, s.resetError);
+            return true;
+        }
+        if (s.inboundFin) {
+            complete(s, op, 0, 0);
+            return true;
+        }
+        return false;
+    }
+
+    void submitSend(SimSocket s, Op op) {
+        if (s.resetError != 0) {
+            complete(s, op, 0, s.resetError);
+            return;
+        }
+        if (s.outputShutdown) {
+            complete(s, op, 0, Win32Error.WSAESHUTDOWN);
+            return;
+        }
+        s.pendingSends.add(op);
+        pumpSends(s);
+    }
+
+    /** Moves the bytes of {@code s}'s waiting sends into its peer's receive buffer, as far as the window allows. */
+    void pumpSends(SimSocket s) {
+        SimSocket dst = s.peer;
+        while (!s.pendingSends.isEmpty()) {
+            Op op = s.pendingSends.peek();
+            if (dst == null || dst.state == SimSocket.State.CLOSED) {
+                // The peer is gone: behave as after an RST.
+                s.pendingSends.poll();
+                s.headSendProgress = 0;
+                complete(s, op, 0, Win32Error.WSAECONNRESET);
+                continue;
+            }
+            int total = totalLength(op);
+            int room = dst.receiveWindow - dst.inbound.size();
+            while (s.headSendProgress < total && room > 0) {
+                // Find the buffer holding offset headSendProgress.
+                int skip = s.headSendProgress;
+                int i = 0;
+                while (skip >= op.bufferLength(i)) {
+                    skip -= op.bufferLength(i);
+                    i++;
+                }
+                int n = Math.min(op.bufferLength(i) - skip, room);
+                dst.inbound.writeFromNative(op.bufferAddress(i) + skip, n);
+                s.headSendProgress += n;
+                room -= n;
+            }
+            if (s.headSendProgress < total) {
+                break; // window full: the send stays pending (a peer that doesn't read)
+            }
+            s.pendingSends.poll();
+            s.headSendProgress = 0;
+            complete(s, op, total, 0);
+        }
+        deliver(dst);
+    }
+
+    /** New bytes, FIN or RST reached {@code s}: complete its waiting receive, or tell its test peer. */
+    void deliver(SimSocket s) {
+        if (s == null) {
+            return;
+        }
+        Op recv = s.pendingRecv;
+        if (recv != null && tryCompleteRecv(s, recv)) {
+            s.pendingRecv = null;
+        }
+        if (s.owner == null) {
+            peerChanged.signalAll();
+        }
+    }
+
+    /** Signalled when a test-driven socket gets bytes, FIN or RST (for {@link SimPeer} waits). */
+    final Condition peerChanged = lock.newCondition();
+
+    void shutdownOutput(SimSocket s) {
+        if (s.outputShutdown) {
+            return;
+        }
+        s.outputShutdown = true;
+        if (s.peer != null) {
+            s.peer.inboundFin = true;
+            deliver(s.peer);
+        }
+    }
+
+    /**
+     * Closes {@code s}: its pending ops complete with ERROR_OPERATION_ABORTED; the peer sees FIN (graceful) or
+     * WSAECONNRESET (abortive, or graceful with unread data, as TCP does).
+     */
+    void close(SimSocket s, boolean abortive) {
+        if (s.state == SimSocket.State.CLOSED) {
+            return;
+        }
+        boolean unread = s.inbound.size() > 0;
+        if (s.state == SimSocket.State.LISTENING) {
+            listeners.remove(s.local);
+            for (SimSocket waiting : s.backlog) {
+                close(waiting, true);
+            }
+            s.backlog.clear();
+        }
+        s.state = SimSocket.State.CLOSED;
+        Op recv = s.pendingRecv;
+        s.pendingRecv = null;
+        if (recv != null) {
+            complete(s, recv, 0, Win32Error.ERROR_OPERATION_ABORTED);
+        }
+        while (!s.pendingSends.isEmpty()) {
+            complete(s, s.pendingSends.poll(), 0, Win32Error.ERROR_OPERATION_ABORTED);
+        }
+        s.headSendProgress = 0;
+        while (!s.pendingAccepts.isEmpty()) {
+            complete(s, s.pendingAccepts.poll(), 0, Win32Error.ERROR_OPERATION_ABORTED);
+        }
+        SimSocket p = s.peer;
+        if (p != null && p.state != SimSocket.State.CLOSED) {
+            if (abortive || unread) {
+                p.resetError = Win32Error.WSAECONNRESET;
+                p.inbound.clear();
+                Op waitingRecv = p.pendingRecv;
+                p.pendingRecv = null;
+                if (waitingRecv != null) {
+                    complete(p, waitingRecv, 0, Win32Error.WSAECONNRESET);
+                }
+                while (!p.pendingSends.isEmpty()) {
+                    complete(p, p.pendingSends.poll(), 0, Win32Error.WSAECONNRESET);
+                }
+                p.headSendProgress = 0;
+                if (p.owner == null) {
+                    peerChanged.signalAll();
+                }
+            } else {
+                p.inboundFin = true;
+                deliver(p);
+            }
+        }
+        sockets.remove(s.id);
+    }
+
+    /** Queues the packet of {@code op} on the port of the socket's owner. */
+    void complete(SimSocket s, Op op, int bytes, int error) {
+        if (op.type() == OpType.RECV && s.pendingRecv == op) {
+            s.pendingRecv = null;
+        }
+        // Ops are only submitted on sockets registered with a backend, and registration never changes.
+        s.owner.enqueuePacket(op, bytes, error);
+    }
+
+    static int totalLength(Op op) {
+        int total = 0;
+        for (int i = 0; i < op.bufferCount(); i++) {
+            total += op.bufferLength(i);
+        }
+        return total;
+    }
+
+    /** Creates a test-driven endpoint connected to the listener at {@code address}. */
+    public SimPeer connectPeer(InetSocketAddress address) throws Win32Exception {
+        lock.lock();
+        try {
+            SimSocket s = newSocket(address.getAddress() instanceof java.net.Inet6Address, null);
+            int err = connect(s, address, null);
+            if (err != 0) {
+                sockets.remove(s.id);
+                throw new Win32Exception("connect", err);
+            }
+            return new SimPeer(this, s);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Listens at {@code address} with a test-driven listener: whoever connects there gets a {@link SimPeer} at the
+     * other end, returned by {@link PeerListener#awaitPeer}.
+     */
+    public PeerListener listenPeer(InetSocketAddress address) throws Win32Exception {
+        lock.lock();
+        try {
+            SimSocket l = newSocket(address.getAddress() instanceof java.net.Inet6Address, null);
+            bind(l, address);
+            listen(l);
+            return new PeerListener(l);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A listener whose accepted connections are driven by the test. */
+    public final class PeerListener {
+        private final SimSocket listener;
+
+        PeerListener(SimSocket listener) {
+            this.listener = listener;
+        }
+
+        public InetSocketAddress address() {
+            return listener.local;
+        }
+
+        public SimPeer awaitPeer(long timeout, TimeUnit unit) throws InterruptedException {
+            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            lock.lock();
+            try {
+                while (listener.backlog.isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new AssertionError("no connection to " + listener.local + " within " + timeout + " " + unit);
+                    }
+                    peerChanged.awaitNanos(left);
+                }
+                return new SimPeer(SimulatedNetwork.this, listener.backlog.poll());
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        public void close() {
+            lock.lock();
+            try {
+                SimulatedNetwork.this.close(listener, false);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    void signalPeers() {
+        peerChanged.signalAll();
+    }
+}

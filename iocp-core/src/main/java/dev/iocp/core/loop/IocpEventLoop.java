@@ -1,0 +1,245 @@
+package dev.iocp.core.loop;
+
+import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpSlab;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.RejectedExecutionHandlers;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.netty.util.internal.PlatformDependent;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A proactor event loop: one thread, one backend (on Windows one completion port), a netty-common task queue and
+ * scheduler. Each iteration: compute how long it may sleep from the next scheduled task, block in the backend for one
+ * batch of packets, dispatch them, run the tasks.
+ *
+ * <p>Dispatch (invariant 4, "no wormholes"): for each packet the op goes back to its owner
+ * ({@link Op#markCompleted()}) before the owner's handler runs, so whatever the handler does — including throwing —
+ * the loop's own bookkeeping is already consistent. A handler that throws is logged and its owner is told through
+ * {@link CompletionHandler#onDispatchFailure}; the loop and every other op carry on.
+ */
+public final class IocpEventLoop extends SingleThreadEventExecutor implements CompletionSink {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(IocpEventLoop.class);
+
+    /** {@link #nextWakeupNanos} when the loop thread is not blocked in the backend. */
+    private static final long AWAKE = -1L;
+    /** {@link #nextWakeupNanos} when the loop sleeps with no scheduled task: only a wake-up or a packet ends it. */
+    private static final long NONE = Long.MAX_VALUE;
+    /** While shutting down, poll at least this often so the quiet period and the in-flight count are re-checked. */
+    private static final long SHUTDOWN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How long shutdown waits for the last packets before giving up (and leaking, never freeing, their memory). */
+    private static final long SHUTDOWN_PACKET_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final Backend backend;
+    private final OpSlab slab = new OpSlab();
+    /**
+     * When the loop will wake by itself: {@link #AWAKE} while running, else the deadline it sleeps until. The
+     * guard that makes cross-thread submitters post at most one wake-up per sleep: only the one that swaps the value
+     * from a sleeping deadline to AWAKE posts.
+     */
+    private final AtomicLong nextWakeupNanos = new AtomicLong(AWAKE);
+    private final Set<LoopResource> resources = new LinkedHashSet<>();
+
+    // Statistics, written by the loop thread only (read racily for reports).
+    private long packetsDispatched;
+    private long polls;
+    private long wakeupsPosted;
+    private long dispatchFailures;
+
+    IocpEventLoop(EventExecutorGroup parent, Executor executor, Backend backend) {
+        super(parent, executor, false, PlatformDependent.newMpscQueue(), RejectedExecutionHandlers.reject());
+        this.backend = backend;
+    }
+
+    /** This loop's backend. Loop thread only (except {@link Backend#wakeup()}). */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Takes an op record from this loop's slab, OWNED by the caller. Loop thread only. */
+    public Op acquireOp() {
+        assert inEventLoop();
+        return slab.acquire();
+    }
+
+    /** Ops the kernel owns right now (submitted, packet not yet dequeued). Loop thread only. */
+    public int opsInFlight() {
+        return slab.inFlight();
+    }
+
+    /** Ops taken from the slab and not released (in flight or held by an owner). Loop thread only. */
+    public int opsInUse() {
+        return slab.inUse();
+    }
+
+    public long packetsDispatched() {
+        return packetsDispatched;
+    }
+
+    public long polls() {
+        return polls;
+    }
+
+    public long wakeupsPosted() {
+        return wakeupsPosted;
+    }
+
+    public long dispatchFailures() {
+        return dispatchFailures;
+    }
+
+    /** Registers something to close when the loop shuts down. Loop thread only. */
+    public void register(LoopResource resource) {
+        assert inEventLoop();
+        if (isShuttingDown()) {
+            resource.closeForShutdown();
+        } else {
+            resources.add(resource);
+        }
+    }
+
+    public void deregister(LoopResource resource) {
+        assert inEventLoop();
+        resources.remove(resource);
+    }
+
+    @Override
+    protected void run() {
+        long shutdownStartedNanos = 0;
+        for (;;) {
+            long timeoutNanos = computePollTimeout();
+            if (isShuttingDown() && (timeoutNanos < 0 || timeoutNanos > SHUTDOWN_POLL_NANOS)) {
+                timeoutNanos = SHUTDOWN_POLL_NANOS;
+            }
+            try {
+                polls++;
+                backend.poll(slab, this, timeoutNanos);
+            } catch (Throwable t) {
+                // The backend itself failed (not a handler: those are caught in onPacket). Log and keep going;
+                // a persistent failure would spin, so pause briefly like netty's loops do.
+                logger.warn("backend poll failed on {}", backend.name(), t);
+                sleepQuietly();
+            } finally {
+                nextWakeupNanos.lazySet(AWAKE);
+            }
+            runAllTasks();
+
+            if (isShuttingDown()) {
+                if (shutdownStartedNanos == 0) {
+                    shutdownStartedNanos = System.nanoTime();
+                }
+                closeAllResources();
+                if (confirmShutdown()) {
+                    if (slab.inFlight() == 0) {
+                        break;
+                    }
+                    if (System.nanoTime() - shutdownStartedNanos > SHUTDOWN_PACKET_WAIT_NANOS) {
+                        logger.error("{} ops still in flight after {} s of shutdown; leaking their memory rather than"
+                                        + " freeing what the kernel may still write", slab.inFlight(),
+                                TimeUnit.NANOSECONDS.toSeconds(SHUTDOWN_PACKET_WAIT_NANOS));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Negative: block until a packet or wake-up; 0: don't block; else nanoseconds. Publishes the sleep deadline. */
+    private long computePollTimeout() {
+        if (hasTasks()) {
+            return 0;
+        }
+        long deadline = nextScheduledTaskDeadlineNanos();
+        nextWakeupNanos.set(deadline == -1 ? NONE : deadline);
+        // Re-check after publishing: a task added before the publication did not post a wake-up.
+        if (hasTasks()) {
+            return 0;
+        }
+        if (deadline == -1) {
+            return -1;
+        }
+        return Math.max(0, deadline - getCurrentTimeNanos());
+    }
+
+    private void closeAllResources() {
+        if (resources.isEmpty()) {
+            return;
+        }
+        for (LoopResource r : new ArrayList<>(resources)) {
+            try {
+                r.closeForShutdown();
+            } catch (Throwable t) {
+                logger.warn("closing {} for shutdown failed", r, t);
+            }
+        }
+        resources.clear();
+    }
+
+    /** The dispatch of one packet. See the class comment for why the order of these steps matters. */
+    @Override
+    public void onPacket(Op op, int bytesTransferred, int error) {
+        op.markCompleted();
+        packetsDispatched++;
+        CompletionHandler handler = op.handler();
+        try {
+            handler.onCompletion(op, bytesTransferred, error);
+        } catch (Throwable t) {
+            dispatchFailures++;
+            logger.warn("completion handler of {} threw; its owner will be told", op, t);
+            try {
+                handler.onDispatchFailure(op, t);
+            } catch (Throwable t2) {
+                logger.error("onDispatchFailure of {} threw as well", op, t2);
+            }
+        }
+    }
+
+    @Override
+    protected void wakeup(boolean inEventLoop) {
+        if (!inEventLoop && nextWakeupNanos.getAndSet(AWAKE) != AWAKE) {
+            wakeupsPosted++;
+            backend.wakeup();
+        }
+    }
+
+    @Override
+    protected boolean beforeScheduledTaskSubmitted(long deadlineNanos) {
+        // Only wake the loop if the new task is due before it would wake anyway.
+        return deadlineNanos < nextWakeupNanos.get();
+    }
+
+    @Override
+    protected boolean afterScheduledTaskSubmitted(long deadlineNanos) {
+        return deadlineNanos < nextWakeupNanos.get();
+    }
+
+    @Override
+    protected void cleanup() {
+        try {
+            if (slab.inFlight() == 0) {
+                slab.close();
+            }
+        } finally {
+            backend.close();
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
