@@ -1,0 +1,764 @@
+package dev.iocp.transport;
+
+import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpType;
+import dev.iocp.core.backend.SocketOpt;
+import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.core.loop.LoopResource;
+import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.win32.Win32Exception;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.PlatformDependent;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TCP connection on an {@link IocpEventLoop}: the {@link Transport} its {@link Protocol} talks to.
+ *
+ * <p>Three explicit state machines, each documented where it is kept:
+ * <ul>
+ *   <li>{@link ReadState} — the read stream: one receive in flight at most; pausing never cancels it;</li>
+ *   <li>{@link WriteState} — the write stream: a queue, at most one gathering send in flight, then EOF;</li>
+ *   <li>{@link ConnState} — the connection's life: open, closing gracefully, aborted, lost.</li>
+ * </ul>
+ * All state is touched on the loop thread only; public methods called elsewhere hop onto it.
+ */
+final class IocpConnection implements Transport, LoopResource {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(IocpConnection.class);
+
+    /**
+     * The read stream (invariant 3). The receive op and its buffer are the connection's; while paused, a completed
+     * receive is held in them as it is: its buffer is the stash, nothing is copied.
+     * <pre>
+     *  RECEIVING ──pause──▶ PAUSED_RECEIVING ──packet──▶ HOLDING ──resume──▶ (deliver held) ──▶ RECEIVING
+     *      ▲                     │ resume                   │
+     *      └─────────────────────┘                          │
+     *  RECEIVING ──pause while no receive is in flight (inside dataReceived)──▶ PAUSED ──resume──▶ RECEIVING
+     *  any ──EOF delivered / error / close / abort──▶ STOPPED
+     * </pre>
+     */
+    enum ReadState {
+        /** Reading; a receive is in flight, or being delivered and about to be re-armed. */
+        RECEIVING,
+        /** Paused with the receive still in flight: when its packet comes, it is held, not delivered. */
+        PAUSED_RECEIVING,
+        /** Paused with a completed receive held (data, EOF or error), waiting for resume. */
+        HOLDING,
+        /** Paused with nothing in flight and nothing held. */
+        PAUSED,
+        /** No more reading: EOF was delivered, the connection is closing or gone. A packet still in flight is dropped. */
+        STOPPED
+    }
+
+    /**
+     * The write stream (invariant 7).
+     * <pre>
+     *  IDLE ──write──▶ SENDING ──packet, queue empty──▶ IDLE
+     *  IDLE/SENDING ──writeEof──▶ (after the queue drains) shutdown(SD_SEND) ──▶ EOF_SENT
+     *  any ──abort / reset──▶ STOPPED (queue discarded once no send is in flight)
+     * </pre>
+     */
+    enum WriteState {
+        /** Nothing in flight. */
+        IDLE,
+        /** One send in flight, gathering the head of the queue. */
+        SENDING,
+        /** shutdown(SD_SEND) done: nothing more may be written. */
+        EOF_SENT,
+        /** The write side is gone (abort, reset, closed). */
+        STOPPED
+    }
+
+    /** The connection's life (invariants 5 and 6). */
+    enum ConnState {
+        /** Reading and writing as the protocol asks. */
+        OPEN,
+        /** close() called: reading stopped, flushing the queue under a deadline, then FIN. */
+        CLOSING,
+        /** The socket is closed (gracefully or not); waiting for the packets of ops still in flight. */
+        CLOSED,
+        /** connectionLost has been called. Terminal. */
+        LOST
+    }
+
+    private final IocpEventLoop loop;
+    private final Backend backend;
+    private final long socket;
+    private final Protocol protocol;
+    private final TransportConfig config;
+    private final Promise<Void> closeFuture;
+
+    private final ByteBuffer receiveBuffer;
+    private final long receiveAddress;
+    private final Op recvOp;
+    private final Op sendOp;
+    private final WriteQueue queue = new WriteQueue();
+
+    private ReadState readState = ReadState.RECEIVING;
+    private WriteState writeState = WriteState.IDLE;
+    private ConnState connState = ConnState.OPEN;
+
+    /** A held receive's result (valid in {@link ReadState#HOLDING}). */
+    private int heldBytes;
+    private int heldError;
+    /** True while a receive's result is being handed to the protocol (so a nested resume doesn't re-deliver). */
+    private boolean delivering;
+
+    private boolean eofRequested;
+    private boolean writingPaused;
+    private long highWater;
+    private long lowWater;
+    /** The first cause of the end, reported to connectionLost. */
+    private Throwable lostCause;
+    private ScheduledFuture<?> closeDeadline;
+    private InetSocketAddress localAddress;
+    private InetSocketAddress remoteAddress;
+
+    /**
+     * Set at call time, on any thread, by close()/abort()/writeEof(): makes a later write() by the same user throw at
+     * once, even before the loop has processed the close.
+     */
+    private volatile boolean userStoppedWriting;
+    private volatile boolean closingVisible;
+    private volatile long writeBufferSizeVisible;
+
+    private final CompletionHandler recvHandler = new CompletionHandler() {
+        @Override
+        public void onCompletion(Op op, int bytes, int error) {
+            onReceiveComplete(bytes, error);
+        }
+
+        @Override
+        public void onDispatchFailure(Op op, Throwable cause) {
+            failFromDispatch(cause);
+        }
+    };
+
+    private final CompletionHandler sendHandler = new CompletionHandler() {
+        @Override
+        public void onCompletion(Op op, int bytes, int error) {
+            onSendComplete(bytes, error);
+        }
+
+        @Override
+        public void onDispatchFailure(Op op, Throwable cause) {
+            failFromDispatch(cause);
+        }
+    };
+
+    /** Loop thread; the socket is already registered with the loop's backend and connected. */
+    IocpConnection(IocpEventLoop loop, long socket, Protocol protocol, TransportConfig config) {
+        this.loop = loop;
+        this.backend = loop.backend();
+        this.socket = socket;
+        this.protocol = Objects.requireNonNull(protocol, "protocol");
+        this.config = config;
+        this.closeFuture = loop.newPromise();
+        this.receiveBuffer = ByteBuffer.allocateDirect(config.receiveBufferSize());
+        this.receiveAddress = PlatformDependent.directBufferAddress(receiveBuffer);
+        this.recvOp = loop.acquireOp();
+        this.sendOp = loop.acquireOp();
+        this.highWater = config.writeHighWater();
+        this.lowWater = config.writeLowWater();
+    }
+
+    /** Loop thread: tell the protocol, then start reading. */
+    void start() {
+        loop.register(this);
+        try {
+            localAddress = backend.localAddress(socket);
+            remoteAddress = backend.remoteAddress(socket);
+        } catch (Win32Exception e) {
+            logger.debug("address lookup failed on new connection", e);
+        }
+        if (config.tcpNoDelay()) {
+            try {
+                backend.setOption(socket, SocketOpt.TCP_NODELAY, 1);
+            } catch (Win32Exception e) {
+                logger.debug("TCP_NODELAY failed", e);
+            }
+        }
+        try {
+            protocol.connectionMade(this);
+        } catch (Throwable t) {
+            abortWith(t);
+            return;
+        }
+        if (connState == ConnState.OPEN && readState == ReadState.RECEIVING) {
+            armReceive();
+        }
+    }
+
+    // ================================================================== read stream
+
+    private void armReceive() {
+        recvOp.prepare(OpType.RECV, socket, recvHandler).addBuffer(receiveAddress, receiveBuffer.capacity());
+        int error = backend.submitRecv(recvOp);
+        if (error != 0) {
+            // No packet will come: treat the synchronous failure as the receive's result.
+            readFailed(error);
+        }
+    }
+
+    private boolean receiveInFlight() {
+        return recvOp.state() == Op.State.IN_FLIGHT;
+    }
+
+    private void onReceiveComplete(int bytes, int error) {
+        switch (readState) {
+            case RECEIVING:
+                deliver(bytes, error);
+                break;
+            case PAUSED_RECEIVING:
+                // Hold the result as it is; the buffer keeps the bytes (no copy) until resumeReading.
+                heldBytes = bytes;
+                heldError = error;
+                readState = ReadState.HOLDING;
+                break;
+            case STOPPED:
+                // Reading ended (close/abort/EOF): this packet only returns the op. Data in it arrived after the
+                // user stopped reading and is dropped by their choice, never silently while they still read.
+                maybeLost();
+                break;
+            default:
+                throw new IllegalStateException("receive packet in read state " + readState);
+        }
+    }
+
+    /** Hands one receive's result to the protocol, then re-arms if still reading. */
+    private void deliver(int bytes, int error) {
+        if (error != 0) {
+            readFailed(error);
+            return;
+        }
+        if (bytes == 0) {
+            eofFromPeer();
+            return;
+        }
+        delivering = true;
+        try {
+            receiveBuffer.clear().limit(bytes);
+            protocol.dataReceived(receiveBuffer);
+        } catch (Throwable t) {
+            delivering = false;
+            abortWith(t);
+            return;
+        }
+        delivering = false;
+        switch (readState) {
+            case RECEIVING:
+                armReceive();
+                break;
+            case PAUSED_RECEIVING:
+                // Paused inside dataReceived: nothing is in flight, so this is plain PAUSED.
+                readState = ReadState.PAUSED;
+                break;
+            default:
+                // PAUSED, STOPPED: nothing to arm. (STOPPED may be waiting for this very op.)
+                maybeLost();
+                break;
+        }
+    }
+
+    private void eofFromPeer() {
+        readState = ReadState.STOPPED;
+        boolean keepOpen;
+        try {
+            keepOpen = protocol.eofReceived();
+        } catch (Throwable t) {
+            abortWith(t);
+            return;
+        }
+        if (!keepOpen) {
+            close();
+        } else {
+            maybeLost();
+        }
+    }
+
+    private void readFailed(int error) {
+        readState = ReadState.STOPPED;
+        if (Win32Error.isAborted(error) && connState != ConnState.OPEN) {
+            maybeLost(); // our own close cancelled it
+            return;
+        }
+        abortWith(Win32Error.isReset(error)
+                ? new ConnectionResetException("receive", error)
+                : new Win32Exception("WSARecv", error));
+    }
+
+    @Override
+    public void pauseReading() {
+        if (!loop.inEventLoop()) {
+            loop.execute(this::pauseReading);
+            return;
+        }
+        if (readState == ReadState.RECEIVING) {
+            readState = receiveInFlight() ? ReadState.PAUSED_RECEIVING : ReadState.PAUSED;
+        }
+    }
+
+    @Override
+    public void resumeReading() {
+        if (!loop.inEventLoop()) {
+            loop.execute(this::resumeReading);
+            return;
+        }
+        switch (readState) {
+            case PAUSED_RECEIVING:
+                readState = ReadState.RECEIVING;
+                break;
+            case PAUSED:
+                readState = ReadState.RECEIVING;
+                if (!delivering) {
+                    armReceive();
+                }
+                // else: resumed inside dataReceived; deliver() re-arms when the callback returns.
+                break;
+            case HOLDING:
+                readState = ReadState.RECEIVING;
+                if (delivering) {
+                    // Can't happen: HOLDING needs a packet, which needs the op in flight, which it isn't while
+                    // delivering. Kept as a guard against re-entrant delivery.
+                    throw new IllegalStateException("held receive during delivery");
+                }
+                deliver(heldBytes, heldError);
+                break;
+            default:
+                break; // RECEIVING, STOPPED: nothing to do
+        }
+    }
+
+    @Override
+    public boolean isReading() {
+        ReadState s = readState;
+        return s == ReadState.RECEIVING;
+    }
+
+    /** For tests and diagnostics. Loop thread. */
+    ReadState readState() {
+        return readState;
+    }
+
+    WriteState writeState() {
+        return writeState;
+    }
+
+    ConnState connState() {
+        return connState;
+    }
+
+    // ================================================================== write stream
+
+    @Override
+    public void write(byte[] data, int offset, int length) {
+        Objects.requireNonNull(data, "data");
+        Objects.checkFromIndexSize(offset, length, data.length);
+        checkWritable();
+        if (length == 0) {
+            return;
+        }
+        if (loop.inEventLoop()) {
+            writeOnLoop(data, offset, length);
+        } else {
+            byte[] copy = java.util.Arrays.copyOfRange(data, offset, offset + length); // copied at call time
+            loop.execute(() -> writeOnLoop(copy, 0, copy.length));
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer data) {
+        Objects.requireNonNull(data, "data");
+        checkWritable();
+        if (!data.hasRemaining()) {
+            return;
+        }
+        if (loop.inEventLoop()) {
+            if (!acceptsWrites()) {
+                return;
+            }
+            queue.append(data);
+            afterAppend();
+        } else {
+            byte[] copy = new byte[data.remaining()];
+            data.get(data.position(), copy);
+            loop.execute(() -> writeOnLoop(copy, 0, copy.length));
+        }
+    }
+
+    private void checkWritable() {
+        if (userStoppedWriting) {
+            throw new TransportClosedException("write after this transport's own close(), abort() or writeEof()");
+        }
+    }
+
+    private void writeOnLoop(byte[] data, int offset, int length) {
+        if (!acceptsWrites()) {
+            return;
+        }
+        queue.append(data, offset, length);
+        afterAppend();
+    }
+
+    /**
+     * False when the connection ended for a reason the writer may not know yet (a reset, a callback's abort): the
+     * bytes are discarded and connectionLost reports the cause (invariant 7).
+     */
+    private boolean acceptsWrites() {
+        return connState == ConnState.OPEN && (writeState == WriteState.IDLE || writeState == WriteState.SENDING);
+    }
+
+    private void afterAppend() {
+        writeBufferSizeVisible = queue.size();
+        if (writeState == WriteState.IDLE) {
+            submitSend();
+        }
+        if (!writingPaused && queue.size() > highWater) {
+            writingPaused = true;
+            try {
+                protocol.pauseWriting();
+            } catch (Throwable t) {
+                abortWith(t);
+            }
+        }
+    }
+
+    private void submitSend() {
+        sendOp.prepare(OpType.SEND, socket, sendHandler);
+        queue.gather(sendOp);
+        int error = backend.submitSend(sendOp);
+        if (error != 0) {
+            writeState = WriteState.STOPPED;
+            abortWith(Win32Error.isReset(error)
+                    ? new ConnectionResetException("send", error)
+                    : new Win32Exception("WSASend", error));
+            return;
+        }
+        writeState = WriteState.SENDING;
+    }
+
+    private void onSendComplete(int bytes, int error) {
+        if (writeState == WriteState.STOPPED || connState == ConnState.CLOSED) {
+            // Aborted meanwhile: the queue can go now that the kernel has let go of it.
+            writeState = WriteState.STOPPED;
+            queue.discardAll();
+            writeBufferSizeVisible = 0;
+            maybeLost();
+            return;
+        }
+        if (error != 0) {
+            writeState = WriteState.STOPPED;
+            queue.discardAll();
+            writeBufferSizeVisible = 0;
+            abortWith(Win32Error.isReset(error)
+                    ? new ConnectionResetException("send", error)
+                    : new Win32Exception("WSASend", error));
+            return;
+        }
+        // Apply the completion's effect before any callback (invariant 4).
+        queue.consume(bytes);
+        writeBufferSizeVisible = queue.size();
+        writeState = WriteState.IDLE;
+        if (!queue.isEmpty()) {
+            submitSend();
+        } else {
+            drained();
+        }
+        if (writingPaused && queue.size() <= lowWater && connState == ConnState.OPEN) {
+            writingPaused = false;
+            try {
+                protocol.resumeWriting();
+            } catch (Throwable t) {
+                abortWith(t);
+            }
+        }
+    }
+
+    /** The queue is empty and nothing is in flight: finish a requested EOF or graceful close. */
+    private void drained() {
+        if (eofRequested && writeState == WriteState.IDLE) {
+            try {
+                backend.shutdownOutput(socket);
+                writeState = WriteState.EOF_SENT;
+            } catch (Win32Exception e) {
+                abortWith(e);
+                return;
+            }
+        }
+        if (connState == ConnState.CLOSING) {
+            closeSocket(false);
+        }
+    }
+
+    @Override
+    public void writeEof() {
+        userStoppedWriting = true;
+        if (!loop.inEventLoop()) {
+            loop.execute(this::writeEof);
+            return;
+        }
+        if (eofRequested || connState != ConnState.OPEN) {
+            return;
+        }
+        eofRequested = true;
+        if (writeState == WriteState.IDLE) {
+            drained();
+        }
+    }
+
+    @Override
+    public long writeBufferSize() {
+        return writeBufferSizeVisible;
+    }
+
+    @Override
+    public void setWriteBufferLimits(long high, long low) {
+        if (low < 0 || high < low) {
+            throw new IllegalArgumentException("need 0 <= low <= high, got low=" + low + " high=" + high);
+        }
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> setWriteBufferLimits(high, low));
+            return;
+        }
+        highWater = high;
+        lowWater = low;
+        if (!writingPaused && queue.size() > highWater && connState == ConnState.OPEN) {
+            writingPaused = true;
+            try {
+                protocol.pauseWriting();
+            } catch (Throwable t) {
+                abortWith(t);
+            }
+        } else if (writingPaused && queue.size() <= lowWater && connState == ConnState.OPEN) {
+            writingPaused = false;
+            try {
+                protocol.resumeWriting();
+            } catch (Throwable t) {
+                abortWith(t);
+            }
+        }
+    }
+
+    @Override
+    public long writeBufferHigh() {
+        return highWater;
+    }
+
+    @Override
+    public long writeBufferLow() {
+        return lowWater;
+    }
+
+    // ================================================================== ending
+
+    @Override
+    public void close() {
+        userStoppedWriting = true;
+        closingVisible = true;
+        if (!loop.inEventLoop()) {
+            loop.execute(this::close);
+            return;
+        }
+        if (connState != ConnState.OPEN) {
+            return;
+        }
+        connState = ConnState.CLOSING;
+        stopReading();
+        if (writeState == WriteState.SENDING) {
+            // Flush first, under a deadline: a peer that never reads must not hold the connection forever.
+            if (config.closeTimeoutMillis() > 0) {
+                closeDeadline = loop.schedule(this::closeDeadlinePassed, config.closeTimeoutMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        } else {
+            closeSocket(false);
+        }
+    }
+
+    private void closeDeadlinePassed() {
+        if (connState == ConnState.CLOSING) {
+            abortWith(new CloseTimeoutException(config.closeTimeoutMillis(), queue.size()));
+        }
+    }
+
+    @Override
+    public void abort() {
+        userStoppedWriting = true;
+        closingVisible = true;
+        if (!loop.inEventLoop()) {
+            loop.execute(this::abort);
+            return;
+        }
+        abortWith(null);
+    }
+
+    /**
+     * Ends the connection with RST, recording {@code cause} (null: the user's abort). Queued writes are discarded —
+     * those the kernel is reading from only once their packet is in.
+     */
+    private void abortWith(Throwable cause) {
+        if (connState == ConnState.CLOSED || connState == ConnState.LOST) {
+            return;
+        }
+        if (lostCause == null) {
+            lostCause = cause;
+        }
+        closingVisible = true;
+        stopReading();
+        if (writeState != WriteState.SENDING) {
+            queue.discardAll();
+            writeBufferSizeVisible = 0;
+        }
+        if (writeState != WriteState.SENDING) {
+            writeState = WriteState.STOPPED;
+        } else {
+            writeState = WriteState.STOPPED; // its packet (aborted by the close below) will discard the queue
+        }
+        closeSocket(true);
+    }
+
+    private void stopReading() {
+        // No cancel: closing the socket completes a receive in flight, and its packet then returns the op.
+        readState = ReadState.STOPPED;
+    }
+
+    private void closeSocket(boolean abortive) {
+        if (connState == ConnState.CLOSED || connState == ConnState.LOST) {
+            return;
+        }
+        connState = ConnState.CLOSED;
+        if (closeDeadline != null) {
+            closeDeadline.cancel(false);
+            closeDeadline = null;
+        }
+        readState = ReadState.STOPPED;
+        backend.close(socket, abortive);
+        maybeLost();
+    }
+
+    /** Ends the connection exactly once, after every op of the socket has its packet (invariant 5). */
+    private void maybeLost() {
+        if (connState != ConnState.CLOSED || receiveInFlight() || sendOp.state() == Op.State.IN_FLIGHT
+                || delivering) {
+            return;
+        }
+        connState = ConnState.LOST;
+        writeState = WriteState.STOPPED;
+        queue.discardAll();
+        writeBufferSizeVisible = 0;
+        recvOp.release();
+        sendOp.release();
+        loop.deregister(this);
+        try {
+            protocol.connectionLost(lostCause);
+        } catch (Throwable t) {
+            logger.warn("connectionLost of {} threw", protocol, t);
+        } finally {
+            closeFuture.trySuccess(null);
+        }
+    }
+
+    private void failFromDispatch(Throwable cause) {
+        // A bug in our own completion code: the connection can't be trusted any more; end it.
+        logger.error("internal failure on connection {}", this, cause);
+        if (recvOp.state() == Op.State.OWNED && readState != ReadState.STOPPED) {
+            readState = ReadState.STOPPED;
+        }
+        abortWith(cause);
+    }
+
+    @Override
+    public void closeForShutdown() {
+        abortWith(new java.io.IOException("event loop shut down"));
+    }
+
+    @Override
+    public boolean isClosing() {
+        return closingVisible;
+    }
+
+    @Override
+    public Future<Void> closeFuture() {
+        return closeFuture;
+    }
+
+    // ================================================================== the rest
+
+    @Override
+    public IocpEventLoop loop() {
+        return loop;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public void setOption(SocketOpt option, int value) {
+        Objects.requireNonNull(option, "option");
+        onLoopChecked(() -> {
+            backend.setOption(socket, option, value);
+            return null;
+        });
+    }
+
+    @Override
+    public int getOption(SocketOpt option) {
+        Objects.requireNonNull(option, "option");
+        return onLoopChecked(() -> backend.getOption(socket, option));
+    }
+
+    private interface Win32Call<T> {
+        T call() throws Win32Exception;
+    }
+
+    /** Runs a socket call on the loop (waiting for it when called elsewhere); failures surface as unchecked. */
+    private <T> T onLoopChecked(Win32Call<T> call) {
+        if (loop.inEventLoop()) {
+            return callNow(call);
+        }
+        try {
+            return loop.submit(() -> callNow(call)).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private <T> T callNow(Win32Call<T> call) {
+        if (connState == ConnState.CLOSED || connState == ConnState.LOST) {
+            throw new TransportClosedException("socket option call on a closed transport");
+        }
+        try {
+            return call.call();
+        } catch (Win32Exception e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IocpConnection[" + localAddress + " -> " + remoteAddress + ", " + connState + "/" + readState + "/"
+                + writeState + "]";
+    }
+}

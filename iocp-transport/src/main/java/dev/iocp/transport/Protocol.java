@@ -1,0 +1,48 @@
+package dev.iocp.transport;
+
+import java.nio.ByteBuffer;
+
+/**
+ * What a user implements: the callbacks of one connection, in the spirit of asyncio's {@code Protocol}. Every
+ * callback runs on the connection's loop thread, one at a time, and never re-entrantly.
+ *
+ * <p>An exception thrown from any callback aborts that connection only (the peer sees a reset) and
+ * {@link #connectionLost} receives the exception as its cause; the loop and every other connection carry on.
+ */
+public interface Protocol {
+
+    /** The connection is established; keep the transport to write to it. Called first, once. */
+    default void connectionMade(Transport transport) {}
+
+    /**
+     * Bytes arrived, in order. {@code data} is a view of the transport's receive buffer, valid only during this call:
+     * copy what you want to keep. Never called with an empty buffer, and never while reading is paused.
+     */
+    void dataReceived(ByteBuffer data);
+
+    /**
+     * The peer sent FIN (shutdown or close): it will send nothing more. This is not an error.
+     *
+     * @return {@code true} to keep the connection half-open (you may still write, then {@link Transport#close()});
+     *         {@code false} to let the transport close it (after flushing what is queued)
+     */
+    default boolean eofReceived() {
+        return false;
+    }
+
+    /**
+     * The connection is gone and every one of its operations has finished. Called exactly once, last.
+     *
+     * @param cause {@code null} for a clean close (ours or after the peer's FIN); {@link ConnectionResetException}
+     *              when the peer reset it (RST); {@link CloseTimeoutException} when a graceful close hit its deadline
+     *              and was turned into an abort; the exception a callback of this protocol threw; or a
+     *              {@link dev.iocp.core.win32.Win32Exception} naming another failure
+     */
+    default void connectionLost(Throwable cause) {}
+
+    /** The write buffer rose above the high-water mark: stop writing until {@link #resumeWriting()}. */
+    default void pauseWriting() {}
+
+    /** The write buffer drained to the low-water mark. */
+    default void resumeWriting() {}
+}

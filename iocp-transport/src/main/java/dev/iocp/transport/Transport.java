@@ -1,0 +1,88 @@
+package dev.iocp.transport;
+
+import dev.iocp.core.backend.SocketOpt;
+import dev.iocp.core.loop.IocpEventLoop;
+import io.netty.util.concurrent.Future;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * One TCP connection, as its {@link Protocol} sees it. Every method is safe from any thread: a call made off the
+ * connection's loop is carried onto it, in call order.
+ */
+public interface Transport {
+
+    /** The loop that runs this connection's callbacks. */
+    IocpEventLoop loop();
+
+    /**
+     * Queues bytes for sending; they are copied now, so the caller may reuse its array at once.
+     *
+     * @throws TransportClosedException after this transport's own {@link #close()}, {@link #abort()} or
+     *         {@link #writeEof()} — a mistake the caller could have avoided. A write that races with the peer
+     *         (a reset not yet reported) is discarded instead, and {@link Protocol#connectionLost} says why.
+     */
+    void write(byte[] data, int offset, int length);
+
+    default void write(byte[] data) {
+        write(data, 0, data.length);
+    }
+
+    /** Like {@link #write(byte[], int, int)}, copying the buffer's remaining bytes (its position is not moved). */
+    void write(ByteBuffer data);
+
+    /** Half-close: after everything queued is sent, shutdown(SD_SEND); the peer reads EOF. Reading goes on. */
+    void writeEof();
+
+    /**
+     * Stops delivering data. The receive already in flight is not cancelled (cancelling it is how CPython lost data,
+     * bpo-33694): if it completes while paused, its result is held as is — data, EOF or error — and delivered, in
+     * order, by {@link #resumeReading()}. Idempotent.
+     */
+    void pauseReading();
+
+    /** Delivers what was held while paused, then receives again. Idempotent. */
+    void resumeReading();
+
+    /** Whether reading is on (not paused, not ended). */
+    boolean isReading();
+
+    /**
+     * Graceful close: stops reading, sends everything queued, then closes (the peer sees FIN). If that can't finish
+     * within the close deadline ({@link TransportConfig#closeTimeoutMillis()}) — a peer that doesn't read — the
+     * connection is aborted and {@link Protocol#connectionLost} gets a {@link CloseTimeoutException}. Idempotent.
+     */
+    void close();
+
+    /** Abortive close: discards queued writes and resets the connection (SO_LINGER{1,0}: the peer sees RST). */
+    void abort();
+
+    /** True once {@link #close()} or {@link #abort()} was called, or the connection was lost. */
+    boolean isClosing();
+
+    /** Completes (never fails) after {@link Protocol#connectionLost} returned. */
+    Future<Void> closeFuture();
+
+    /** Bytes queued and not yet handed to the kernel with a completed send. */
+    long writeBufferSize();
+
+    /**
+     * Sets the water marks: {@link Protocol#pauseWriting()} when the buffer grows above {@code high},
+     * {@link Protocol#resumeWriting()} when it drains to {@code low} or below. {@code 0 <= low <= high}.
+     */
+    void setWriteBufferLimits(long high, long low);
+
+    long writeBufferHigh();
+
+    long writeBufferLow();
+
+    InetSocketAddress localAddress();
+
+    InetSocketAddress remoteAddress();
+
+    /** Sets a socket option (TCP_NODELAY and SO_KEEPALIVE take 0/1; buffer sizes in bytes). */
+    void setOption(SocketOpt option, int value);
+
+    int getOption(SocketOpt option);
+}

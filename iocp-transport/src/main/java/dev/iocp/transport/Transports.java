@@ -1,0 +1,134 @@
+package dev.iocp.transport;
+
+import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpType;
+import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.win32.Win32Exception;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/** Entry points: {@link #listen} and {@link #connect}. */
+public final class Transports {
+    /** AcceptEx kept in flight per server by default. */
+    public static final int DEFAULT_PENDING_ACCEPTS = 8;
+    public static final int DEFAULT_BACKLOG = 1024;
+
+    private Transports() {}
+
+    public static Future<Server> listen(IocpEventLoopGroup group, InetSocketAddress address,
+                                        Supplier<? extends Protocol> protocolFactory) {
+        return listen(group, address, protocolFactory, TransportConfig.DEFAULT, DEFAULT_PENDING_ACCEPTS);
+    }
+
+    /**
+     * Listens on {@code address}; each accepted connection gets a protocol from {@code protocolFactory} and runs on
+     * one of the group's loops, chosen round-robin.
+     */
+    public static Future<Server> listen(IocpEventLoopGroup group, InetSocketAddress address,
+                                        Supplier<? extends Protocol> protocolFactory, TransportConfig config,
+                                        int pendingAccepts) {
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        Objects.requireNonNull(config, "config");
+        if (pendingAccepts < 1) {
+            throw new IllegalArgumentException("pendingAccepts must be >= 1, got " + pendingAccepts);
+        }
+        if (group.isShuttingDown()) {
+            throw new IllegalStateException("event loop group is shut down");
+        }
+        IocpEventLoop loop = group.next();
+        Promise<Server> promise = loop.newPromise();
+        loop.execute(() -> {
+            IocpServer server = new IocpServer(group, loop, protocolFactory, config);
+            try {
+                server.listen(address, DEFAULT_BACKLOG, pendingAccepts);
+                promise.setSuccess(server);
+            } catch (Win32Exception e) {
+                promise.setFailure(e);
+            }
+        });
+        return promise;
+    }
+
+    public static Future<Transport> connect(IocpEventLoop loop, InetSocketAddress remote, Protocol protocol) {
+        return connect(loop, remote, protocol, TransportConfig.DEFAULT);
+    }
+
+    /**
+     * Connects with ConnectEx. The future fails with a {@link Win32Exception} naming the error (e.g.
+     * {@code WSAECONNREFUSED (10061)}); on success {@link Protocol#connectionMade} has already run.
+     */
+    public static Future<Transport> connect(IocpEventLoop loop, InetSocketAddress remote, Protocol protocol,
+                                            TransportConfig config) {
+        Objects.requireNonNull(loop, "loop");
+        Objects.requireNonNull(remote, "remote");
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(config, "config");
+        if (remote.isUnresolved()) {
+            throw new IllegalArgumentException("unresolved address " + remote);
+        }
+        if (loop.isShuttingDown()) {
+            throw new IllegalStateException("event loop is shut down");
+        }
+        Promise<Transport> promise = loop.newPromise();
+        loop.execute(() -> {
+            Backend backend = loop.backend();
+            long socket;
+            try {
+                socket = backend.openTcpSocket(remote.getAddress() instanceof Inet6Address);
+            } catch (Win32Exception e) {
+                promise.setFailure(e);
+                return;
+            }
+            Op op = loop.acquireOp();
+            op.prepare(OpType.CONNECT, socket, new CompletionHandler() {
+                @Override
+                public void onCompletion(Op done, int bytes, int error) {
+                    done.release();
+                    if (error != 0) {
+                        backend.close(socket, true);
+                        promise.setFailure(new Win32Exception("ConnectEx to " + remote, error));
+                        return;
+                    }
+                    try {
+                        backend.finishConnect(done);
+                    } catch (Win32Exception e) {
+                        backend.close(socket, true);
+                        promise.setFailure(e);
+                        return;
+                    }
+                    IocpConnection connection = new IocpConnection(loop, socket, protocol, config);
+                    connection.start();
+                    promise.setSuccess(connection);
+                }
+
+                @Override
+                public void onDispatchFailure(Op done, Throwable cause) {
+                    promise.tryFailure(cause);
+                }
+            });
+            int error = backend.submitConnect(op, remote);
+            if (error != 0) {
+                op.release();
+                backend.close(socket, true);
+                promise.setFailure(new Win32Exception("ConnectEx to " + remote, error));
+            }
+        });
+        return promise;
+    }
+
+    /** {@code "WSAECONNRESET (10054)"} — re-exported for users who only depend on the transport. */
+    public static String describeError(int win32Error) {
+        return Win32Error.describe(win32Error);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.iocp.transport;
+
+import dev.iocp.core.backend.Op;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.PlatformDependent;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * The bytes a connection has accepted for sending and the kernel has not yet confirmed: a FIFO of fixed-size
+ * native chunks. Small writes are copied into the tail chunk, so one send gathers many writes (coalescing: on
+ * request/response loads it is what lets a completion port beat a readiness selector).
+ *
+ * <p>Invariant 2 for sends: the bytes a send in flight names (the head of the queue, up to the length it gathered)
+ * are neither freed nor moved until its packet arrives; {@link #consume} is only called from that packet, and
+ * appending only ever writes past what was gathered. Loop thread only.
+ */
+final class WriteQueue {
+    static final int CHUNK_SIZE = 16 * 1024;
+
+    /** A chunk of native memory with a read and a write index. */
+    static final class Chunk {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK_SIZE);
+        final long address = PlatformDependent.directBufferAddress(buffer);
+        int read;
+        int write;
+    }
+
+    /** Free chunks of one loop thread: reused so a write in steady state allocates nothing. */
+    private static final class Pool {
+        private static final int MAX_RETAINED = 1024; // 16 MiB per loop
+        final ArrayDeque<Chunk> free = new ArrayDeque<>();
+
+        Chunk take() {
+            Chunk c = free.poll();
+            return c != null ? c : new Chunk();
+        }
+
+        void give(Chunk c) {
+            c.read = 0;
+            c.write = 0;
+            if (free.size() < MAX_RETAINED) {
+                free.push(c);
+            }
+        }
+    }
+
+    private static final FastThreadLocal<Pool> POOL = new FastThreadLocal<>() {
+        @Override
+        protected Pool initialValue() {
+            return new Pool();
+        }
+    };
+
+    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    private final Pool pool = POOL.get();
+    private long size;
+
+    long size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    void append(byte[] src, int offset, int length) {
+        while (length > 0) {
+            Chunk tail = writableTail();
+            int n = Math.min(length, CHUNK_SIZE - tail.write);
+            PlatformDependent.copyMemory(src, offset, tail.address + tail.write, n);
+            tail.write += n;
+            offset += n;
+            length -= n;
+            size += n;
+        }
+    }
+
+    void append(ByteBuffer src) {
+        int pos = src.position();
+        int length = src.remaining();
+        while (length > 0) {
+            Chunk tail = writableTail();
+            int n = Math.min(length, CHUNK_SIZE - tail.write);
+            tail.buffer.put(tail.write, src, pos, n);
+            tail.write += n;
+            pos += n;
+            length -= n;
+            size += n;
+        }
+    }
+
+    private Chunk writableTail() {
+        Chunk tail = chunks.peekLast();
+        if (tail == null || tail.write == CHUNK_SIZE) {
+            tail = pool.take();
+            chunks.addLast(tail);
+        }
+        return tail;
+    }
+
+    /** Adds the queue's head bytes to {@code op} as up to {@link Op#MAX_BUFFERS} buffers; returns how many bytes. */
+    int gather(Op op) {
+        int total = 0;
+        int n = 0;
+        for (Chunk c : chunks) {
+            if (n == Op.MAX_BUFFERS) {
+                break;
+            }
+            int len = c.write - c.read;
+            if (len > 0) {
+                op.addBuffer(c.address + c.read, len);
+                total += len;
+                n++;
+            }
+        }
+        return total;
+    }
+
+    /** The kernel confirmed {@code n} bytes from the head: drop them, returning emptied chunks to the pool. */
+    void consume(int n) {
+        if (n > size) {
+            throw new IllegalStateException("consume " + n + " of " + size + " queued bytes");
+        }
+        size -= n;
+        while (n > 0) {
+            Chunk head = chunks.peekFirst();
+            int take = Math.min(n, head.write - head.read);
+            head.read += take;
+            n -= take;
+            if (head.read == head.write) { // no send is in flight while we consume: safe to recycle
+                chunks.pollFirst();
+                pool.give(head);
+            }
+        }
+    }
+
+    /** Drops everything. Only when no send is in flight: the kernel may be reading the head. */
+    void discardAll() {
+        Chunk c;
+        while ((c = chunks.pollFirst()) != null) {
+            pool.give(c);
+        }
+        size = 0;
+    }
+}
