@@ -30,12 +30,18 @@ public final class Kernel32 {
     public static final long INVALID_HANDLE_VALUE = -1L;
     /** GetQueuedCompletionStatusEx's dwMilliseconds for "no timeout". */
     public static final int INFINITE = 0xFFFFFFFF;
-    /** NTSTATUS in OVERLAPPED.Internal while the I/O has not completed (HasOverlappedIoCompleted's test). */
-    public static final long STATUS_PENDING = 0x103L;
+    /**
+     * NTSTATUS in OVERLAPPED.Internal while the I/O has not completed (HasOverlappedIoCompleted's test). Internal is
+     * pointer-sized but an NTSTATUS is 32 bits: compare the low 4 bytes only.
+     */
+    public static final int STATUS_PENDING = 0x103;
     public static final byte FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = 0x1;
     public static final byte FILE_SKIP_SET_EVENT_ON_HANDLE = 0x2;
 
-    /** OVERLAPPED_ENTRY on x64: lpCompletionKey, lpOverlapped, Internal, dwNumberOfBytesTransferred + 4 bytes pad. */
+    /**
+     * OVERLAPPED_ENTRY on x64: lpCompletionKey, lpOverlapped, Internal, dwNumberOfBytesTransferred + 4 bytes pad.
+     * Internal holds a 32-bit NTSTATUS in its low 4 bytes; the high 4 bytes are not written (stale under Wine).
+     */
     public static final int OVERLAPPED_ENTRY_SIZE = 32;
     public static final int OVERLAPPED_ENTRY_KEY = 0;
     public static final int OVERLAPPED_ENTRY_OVERLAPPED = 8;

@@ -27,6 +27,8 @@ public final class Win32Error {
     public static final int ERROR_ABANDONED_WAIT_0 = 735;
     public static final int ERROR_SEM_TIMEOUT = 121;
     public static final int ERROR_MORE_DATA = 234;
+    /** From STATUS_HANDLES_CLOSED: Wine completes the ops pending on a socket closed under them with this. */
+    public static final int ERROR_HANDLES_CLOSED = 676;
     public static final int ERROR_NETWORK_UNREACHABLE = 1231;
     public static final int ERROR_HOST_UNREACHABLE = 1232;
     public static final int ERROR_PORT_UNREACHABLE = 1234;
@@ -84,6 +86,7 @@ public final class Win32Error {
             Map.entry(ERROR_ABANDONED_WAIT_0, "ERROR_ABANDONED_WAIT_0"),
             Map.entry(ERROR_SEM_TIMEOUT, "ERROR_SEM_TIMEOUT"),
             Map.entry(ERROR_MORE_DATA, "ERROR_MORE_DATA"),
+            Map.entry(ERROR_HANDLES_CLOSED, "ERROR_HANDLES_CLOSED"),
             Map.entry(ERROR_NETWORK_UNREACHABLE, "ERROR_NETWORK_UNREACHABLE"),
             Map.entry(ERROR_HOST_UNREACHABLE, "ERROR_HOST_UNREACHABLE"),
             Map.entry(ERROR_PORT_UNREACHABLE, "ERROR_PORT_UNREACHABLE"),
@@ -139,8 +142,11 @@ public final class Win32Error {
                 || code == ERROR_CONNECTION_ABORTED || code == WSAENETRESET;
     }
 
-    /** The op was cancelled (CancelIoEx, or its socket was closed under it). */
+    /**
+     * The op was cancelled (CancelIoEx, or its socket was closed under it: Windows reports ERROR_OPERATION_ABORTED,
+     * Wine ERROR_HANDLES_CLOSED).
+     */
     public static boolean isAborted(int code) {
-        return code == ERROR_OPERATION_ABORTED;
+        return code == ERROR_OPERATION_ABORTED || code == ERROR_HANDLES_CLOSED;
     }
 }

@@ -91,6 +91,7 @@ public final class Win32Backend implements Backend {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize " + batchSize);
         }
+        requireNativeMemoryAccess();
         Winsock.startup();
         this.extensions = WinsockExtensions.get();
         // One thread of concurrency: the port is drained by its one loop thread.
@@ -103,6 +104,20 @@ public final class Win32Backend implements Backend {
         this.entries = PlatformDependent.allocateMemory((long) batchSize * Kernel32.OVERLAPPED_ENTRY_SIZE);
         this.sync = PlatformDependent.allocateMemory(SYNC_SIZE);
         PlatformDependent.setMemory(sync, SYNC_SIZE, (byte) 0);
+    }
+
+    /**
+     * Op slots, OVERLAPPED_ENTRYs and scratch are raw native memory read and written through netty-common's
+     * {@link PlatformDependent}, which needs sun.misc.Unsafe. Netty turns that off by default on Java 25+ unless the
+     * JVM runs with {@code --sun-misc-unsafe-memory-access=allow}; fail here, with the remedy, rather than with a
+     * NullPointerException inside the first allocation.
+     */
+    private static void requireNativeMemoryAccess() {
+        if (!PlatformDependent.hasUnsafe()) {
+            throw new IllegalStateException("the Win32 backend needs sun.misc.Unsafe for native memory (netty-common "
+                    + "PlatformDependent); on Java 25+ start the JVM with --sun-misc-unsafe-memory-access=allow",
+                    PlatformDependent.getUnsafeUnavailabilityCause());
+        }
     }
 
     @Override
@@ -447,9 +462,12 @@ public final class Win32Backend implements Backend {
             }
             try {
                 Op op = slab.fromOverlapped(overlapped);
-                long status = PlatformDependent.getLong(e + Kernel32.OVERLAPPED_ENTRY_INTERNAL);
+                // Internal is a ULONG_PTR slot but holds a 32-bit NTSTATUS (IO_STATUS_BLOCK.Status, in a union with a
+                // pointer): only the low 4 bytes are written. Under Wine the high 4 are stale; read them never.
+                int status = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_INTERNAL);
                 int bytes = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_BYTES);
-                // Success iff the NTSTATUS is STATUS_SUCCESS; TCP ops have no informational/warning outcomes.
+                // Success iff the NTSTATUS is STATUS_SUCCESS. Warnings are failures too: Wine completes the ops of a
+                // socket closed under them with STATUS_HANDLES_CLOSED (0x8000000A, ERROR_HANDLES_CLOSED 676).
                 int error = status == 0 ? 0 : winsockError(op, status);
                 delivered++;
                 sink.onPacket(op, bytes, error);
@@ -476,7 +494,7 @@ public final class Win32Backend implements Backend {
      * WSAGetOverlappedResult needs the socket, so after the socket was closed it can fail with WSAENOTSOCK: then
      * the NTSTATUS mapping is the answer.
      */
-    private int winsockError(Op op, long status) {
+    private int winsockError(Op op, int status) {
         int r = Ws2_32.WSAGetOverlappedResult(op.socket(), op.address(), sync + SYNC_OVR_BYTES, 0,
                 sync + SYNC_OVR_FLAGS);
         int error = r != 0 ? 0 : Native.getLastError();
@@ -484,7 +502,7 @@ public final class Win32Backend implements Backend {
                 && error != Win32Error.ERROR_IO_INCOMPLETE) {
             return error;
         }
-        int fromStatus = Ntdll.RtlNtStatusToDosError((int) status);
+        int fromStatus = Ntdll.RtlNtStatusToDosError(status);
         return fromStatus != 0 ? fromStatus : Win32Error.ERROR_INVALID_PARAMETER;
     }
 
