@@ -9,9 +9,11 @@ import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.backend.win32.Win32Backend;
 import dev.iocp.core.testing.WindowsOnly;
 import dev.iocp.core.win32.Kernel32;
+import dev.iocp.core.win32.SockAddrs;
 import dev.iocp.core.win32.Win32Error;
 import dev.iocp.core.win32.Win32Exception;
 import dev.iocp.core.win32.Winsock;
+import dev.iocp.core.win32.WinsockExtensions;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,6 +185,13 @@ class Win32FirstProofTest {
         assertEquals(0, a.error(), () -> "accept packet " + a);
         long server = track(backend.finishAccept(accept));
         backend.register(server);
+        // The AcceptEx output buffer (op address area) decoded by GetAcceptExSockaddrs names the same two ends.
+        long out = nativeBuffer(24);
+        WinsockExtensions.get().getAcceptExSockaddrs(accept.addressAreaAddress(), out);
+        InetSocketAddress acceptLocal = SockAddrs.decode(PlatformDependent.getLong(out), PlatformDependent.getInt(out + 16));
+        InetSocketAddress acceptRemote = SockAddrs.decode(PlatformDependent.getLong(out + 8), PlatformDependent.getInt(out + 20));
+        assertEquals(target, acceptLocal, "GetAcceptExSockaddrs local");
+        assertEquals(backend.localAddress(client), acceptRemote, "GetAcceptExSockaddrs remote");
         accept.release();
         connect.release();
 
@@ -448,5 +457,60 @@ class Win32FirstProofTest {
         assertEquals(1, backend.getOption(fresh, SocketOpt.SO_REUSEADDR), "Windows default: not exclusive");
         backend.setOption(fresh, SocketOpt.SO_REUSEADDR, 0);
         assertEquals(0, backend.getOption(fresh, SocketOpt.SO_REUSEADDR), "SO_EXCLUSIVEADDRUSE set");
+    }
+
+    /** Ten receives cancelled and finished in the kernel; a backend with batch size 8 hands them out 8 + 2. */
+    @Test
+    void oneGetQueuedCompletionStatusExCallDequeuesABatchBoundedByTheBatchSize() throws Exception {
+        long[] pair = connectedPair(V4);
+        List<Op> recvs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            recvs.add(submitRecv(pair[0], nativeBuffer(16), 16));
+        }
+        for (Op op : recvs) {
+            assertEquals(CancelResult.REQUESTED, backend.cancel(op));
+        }
+        awaitCondition("all ten are final in the kernel", () -> recvs.stream().allMatch(Win32FirstProofTest::kernelFinished));
+        List<Packet> seen = new ArrayList<>();
+        int first = backend.poll(slab, (op, b, e) -> { op.markCompleted(); seen.add(new Packet(op, b, e)); }, 0);
+        // The completion of the last one may trail its OVERLAPPED update by a moment: bounded wait for the rest.
+        awaitCondition("ten packets", () -> {
+            backend.poll(slab, (op, b, e) -> { op.markCompleted(); seen.add(new Packet(op, b, e)); }, 0);
+            return seen.size() == 10;
+        });
+        assertEquals(8, first, "a full batch in one call");
+        for (Packet p : seen) {
+            assertEquals(Win32Error.ERROR_OPERATION_ABORTED, p.error(), p::toString);
+            p.op().release();
+        }
+    }
+
+    /** A sink that throws for one packet does not lose the others already dequeued in the same batch. */
+    @Test
+    void aThrowingSinkDoesNotLoseTheRestOfTheBatch() throws Exception {
+        long[] pair = connectedPair(V4);
+        List<Op> recvs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            recvs.add(submitRecv(pair[0], nativeBuffer(16), 16));
+        }
+        recvs.forEach(backend::cancel);
+        awaitCondition("all three are final in the kernel", () -> recvs.stream().allMatch(Win32FirstProofTest::kernelFinished));
+        List<Op> delivered = new ArrayList<>();
+        awaitCondition("three packets", () -> {
+            try {
+                backend.poll(slab, (op, b, e) -> {
+                    op.markCompleted();
+                    delivered.add(op);
+                    if (delivered.size() == 1) {
+                        throw new IllegalStateException("sink failure on purpose");
+                    }
+                }, 0);
+            } catch (IllegalStateException expected) {
+                assertEquals("sink failure on purpose", expected.getMessage());
+            }
+            return delivered.size() == 3;
+        });
+        assertEquals(0, slab.inFlight());
+        delivered.forEach(Op::release);
     }
 }

@@ -387,7 +387,8 @@ public final class Win32Backend implements Backend {
     public int submitConnect(Op op, InetSocketAddress remote) {
         long s = op.socket();
         boolean ipv6 = remote.getAddress() instanceof Inet6Address;
-        if (getsockname(s) != 0) {
+        // Unbound: getsockname fails (WSAEINVAL). Port 0 is treated as unbound too, to be safe across stacks.
+        if (getsockname(s) != 0 || SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH)).getPort() == 0) {
             int len = SockAddrs.encode(SockAddrs.wildcard(ipv6), sync + SYNC_SOCKADDR);
             if (Ws2_32.bind(s, sync + SYNC_SOCKADDR, len) != 0) {
                 return Native.getLastError();
