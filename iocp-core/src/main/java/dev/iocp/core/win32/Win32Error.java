@@ -26,6 +26,13 @@ public final class Win32Error {
     public static final int ERROR_NOT_FOUND = 1168;
     public static final int ERROR_ABANDONED_WAIT_0 = 735;
     public static final int ERROR_SEM_TIMEOUT = 121;
+    public static final int ERROR_MORE_DATA = 234;
+    /** From STATUS_HANDLES_CLOSED: Wine completes the ops pending on a socket closed under them with this. */
+    public static final int ERROR_HANDLES_CLOSED = 676;
+    public static final int ERROR_NETWORK_UNREACHABLE = 1231;
+    public static final int ERROR_HOST_UNREACHABLE = 1232;
+    public static final int ERROR_PORT_UNREACHABLE = 1234;
+    public static final int ERROR_GRACEFUL_DISCONNECT = 1226;
 
     public static final int WSAEINTR = 10004;
     public static final int WSAEBADF = 10009;
@@ -39,6 +46,8 @@ public final class Win32Error {
     public static final int WSAENOTSOCK = 10038;
     public static final int WSAEMSGSIZE = 10040;
     public static final int WSAENOPROTOOPT = 10042;
+    public static final int WSAEPROTONOSUPPORT = 10043;
+    public static final int WSAEOPNOTSUPP = 10045;
     public static final int WSAEAFNOSUPPORT = 10047;
     public static final int WSAEADDRINUSE = 10048;
     public static final int WSAEADDRNOTAVAIL = 10049;
@@ -54,7 +63,10 @@ public final class Win32Error {
     public static final int WSAETIMEDOUT = 10060;
     public static final int WSAECONNREFUSED = 10061;
     public static final int WSAEHOSTUNREACH = 10065;
+    public static final int WSASYSNOTREADY = 10091;
+    public static final int WSAVERNOTSUPPORTED = 10092;
     public static final int WSANOTINITIALISED = 10093;
+    public static final int WSAEDISCON = 10101;
     public static final int WSA_OPERATION_ABORTED = ERROR_OPERATION_ABORTED;
     public static final int WSA_IO_PENDING = ERROR_IO_PENDING;
 
@@ -73,6 +85,12 @@ public final class Win32Error {
             Map.entry(ERROR_NOT_FOUND, "ERROR_NOT_FOUND"),
             Map.entry(ERROR_ABANDONED_WAIT_0, "ERROR_ABANDONED_WAIT_0"),
             Map.entry(ERROR_SEM_TIMEOUT, "ERROR_SEM_TIMEOUT"),
+            Map.entry(ERROR_MORE_DATA, "ERROR_MORE_DATA"),
+            Map.entry(ERROR_HANDLES_CLOSED, "ERROR_HANDLES_CLOSED"),
+            Map.entry(ERROR_NETWORK_UNREACHABLE, "ERROR_NETWORK_UNREACHABLE"),
+            Map.entry(ERROR_HOST_UNREACHABLE, "ERROR_HOST_UNREACHABLE"),
+            Map.entry(ERROR_PORT_UNREACHABLE, "ERROR_PORT_UNREACHABLE"),
+            Map.entry(ERROR_GRACEFUL_DISCONNECT, "ERROR_GRACEFUL_DISCONNECT"),
             Map.entry(WSAEINTR, "WSAEINTR"),
             Map.entry(WSAEBADF, "WSAEBADF"),
             Map.entry(WSAEACCES, "WSAEACCES"),
@@ -85,6 +103,8 @@ public final class Win32Error {
             Map.entry(WSAENOTSOCK, "WSAENOTSOCK"),
             Map.entry(WSAEMSGSIZE, "WSAEMSGSIZE"),
             Map.entry(WSAENOPROTOOPT, "WSAENOPROTOOPT"),
+            Map.entry(WSAEPROTONOSUPPORT, "WSAEPROTONOSUPPORT"),
+            Map.entry(WSAEOPNOTSUPP, "WSAEOPNOTSUPP"),
             Map.entry(WSAEAFNOSUPPORT, "WSAEAFNOSUPPORT"),
             Map.entry(WSAEADDRINUSE, "WSAEADDRINUSE"),
             Map.entry(WSAEADDRNOTAVAIL, "WSAEADDRNOTAVAIL"),
@@ -100,7 +120,10 @@ public final class Win32Error {
             Map.entry(WSAETIMEDOUT, "WSAETIMEDOUT"),
             Map.entry(WSAECONNREFUSED, "WSAECONNREFUSED"),
             Map.entry(WSAEHOSTUNREACH, "WSAEHOSTUNREACH"),
-            Map.entry(WSANOTINITIALISED, "WSANOTINITIALISED"));
+            Map.entry(WSASYSNOTREADY, "WSASYSNOTREADY"),
+            Map.entry(WSAVERNOTSUPPORTED, "WSAVERNOTSUPPORTED"),
+            Map.entry(WSANOTINITIALISED, "WSANOTINITIALISED"),
+            Map.entry(WSAEDISCON, "WSAEDISCON"));
 
     /** The symbolic name, or {@code "WIN32_ERROR"} for a number we have no name for. */
     public static String name(int code) {
@@ -119,8 +142,11 @@ public final class Win32Error {
                 || code == ERROR_CONNECTION_ABORTED || code == WSAENETRESET;
     }
 
-    /** The op was cancelled (CancelIoEx, or its socket was closed under it). */
+    /**
+     * The op was cancelled (CancelIoEx, or its socket was closed under it: Windows reports ERROR_OPERATION_ABORTED,
+     * Wine ERROR_HANDLES_CLOSED).
+     */
     public static boolean isAborted(int code) {
-        return code == ERROR_OPERATION_ABORTED;
+        return code == ERROR_OPERATION_ABORTED || code == ERROR_HANDLES_CLOSED;
     }
 }

@@ -1,0 +1,542 @@
+package dev.iocp.core.backend.win32;
+
+import com.sun.jna.Native;
+import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.CancelResult;
+import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpSlab;
+import dev.iocp.core.backend.SocketOpt;
+import dev.iocp.core.win32.Kernel32;
+import dev.iocp.core.win32.Ntdll;
+import dev.iocp.core.win32.SockAddrs;
+import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.win32.Win32Exception;
+import dev.iocp.core.win32.Winsock;
+import dev.iocp.core.win32.WinsockExtensions;
+import dev.iocp.core.win32.Ws2_32;
+import io.netty.util.internal.PlatformDependent;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@link Backend} over one Windows I/O completion port (x64 only: see {@link Kernel32}).
+ *
+ * <h2>How an op travels</h2>
+ * Every socket is associated with the port with completion key = its SOCKET handle. A submit zeroes the op's
+ * OVERLAPPED (offset 0 of its slab slot), encodes its buffers as WSABUFs in the slot, and calls the overlapped
+ * function with the OVERLAPPED's address. {@link #poll} dequeues OVERLAPPED_ENTRYs with GetQueuedCompletionStatusEx
+ * and finds the op from the OVERLAPPED address with {@link OpSlab#fromOverlapped} (arithmetic, no lookup table).
+ *
+ * <h2>Invariants kept here</h2>
+ * <ul>
+ *   <li><b>Exactly one packet per successful submit.</b> A submit that returns 0 (immediate success) or
+ *       WSA_IO_PENDING has queued, or will queue, one packet; we mark the op in flight and return 0. We deliberately
+ *       do <em>not</em> set FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: with it an immediate success posts no packet
+ *       (WINE-FACTS #7), and the SPI promises the loop a single path: every success arrives as a packet.</li>
+ *   <li><b>The packet is the only truth</b> (DESIGN invariant 1): {@link #cancel} only asks; whatever it returns,
+ *       the op's packet comes and is handed to the sink as it is, data included.</li>
+ *   <li><b>The kernel owns the op's memory from submit to packet</b> (invariant 2): nothing here frees or reuses a
+ *       slot; the slab refuses to. {@link #close(long, boolean)} closes a socket with ops in flight: their packets
+ *       still come (aborted) and are dispatched like any other.</li>
+ *   <li><b>Every dequeued entry reaches the sink</b>, even if the sink throws for an earlier one in the batch: a
+ *       dequeued packet cannot be dequeued again, so dropping it would leak its op in flight forever.</li>
+ * </ul>
+ *
+ * <h2>Threading</h2>
+ * Everything but {@link #wakeup()} runs on the loop thread, so the per-backend native scratch memory used by the
+ * synchronous calls and by poll needs no locking; nothing is allocated per op or per packet.
+ */
+public final class Win32Backend implements Backend {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(Win32Backend.class);
+
+    public static final int DEFAULT_BATCH_SIZE = 64;
+    /**
+     * Completion key of wake-up packets (posted with a NULL OVERLAPPED). Socket keys are SOCKET handles, which are
+     * kernel handles: multiples of 4, never ~0, so this cannot collide.
+     */
+    static final long WAKEUP_KEY = -1L;
+
+    // Layout of the synchronous-call scratch block (loop thread only).
+    private static final int SYNC_SOCKADDR = 0;          // 128 bytes: a sockaddr for bind/getsockname/...
+    private static final int SYNC_LENGTH = 128;          // int: an in/out length
+    private static final int SYNC_VALUE = 136;           // 8 bytes: an option value, a SOCKET
+    private static final int SYNC_NUM_REMOVED = 144;     // ULONG: GQCSEx's count
+    private static final int SYNC_OVR_BYTES = 148;       // DWORD: WSAGetOverlappedResult's byte count
+    private static final int SYNC_OVR_FLAGS = 152;       // DWORD: WSAGetOverlappedResult's flags
+    private static final int SYNC_SIZE = 160;
+
+    // Op slot scratch area (Op.SCRATCH_OFFSET): WSARecv flags at +0, AcceptEx/ConnectEx byte count at +4.
+    private static final int SCRATCH_FLAGS = 0;
+    private static final int SCRATCH_BYTES = 4;
+
+    private final long port;
+    private final int batchSize;
+    private final long entries;
+    private final long sync;
+    private final WinsockExtensions extensions;
+    private boolean closed;
+
+    public Win32Backend() throws Win32Exception {
+        this(DEFAULT_BATCH_SIZE);
+    }
+
+    /** @param batchSize how many packets one {@link #poll} may dequeue at most */
+    public Win32Backend(int batchSize) throws Win32Exception {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize " + batchSize);
+        }
+        requireNativeMemoryAccess();
+        Winsock.startup();
+        this.extensions = WinsockExtensions.get();
+        // One thread of concurrency: the port is drained by its one loop thread.
+        long p = Kernel32.CreateIoCompletionPort(Kernel32.INVALID_HANDLE_VALUE, 0, 0, 1);
+        if (p == 0) {
+            throw new Win32Exception("CreateIoCompletionPort", Native.getLastError());
+        }
+        this.port = p;
+        this.batchSize = batchSize;
+        this.entries = PlatformDependent.allocateMemory((long) batchSize * Kernel32.OVERLAPPED_ENTRY_SIZE);
+        this.sync = PlatformDependent.allocateMemory(SYNC_SIZE);
+        PlatformDependent.setMemory(sync, SYNC_SIZE, (byte) 0);
+    }
+
+    /**
+     * Op slots, OVERLAPPED_ENTRYs and scratch are raw native memory read and written through netty-common's
+     * {@link PlatformDependent}, which needs sun.misc.Unsafe. Netty turns that off by default on Java 25+ unless the
+     * JVM runs with {@code --sun-misc-unsafe-memory-access=allow}; fail here, with the remedy, rather than with a
+     * NullPointerException inside the first allocation.
+     */
+    private static void requireNativeMemoryAccess() {
+        if (!PlatformDependent.hasUnsafe()) {
+            throw new IllegalStateException("the Win32 backend needs sun.misc.Unsafe for native memory (netty-common "
+                    + "PlatformDependent); on Java 25+ start the JVM with --sun-misc-unsafe-memory-access=allow",
+                    PlatformDependent.getUnsafeUnavailabilityCause());
+        }
+    }
+
+    @Override
+    public String name() {
+        return "win32";
+    }
+
+    /** The completion port handle (for diagnostics and tests). */
+    public long port() {
+        return port;
+    }
+
+    // ------------------------------------------------------------------------------------------ sockets
+
+    @Override
+    public long openTcpSocket(boolean ipv6) throws Win32Exception {
+        long s = newSocket(ipv6 ? Ws2_32.AF_INET6 : Ws2_32.AF_INET);
+        try {
+            register(s);
+        } catch (Win32Exception e) {
+            Ws2_32.closesocket(s);
+            throw e;
+        }
+        return s;
+    }
+
+    /** An overlapped, non-inheritable TCP socket, not associated with any port. */
+    private static long newSocket(int family) throws Win32Exception {
+        long s = Ws2_32.WSASocketW(family, Ws2_32.SOCK_STREAM, Ws2_32.IPPROTO_TCP, 0, 0,
+                Ws2_32.WSA_FLAG_OVERLAPPED | Ws2_32.WSA_FLAG_NO_HANDLE_INHERIT);
+        if (s == Ws2_32.INVALID_SOCKET) {
+            throw new Win32Exception("WSASocketW", Native.getLastError());
+        }
+        return s;
+    }
+
+    @Override
+    public void register(long socket) throws Win32Exception {
+        // Completion key = the socket: poll does not need it (the OVERLAPPED finds the op), it is for diagnostics.
+        if (Kernel32.CreateIoCompletionPort(socket, port, socket, 0) == 0) {
+            throw new Win32Exception("CreateIoCompletionPort(associate)", Native.getLastError());
+        }
+    }
+
+    @Override
+    public void bind(long socket, InetSocketAddress address) throws Win32Exception {
+        int len = SockAddrs.encode(address, sync + SYNC_SOCKADDR);
+        if (Ws2_32.bind(socket, sync + SYNC_SOCKADDR, len) != 0) {
+            throw new Win32Exception("bind " + address, Native.getLastError());
+        }
+    }
+
+    @Override
+    public void listen(long socket, int backlog) throws Win32Exception {
+        if (Ws2_32.listen(socket, backlog) != 0) {
+            throw new Win32Exception("listen", Native.getLastError());
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress(long socket) throws Win32Exception {
+        int error = getsockname(socket);
+        if (error != 0) {
+            throw new Win32Exception("getsockname", error);
+        }
+        return SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH));
+    }
+
+    /** getsockname into the sync sockaddr area; returns 0 or the error (WSAEINVAL: not bound yet). */
+    private int getsockname(long socket) {
+        PlatformDependent.putInt(sync + SYNC_LENGTH, 128);
+        return Ws2_32.getsockname(socket, sync + SYNC_SOCKADDR, sync + SYNC_LENGTH) == 0 ? 0 : Native.getLastError();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress(long socket) throws Win32Exception {
+        PlatformDependent.putInt(sync + SYNC_LENGTH, 128);
+        if (Ws2_32.getpeername(socket, sync + SYNC_SOCKADDR, sync + SYNC_LENGTH) != 0) {
+            throw new Win32Exception("getpeername", Native.getLastError());
+        }
+        return SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH));
+    }
+
+    /**
+     * SO_REUSEADDR does not mean on Windows what it means on Unix. The Unix meaning ("let a listener rebind while old
+     * connections sit in TIME_WAIT") is Windows' default behaviour without any option; Winsock's SO_REUSEADDR
+     * additionally lets <em>another</em> socket bind the same port and steal its connections. So we never pass it
+     * to Winsock: {@code SO_REUSEADDR=1} keeps the default, {@code SO_REUSEADDR=0} asks for SO_EXCLUSIVEADDRUSE
+     * (nobody else may bind the port; set it before bind). Reading it back gives {@code !SO_EXCLUSIVEADDRUSE}.
+     */
+    @Override
+    public void setOption(long socket, SocketOpt option, int value) throws Win32Exception {
+        int level = level(option);
+        int name = optionName(option);
+        if (option == SocketOpt.SO_REUSEADDR) {
+            value = value != 0 ? 0 : 1;
+        }
+        // All five are DWORD/BOOL-sized options.
+        PlatformDependent.putInt(sync + SYNC_VALUE, value);
+        if (Ws2_32.setsockopt(socket, level, name, sync + SYNC_VALUE, 4) != 0) {
+            throw new Win32Exception("setsockopt " + option, Native.getLastError());
+        }
+    }
+
+    @Override
+    public int getOption(long socket, SocketOpt option) throws Win32Exception {
+        PlatformDependent.putLong(sync + SYNC_VALUE, 0L);
+        PlatformDependent.putInt(sync + SYNC_LENGTH, 4);
+        if (Ws2_32.getsockopt(socket, level(option), optionName(option), sync + SYNC_VALUE, sync + SYNC_LENGTH) != 0) {
+            throw new Win32Exception("getsockopt " + option, Native.getLastError());
+        }
+        int len = PlatformDependent.getInt(sync + SYNC_LENGTH);
+        // BOOL options may come back as one byte (TCP_NODELAY on some stacks): read what was written.
+        int value = len == 1 ? PlatformDependent.getByte(sync + SYNC_VALUE) & 0xFF
+                : PlatformDependent.getInt(sync + SYNC_VALUE);
+        if (option == SocketOpt.SO_REUSEADDR) {
+            return value != 0 ? 0 : 1;
+        }
+        return value;
+    }
+
+    private static int level(SocketOpt option) {
+        return option == SocketOpt.TCP_NODELAY ? Ws2_32.IPPROTO_TCP : Ws2_32.SOL_SOCKET;
+    }
+
+    private static int optionName(SocketOpt option) {
+        switch (option) {
+            case TCP_NODELAY: return Ws2_32.TCP_NODELAY;
+            case SO_KEEPALIVE: return Ws2_32.SO_KEEPALIVE;
+            case SO_RCVBUF: return Ws2_32.SO_RCVBUF;
+            case SO_SNDBUF: return Ws2_32.SO_SNDBUF;
+            case SO_REUSEADDR: return Ws2_32.SO_EXCLUSIVEADDRUSE;
+            default: throw new IllegalArgumentException("unsupported option " + option);
+        }
+    }
+
+    @Override
+    public void shutdownOutput(long socket) throws Win32Exception {
+        if (Ws2_32.shutdown(socket, Ws2_32.SD_SEND) != 0) {
+            throw new Win32Exception("shutdown(SD_SEND)", Native.getLastError());
+        }
+    }
+
+    @Override
+    public void close(long socket, boolean abortive) {
+        if (abortive) {
+            // struct linger { u_short l_onoff = 1; u_short l_linger = 0; }: closesocket then sends RST, drops unsent data.
+            PlatformDependent.putInt(sync + SYNC_VALUE, 1);
+            if (Ws2_32.setsockopt(socket, Ws2_32.SOL_SOCKET, Ws2_32.SO_LINGER, sync + SYNC_VALUE, 4) != 0) {
+                logger.debug("setsockopt(SO_LINGER {{1,0}}) on {} failed: {}", socket,
+                        Win32Error.describe(Native.getLastError()));
+            }
+        }
+        // Ops in flight on the socket are aborted by this and still post their packets (invariant 2).
+        if (Ws2_32.closesocket(socket) != 0) {
+            logger.debug("closesocket({}) failed: {}", socket, Win32Error.describe(Native.getLastError()));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ submits
+
+    /**
+     * The tail of every submit: {@code ok} is the overlapped call's "completed now" result; otherwise its last error
+     * decides. Immediate success and WSA_IO_PENDING both mean one packet will come (no skip-on-success mode).
+     */
+    private static int submitted(Op op, boolean ok) {
+        if (!ok) {
+            int error = Native.getLastError();
+            if (error != Win32Error.WSA_IO_PENDING) {
+                return error == 0 ? Win32Error.WSAEINVAL : error; // never report a failure as 0
+            }
+        }
+        op.markInFlight();
+        return 0;
+    }
+
+    /** Zeroes the OVERLAPPED: Internal/InternalHigh/Offset/hEvent must not carry the previous op's values. */
+    private static void resetOverlapped(Op op) {
+        PlatformDependent.setMemory(op.address() + Op.OVERLAPPED_OFFSET, Op.OVERLAPPED_SIZE, (byte) 0);
+    }
+
+    /** WSABUF { ULONG len; (pad); CHAR *buf; } × bufferCount, in the op's slot. */
+    private static int encodeBuffers(Op op) {
+        long wsabuf = op.wsabufAddress();
+        int n = op.bufferCount();
+        for (int i = 0; i < n; i++) {
+            long b = wsabuf + (long) i * Op.WSABUF_SIZE;
+            PlatformDependent.putInt(b, op.bufferLength(i));
+            PlatformDependent.putInt(b + 4, 0);
+            PlatformDependent.putLong(b + 8, op.bufferAddress(i));
+        }
+        return n;
+    }
+
+    @Override
+    public int submitRecv(Op op) {
+        int count = encodeBuffers(op);
+        resetOverlapped(op);
+        long flags = op.scratchAddress() + SCRATCH_FLAGS;
+        PlatformDependent.putInt(flags, 0);
+        int r = Ws2_32.WSARecv(op.socket(), op.wsabufAddress(), count, 0, flags, op.address(), 0);
+        return submitted(op, r == 0);
+    }
+
+    @Override
+    public int submitSend(Op op) {
+        int count = encodeBuffers(op);
+        resetOverlapped(op);
+        int r = Ws2_32.WSASend(op.socket(), op.wsabufAddress(), count, 0, 0, op.address(), 0);
+        return submitted(op, r == 0);
+    }
+
+    /**
+     * AcceptEx with no receive data into the op's address area (local and remote address, 44 bytes each).
+     * The accepted socket is created here with the listener's family and recorded in the op.
+     * <p>Who closes it: on a failed submit, this method; after a failed ACCEPT packet, the op's owner
+     * ({@code close(op.acceptSocket(), true)}); after a successful one, {@link #finishAccept} hands it over.
+     */
+    @Override
+    public int submitAccept(Op op) {
+        long listener = op.socket();
+        int error = getsockname(listener);
+        if (error != 0) {
+            return error;
+        }
+        int family = SockAddrs.family(sync + SYNC_SOCKADDR);
+        long accepted = Ws2_32.WSASocketW(family, Ws2_32.SOCK_STREAM, Ws2_32.IPPROTO_TCP, 0, 0,
+                Ws2_32.WSA_FLAG_OVERLAPPED | Ws2_32.WSA_FLAG_NO_HANDLE_INHERIT);
+        if (accepted == Ws2_32.INVALID_SOCKET) {
+            return Native.getLastError();
+        }
+        op.acceptSocket(accepted);
+        resetOverlapped(op);
+        int ok = extensions.acceptEx(listener, accepted, op.addressAreaAddress(),
+                op.scratchAddress() + SCRATCH_BYTES, op.address());
+        int result = submitted(op, ok != 0);
+        if (result != 0) {
+            Ws2_32.closesocket(accepted);
+            op.acceptSocket(0);
+        }
+        return result;
+    }
+
+    /**
+     * SO_UPDATE_ACCEPT_CONTEXT (value: the listening SOCKET), without which getpeername, shutdown and
+     * setsockopt do not work on the accepted socket. If that fails the accepted socket is closed here.
+     */
+    @Override
+    public long finishAccept(Op op) throws Win32Exception {
+        long accepted = op.acceptSocket();
+        PlatformDependent.putLong(sync + SYNC_VALUE, op.socket());
+        if (Ws2_32.setsockopt(accepted, Ws2_32.SOL_SOCKET, Ws2_32.SO_UPDATE_ACCEPT_CONTEXT, sync + SYNC_VALUE, 8)
+                != 0) {
+            int error = Native.getLastError();
+            Ws2_32.closesocket(accepted);
+            op.acceptSocket(0);
+            throw new Win32Exception("setsockopt(SO_UPDATE_ACCEPT_CONTEXT)", error);
+        }
+        return accepted;
+    }
+
+    /**
+     * ConnectEx requires a bound socket: an unbound one (getsockname fails with WSAEINVAL) is bound to the wildcard
+     * address of the target's family, port 0. The target sockaddr is encoded in the op's address area.
+     */
+    @Override
+    public int submitConnect(Op op, InetSocketAddress remote) {
+        long s = op.socket();
+        boolean ipv6 = remote.getAddress() instanceof Inet6Address;
+        // Unbound: getsockname fails (WSAEINVAL). Port 0 is treated as unbound too, to be safe across stacks.
+        if (getsockname(s) != 0 || SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH)).getPort() == 0) {
+            int len = SockAddrs.encode(SockAddrs.wildcard(ipv6), sync + SYNC_SOCKADDR);
+            if (Ws2_32.bind(s, sync + SYNC_SOCKADDR, len) != 0) {
+                return Native.getLastError();
+            }
+        }
+        int len = SockAddrs.encode(remote, op.addressAreaAddress());
+        resetOverlapped(op);
+        int ok = extensions.connectEx(s, op.addressAreaAddress(), len, op.scratchAddress() + SCRATCH_BYTES,
+                op.address());
+        return submitted(op, ok != 0);
+    }
+
+    @Override
+    public void finishConnect(Op op) throws Win32Exception {
+        if (Ws2_32.setsockopt(op.socket(), Ws2_32.SOL_SOCKET, Ws2_32.SO_UPDATE_CONNECT_CONTEXT, 0, 0) != 0) {
+            throw new Win32Exception("setsockopt(SO_UPDATE_CONNECT_CONTEXT)", Native.getLastError());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ cancel
+
+    /**
+     * CancelIoEx for this op's OVERLAPPED. TRUE: the request was taken ({@link CancelResult#REQUESTED}); the packet
+     * usually says ERROR_OPERATION_ABORTED but may still carry data if the I/O finished first. FALSE with
+     * ERROR_NOT_FOUND: the I/O already completed and its packet (possibly with data) is queued: {@link
+     * CancelResult#NOT_FOUND}, and dropping that packet is bpo-33694. Any other failure (the socket was already
+     * closed: ERROR_INVALID_HANDLE) is also reported as NOT_FOUND: there is nothing left to cancel, and the close
+     * already guarantees the packet.
+     */
+    @Override
+    public CancelResult cancel(Op op) {
+        if (op.state() != Op.State.IN_FLIGHT) {
+            throw new IllegalStateException("cancel of " + op + ": not in flight");
+        }
+        op.noteCancelRequested();
+        if (Kernel32.CancelIoEx(op.socket(), op.address()) != 0) {
+            return CancelResult.REQUESTED;
+        }
+        int error = Native.getLastError();
+        if (error != Win32Error.ERROR_NOT_FOUND) {
+            logger.debug("CancelIoEx({}) failed: {}", op, Win32Error.describe(error));
+        }
+        return CancelResult.NOT_FOUND;
+    }
+
+    // ------------------------------------------------------------------------------------------ poll / wakeup
+
+    @Override
+    public int poll(OpSlab slab, CompletionSink sink, long timeoutNanos) {
+        int millis = timeoutMillis(timeoutNanos);
+        long numRemoved = sync + SYNC_NUM_REMOVED;
+        PlatformDependent.putInt(numRemoved, 0);
+        if (Kernel32.GetQueuedCompletionStatusEx(port, entries, batchSize, numRemoved, millis, 0) == 0) {
+            int error = Native.getLastError();
+            if (error == Win32Error.WAIT_TIMEOUT) {
+                return 0;
+            }
+            throw new UncheckedIOException(new Win32Exception("GetQueuedCompletionStatusEx", error));
+        }
+        int n = PlatformDependent.getInt(numRemoved);
+        int delivered = 0;
+        RuntimeException firstFailure = null;
+        for (int i = 0; i < n; i++) {
+            long e = entries + (long) i * Kernel32.OVERLAPPED_ENTRY_SIZE;
+            long overlapped = PlatformDependent.getLong(e + Kernel32.OVERLAPPED_ENTRY_OVERLAPPED);
+            if (overlapped == 0) {
+                long key = PlatformDependent.getLong(e + Kernel32.OVERLAPPED_ENTRY_KEY);
+                if (key != WAKEUP_KEY) {
+                    logger.warn("ignoring a packet without OVERLAPPED, key 0x{}", Long.toHexString(key));
+                }
+                continue; // a wake-up: its only job was to end the wait
+            }
+            try {
+                Op op = slab.fromOverlapped(overlapped);
+                // Internal is a ULONG_PTR slot but holds a 32-bit NTSTATUS (IO_STATUS_BLOCK.Status, in a union with a
+                // pointer): only the low 4 bytes are written. Under Wine the high 4 are stale; read them never.
+                int status = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_INTERNAL);
+                int bytes = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_BYTES);
+                // Success iff the NTSTATUS is STATUS_SUCCESS. Warnings are failures too: Wine completes the ops of a
+                // socket closed under them with STATUS_HANDLES_CLOSED (0x8000000A, ERROR_HANDLES_CLOSED 676).
+                int error = status == 0 ? 0 : winsockError(op, status);
+                delivered++;
+                sink.onPacket(op, bytes, error);
+            } catch (RuntimeException failure) {
+                // Keep going: the remaining entries are already dequeued and exist nowhere else.
+                if (firstFailure == null) {
+                    firstFailure = failure;
+                } else {
+                    firstFailure.addSuppressed(failure);
+                }
+            }
+        }
+        if (firstFailure != null) {
+            throw firstFailure;
+        }
+        return delivered;
+    }
+
+    /**
+     * The Winsock error of a failed packet. The NTSTATUS in the entry maps through RtlNtStatusToDosError to
+     * GetQueuedCompletionStatus' kernel-flavoured errors (a peer's reset reads ERROR_NETNAME_DELETED 64, a refused
+     * connect ERROR_CONNECTION_REFUSED 1225); WSAGetOverlappedResult gives the Winsock ones the transport
+     * speaks (WSAECONNRESET 10054, WSAECONNREFUSED 10061), and ERROR_OPERATION_ABORTED 995 for a cancel.
+     * WSAGetOverlappedResult needs the socket, so after the socket was closed it can fail with WSAENOTSOCK: then
+     * the NTSTATUS mapping is the answer.
+     */
+    private int winsockError(Op op, int status) {
+        int r = Ws2_32.WSAGetOverlappedResult(op.socket(), op.address(), sync + SYNC_OVR_BYTES, 0,
+                sync + SYNC_OVR_FLAGS);
+        int error = r != 0 ? 0 : Native.getLastError();
+        if (error != 0 && error != Win32Error.WSAENOTSOCK && error != Win32Error.ERROR_INVALID_HANDLE
+                && error != Win32Error.ERROR_IO_INCOMPLETE) {
+            return error;
+        }
+        int fromStatus = Ntdll.RtlNtStatusToDosError(status);
+        return fromStatus != 0 ? fromStatus : Win32Error.ERROR_INVALID_PARAMETER;
+    }
+
+    /** Nanoseconds to GQCSEx milliseconds: negative waits forever; a positive remainder rounds up, never down to a busy 0. */
+    static int timeoutMillis(long timeoutNanos) {
+        if (timeoutNanos < 0) {
+            return Kernel32.INFINITE;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999L);
+        // INFINITE is 0xFFFFFFFF: cap just below it so a huge finite timeout stays finite.
+        return (int) Math.min(ms, 0xFFFFFFFEL);
+    }
+
+    /** Posts a packet with {@link #WAKEUP_KEY} and no OVERLAPPED; {@link #poll} consumes it silently. */
+    @Override
+    public void wakeup() {
+        if (Kernel32.PostQueuedCompletionStatus(port, 0, WAKEUP_KEY, 0) == 0) {
+            logger.warn("PostQueuedCompletionStatus (wake-up) failed: {}", Win32Error.describe(Native.getLastError()));
+        }
+    }
+
+    /**
+     * Closes the port and frees the poll memory. The caller has waited for every op packet; op memory is the
+     * slab's and is not touched here.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Kernel32.CloseHandle(port);
+        PlatformDependent.freeMemory(entries);
+        PlatformDependent.freeMemory(sync);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.iocp.core.win32;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * ws2_32 functions, bound by JNA direct mapping with {@code int}/{@code long} arguments only (conventions, x64-only
+ * and last-error handling: see {@link Kernel32}). A SOCKET is a {@code long}; {@link #INVALID_SOCKET} is ~0.
+ * Functions returning {@code int} return 0 on success and {@link #SOCKET_ERROR} on failure, the error then being
+ * {@link Native#getLastError()} (the same slot WSAGetLastError reads).
+ *
+ * <p>AcceptEx, ConnectEx and GetAcceptExSockaddrs are not here: they are Winsock extension functions obtained at run
+ * time, see {@link WinsockExtensions}.
+ */
+public final class Ws2_32 {
+    private Ws2_32() {}
+
+    static {
+        Native.register(Ws2_32.class, NativeLibrary.getInstance("ws2_32"));
+    }
+
+    public static final long INVALID_SOCKET = -1L;
+    public static final int SOCKET_ERROR = -1;
+
+    public static final int AF_INET = 2;
+    /** Windows' value; Linux's is 10. */
+    public static final int AF_INET6 = 23;
+    public static final int SOCK_STREAM = 1;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_IPV6 = 41;
+
+    public static final int WSA_FLAG_OVERLAPPED = 0x01;
+    /** The socket handle is not inherited by child processes (Windows 7 SP1+). */
+    public static final int WSA_FLAG_NO_HANDLE_INHERIT = 0x80;
+
+    public static final int SOL_SOCKET = 0xFFFF;
+    public static final int SO_REUSEADDR = 0x0004;
+    public static final int SO_KEEPALIVE = 0x0008;
+    public static final int SO_LINGER = 0x0080;
+    public static final int SO_SNDBUF = 0x1001;
+    public static final int SO_RCVBUF = 0x1002;
+    /** {@code ((int) (~SO_REUSEADDR))}. */
+    public static final int SO_EXCLUSIVEADDRUSE = ~SO_REUSEADDR;
+    public static final int SO_UPDATE_ACCEPT_CONTEXT = 0x700B;
+    public static final int SO_UPDATE_CONNECT_CONTEXT = 0x7010;
+    public static final int TCP_NODELAY = 0x0001;
+    public static final int IPV6_V6ONLY = 27;
+
+    public static final int SD_RECEIVE = 0;
+    public static final int SD_SEND = 1;
+    public static final int SD_BOTH = 2;
+
+    /** {@code _WSAIORW(IOC_WS2, 6)}. */
+    public static final int SIO_GET_EXTENSION_FUNCTION_POINTER = 0xC8000006;
+
+    /** WSADATA on x64: wVersion, wHighVersion, iMaxSockets, iMaxUdpDg, lpVendorInfo, szDescription[257], szSystemStatus[129]. */
+    public static final int WSADATA_SIZE = 408;
+    public static final int WSADATA_VERSION = 0;
+    public static final int WSADATA_DESCRIPTION = 16;
+    public static final int WSADESCRIPTION_LEN = 257;
+    public static final int WSADATA_SYSTEM_STATUS = 16 + 257;
+    public static final int WSASYS_STATUS_LEN = 129;
+
+    /** Returns the error directly (no last error). */
+    public static native int WSAStartup(short versionRequested, long wsaData);
+
+    public static native long WSASocketW(int af, int type, int protocol, long protocolInfo, int group, int flags);
+
+    public static native int bind(long s, long name, int nameLen);
+
+    public static native int listen(long s, int backlog);
+
+    public static native int closesocket(long s);
+
+    public static native int shutdown(long s, int how);
+
+    public static native int setsockopt(long s, int level, int optName, long optVal, int optLen);
+
+    /** {@code optLen} is an int* in/out. */
+    public static native int getsockopt(long s, int level, int optName, long optVal, long optLen);
+
+    /** {@code nameLen} is an int* in/out. */
+    public static native int getsockname(long s, long name, long nameLen);
+
+    public static native int getpeername(long s, long name, long nameLen);
+
+    public static native int WSAIoctl(long s, int ioControlCode, long inBuffer, int inBufferLen, long outBuffer,
+                                      int outBufferLen, long bytesReturned, long overlapped, long completionRoutine);
+
+    /**
+     * Overlapped receive into {@code count} WSABUFs at {@code buffers}; {@code flags} is a DWORD* in/out.
+     * With an OVERLAPPED, pass 0 for {@code bytesReceived} (MSDN: the count is only meaningful from the packet).
+     */
+    public static native int WSARecv(long s, long buffers, int count, long bytesReceived, long flags, long overlapped,
+                                     long completionRoutine);
+
+    public static native int WSASend(long s, long buffers, int count, long bytesSent, int flags, long overlapped,
+                                     long completionRoutine);
+
+    public static native int WSAGetLastError();
+
+    /** {@code wait} must be 0 here (FALSE): the loop only asks after the packet, when the op is final. */
+    public static native int WSAGetOverlappedResult(long s, long overlapped, long bytesTransferred, int wait,
+                                                    long flags);
+}
