@@ -121,6 +121,7 @@ public final class Op {
         this.handler = handler;
         this.bufferCount = 0;
         this.cancelRequested = false;
+        this.acceptSocket = 0;
         return this;
     }
 

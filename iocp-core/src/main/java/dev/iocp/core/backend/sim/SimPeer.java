@@ -164,7 +164,8 @@ public final class SimPeer {
     public enum Ending { NONE, FIN, RESET }
 
     private void drainLocked() {
-        if (socket.inbound.size() > 0) {
+        // Draining opens the window, which lets waiting sends move more bytes in: repeat until nothing moves.
+        while (socket.inbound.size() > 0) {
             byte[] bytes = socket.inbound.readAll();
             received.write(bytes, 0, bytes.length);
             if (socket.peer != null) {

@@ -1,0 +1,455 @@
+package dev.iocp.transport.testing;
+
+import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.win32.Win32Exception;
+import dev.iocp.transport.CloseTimeoutException;
+import dev.iocp.transport.ConnectionResetException;
+import dev.iocp.transport.Server;
+import dev.iocp.transport.Transport;
+import dev.iocp.transport.TransportClosedException;
+import dev.iocp.transport.TransportConfig;
+import dev.iocp.transport.Transports;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import static dev.iocp.core.testing.LoopTesting.assertOpsDrained;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Transport behaviour that must hold on every backend: run on the simulated backend on any JVM, and on real
+ * loopback sockets (Win32 under Wine / on Windows) by a subclass in win-tests. Each test asserts the exact bytes and
+ * callbacks the protocol saw, and that every op of the loop drained.
+ */
+public abstract class TransportBehaviourTest {
+    protected static final long T = 20_000; // ms, the bound of every wait
+
+    protected TransportEnv env;
+    protected IocpEventLoopGroup group;
+    private final List<Server> servers = new ArrayList<>();
+
+    protected abstract TransportEnv newEnv() throws Exception;
+
+    @BeforeEach
+    void setUpEnv() throws Exception {
+        env = newEnv();
+        group = env.newGroup(2);
+    }
+
+    @AfterEach
+    void tearDownEnv() throws Exception {
+        for (Server s : servers) {
+            s.close().await(T);
+        }
+        for (var e : group) {
+            assertOpsDrained((IocpEventLoop) e);
+        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
+        assertTrue(group.isTerminated());
+        env.close();
+    }
+
+    /** A server whose connections get protocols from {@code factory}; returns its address. */
+    protected InetSocketAddress serve(Supplier<RecordingProtocol> factory, TransportConfig config) throws Exception {
+        Server server = Transports.listen(group, env.bindAddress(), factory, config, 4).get(T, TimeUnit.MILLISECONDS);
+        servers.add(server);
+        return server.localAddress();
+    }
+
+    /** One accepted connection: the peer (test side) and the protocol of ours that serves it. */
+    protected record Accepted(Peer peer, RecordingProtocol protocol) {
+        Transport transport() {
+            return protocol.transport();
+        }
+    }
+
+    protected Accepted accept(TransportConfig config) throws Exception {
+        AtomicReference<RecordingProtocol> created = new AtomicReference<>();
+        InetSocketAddress address = serve(() -> {
+            RecordingProtocol p = new RecordingProtocol();
+            created.set(p);
+            return p;
+        }, config);
+        Peer peer = env.connectPeer(address);
+        dev.iocp.core.testing.LoopTesting.await("server protocol created", () -> created.get() != null);
+        RecordingProtocol p = created.get();
+        p.transport();
+        return new Accepted(peer, p);
+    }
+
+    protected Accepted accept() throws Exception {
+        return accept(TransportConfig.DEFAULT);
+    }
+
+    protected static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    protected static byte[] pattern(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 31 + seed);
+        }
+        return b;
+    }
+
+    // ------------------------------------------------------------------------------------------------ echo
+
+    @Test
+    void echoesBytesInOrderAndEndsCleanlyOnThePeersClose() throws Exception {
+        Accepted a = accept();
+        a.protocol().echo = true;
+        byte[] msg = pattern(100_000, 7);
+        a.peer().write(msg);
+        assertArrayEquals(msg, a.peer().readExactly(msg.length, T));
+        a.peer().close();
+        assertNull(a.protocol().awaitLost(T), "a peer's FIN then our close is a clean end");
+        assertEquals(List.of("made"), a.protocol().events().subList(0, 1));
+        assertTrue(a.protocol().events().contains("eof"), "FIN is eofReceived, not an error");
+        assertEquals(1, a.protocol().lostCalls());
+        assertNull(a.protocol().wrongThread(), "callbacks run on the loop thread");
+        assertTrue(a.transport().closeFuture().await(T));
+    }
+
+    @Test
+    void connectDeliversConnectionMadeAndEchoesBack() throws Exception {
+        try (TransportEnv.PeerServer ps = env.listenPeer()) {
+            RecordingProtocol client = new RecordingProtocol();
+            Transport t = Transports.connect(group.next(), ps.address(), client).get(T, TimeUnit.MILLISECONDS);
+            Peer peer = ps.accept(T);
+            assertSame(t, client.transport());
+            t.write(ascii("ping"));
+            assertArrayEquals(ascii("ping"), peer.readExactly(4, T));
+            peer.write(ascii("pong"));
+            client.awaitReceived(4, T);
+            assertArrayEquals(ascii("pong"), client.received());
+            assertEquals(ps.address().getPort(), t.remoteAddress().getPort());
+            t.close();
+            assertEquals(Peer.Ending.FIN, peer.awaitEnding(T));
+            assertNull(client.awaitLost(T));
+        }
+    }
+
+    @Test
+    void connectToAPortNobodyListensOnFailsWithANamedError() throws Exception {
+        InetSocketAddress closed;
+        try (TransportEnv.PeerServer ps = env.listenPeer()) {
+            closed = ps.address();
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, () ->
+                Transports.connect(group.next(), closed, new RecordingProtocol()).get(T, TimeUnit.MILLISECONDS));
+        Win32Exception w = assertInstanceOf(Win32Exception.class, e.getCause());
+        assertEquals(Win32Error.WSAECONNREFUSED, w.errorCode());
+        assertTrue(w.getMessage().contains("WSAECONNREFUSED (10061)"), w.getMessage());
+    }
+
+    // ------------------------------------------------------------------------------------------------ read side
+
+    @Test
+    void pausedReadingDeliversNothingAndResumeDeliversEverythingInOrder() throws Exception {
+        Accepted a = accept();
+        Transport t = a.transport();
+        a.peer().write(ascii("before "));
+        a.protocol().awaitReceived(7, T);
+        t.pauseReading();
+        assertFalse(isReadingOnLoop(t));
+        a.peer().write(ascii("while paused "));
+        a.peer().write(ascii("and more"));
+        // Prove nothing is delivered while paused: a round trip through the loop, then look.
+        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+        assertEquals(7, a.protocol().receivedCount(), "nothing delivered while paused");
+        t.resumeReading();
+        a.protocol().awaitReceived(7 + 13 + 8, T);
+        assertEquals("before while paused and more", new String(a.protocol().received(), StandardCharsets.US_ASCII));
+        t.close();
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void pauseInsideDataReceivedThenResumeFromAnotherThread() throws Exception {
+        Accepted a = accept();
+        a.protocol().onData = data -> a.transport().pauseReading();
+        a.peer().write(ascii("first"));
+        a.protocol().awaitReceived(5, T);
+        a.protocol().onData = null;
+        a.peer().write(ascii("second"));
+        a.transport().loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+        assertEquals(5, a.protocol().receivedCount(), "paused from inside dataReceived");
+        Thread foreign = new Thread(a.transport()::resumeReading, "foreign-resumer");
+        foreign.start();
+        foreign.join();
+        a.protocol().awaitReceived(11, T);
+        assertEquals("firstsecond", new String(a.protocol().received(), StandardCharsets.US_ASCII));
+        a.transport().abort();
+        assertNull(a.protocol().awaitLost(T), "our own abort: no error cause");
+    }
+
+    @Test
+    void pauseResumePauseInOneLoopTickLosesNothing() throws Exception {
+        Accepted a = accept();
+        Transport t = a.transport();
+        t.loop().submit(() -> {
+            t.pauseReading();
+            t.resumeReading();
+            t.pauseReading();
+        }).get(T, TimeUnit.MILLISECONDS);
+        a.peer().write(ascii("held"));
+        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+        assertEquals(0, a.protocol().receivedCount());
+        t.resumeReading();
+        a.protocol().awaitReceived(4, T);
+        assertArrayEquals(ascii("held"), a.protocol().received());
+        t.close();
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void eofArrivingWhilePausedIsDeliveredAfterTheDataOnResume() throws Exception {
+        Accepted a = accept();
+        Transport t = a.transport();
+        t.pauseReading();
+        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+        a.peer().write(ascii("last words"));
+        a.peer().shutdownOutput();
+        t.resumeReading();
+        a.protocol().awaitEvent("lost", T);
+        List<String> ev = a.protocol().events();
+        assertTrue(ev.indexOf("eof") > ev.indexOf("data:10") || ev.lastIndexOf("eof") > 0, ev.toString());
+        assertEquals("last words", new String(a.protocol().received(), StandardCharsets.US_ASCII));
+        assertEquals("eof", ev.get(ev.size() - 2), "EOF after all data: " + ev);
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void halfCloseFromThePeerKeepsOurWriteSideOpen() throws Exception {
+        Accepted a = accept();
+        a.protocol().keepOpenOnEof = true;
+        a.protocol().onEof = () -> {
+            a.transport().write(ascii("reply after your FIN"));
+            a.transport().close();
+        };
+        a.peer().write(ascii("request"));
+        a.peer().shutdownOutput();
+        assertArrayEquals(ascii("reply after your FIN"), a.peer().readExactly(20, T));
+        assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T));
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void writeEofHalfClosesOurSideWhileReadingGoesOn() throws Exception {
+        Accepted a = accept();
+        Transport t = a.transport();
+        t.write(ascii("all I have"));
+        t.writeEof();
+        assertThrows(TransportClosedException.class, () -> t.write(ascii("x")), "write after writeEof");
+        assertArrayEquals(ascii("all I have"), a.peer().readExactly(10, T));
+        assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T));
+        a.peer().write(ascii("still listening?"));
+        a.protocol().awaitReceived(16, T);
+        a.peer().close();
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    // ------------------------------------------------------------------------------------------------ endings
+
+    @Test
+    void closeFlushesQueuedBytesThenSendsFin() throws Exception {
+        Accepted a = accept();
+        byte[] big = pattern(2 * 1024 * 1024, 3);
+        a.transport().write(big);
+        a.transport().close();
+        assertTrue(a.transport().isClosing());
+        assertThrows(TransportClosedException.class, () -> a.transport().write(ascii("late")));
+        assertArrayEquals(big, a.peer().readExactly(big.length, T));
+        assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T));
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void abortDiscardsQueuedWritesAndResetsThePeer() throws Exception {
+        Accepted a = accept();
+        a.transport().write(pattern(4 * 1024 * 1024, 1));
+        a.transport().abort();
+        assertEquals(Peer.Ending.RESET, a.peer().drainToEnd(T).ending(), "abort is RST, not FIN");
+        assertNull(a.protocol().awaitLost(T));
+        assertEquals(0, a.transport().writeBufferSize());
+    }
+
+    @Test
+    void aPeerResetIsReportedAsConnectionResetNotEof() throws Exception {
+        Accepted a = accept();
+        a.peer().write(ascii("x"));
+        a.protocol().awaitReceived(1, T);
+        a.peer().reset();
+        Throwable cause = a.protocol().awaitLost(T);
+        ConnectionResetException reset = assertInstanceOf(ConnectionResetException.class, cause);
+        assertTrue(reset.getMessage().contains("WSAECONNRESET (10054)"), reset.getMessage());
+        assertFalse(a.protocol().events().contains("eof"), "a reset is not an EOF");
+        // A write racing with the unseen reset is discarded, not thrown.
+        a.transport().write(ascii("into the void"));
+    }
+
+    @Test
+    void aGracefulCloseThatCannotFlushHitsItsDeadlineAndAborts() throws Exception {
+        Accepted a = accept(TransportConfig.DEFAULT.withCloseTimeoutMillis(300));
+        stopReading(a.peer());
+        Transport t = a.transport();
+        fillUntilPaused(a);
+        t.close();
+        Throwable cause = a.protocol().awaitLost(T);
+        assertInstanceOf(CloseTimeoutException.class, cause);
+        assertEquals(Peer.Ending.RESET, a.peer().drainToEnd(T).ending());
+    }
+
+    @Test
+    void aWriterFacingAPeerThatStoppedReadingIsToldToPauseAndResumedWhenItReads() throws Exception {
+        Accepted a = accept();
+        stopReading(a.peer());
+        long written = fillUntilPaused(a);
+        assertTrue(a.protocol().events().contains("pauseWriting"));
+        assertTrue(a.transport().writeBufferSize() > a.transport().writeBufferHigh());
+        // The peer reads again: everything arrives, in order, and the writer is resumed.
+        Peer.Drained drained = drainWhileOpen(a, written);
+        assertEquals(written, drained.bytes());
+        a.protocol().awaitEvent("resumeWriting", T);
+        a.transport().close();
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void aThrowingCallbackAbortsOnlyItsOwnConnection() throws Exception {
+        List<RecordingProtocol> made = new ArrayList<>();
+        InetSocketAddress address = serve(() -> {
+            RecordingProtocol p = new RecordingProtocol();
+            p.echo = true;
+            synchronized (made) {
+                made.add(p);
+            }
+            return p;
+        }, TransportConfig.DEFAULT);
+        Peer good = env.connectPeer(address);
+        Peer bad = env.connectPeer(address);
+        dev.iocp.core.testing.LoopTesting.await("two connections", () -> {
+            synchronized (made) {
+                return made.size() == 2;
+            }
+        });
+        good.write(ascii("hello"));
+        assertArrayEquals(ascii("hello"), good.readExactly(5, T));
+        RecordingProtocol badProtocol;
+        synchronized (made) {
+            badProtocol = made.get(0).receivedCount() == 5 ? made.get(1) : made.get(0);
+        }
+        IllegalStateException boom = new IllegalStateException("protocol bug");
+        badProtocol.onData = d -> {
+            throw boom;
+        };
+        bad.write(ascii("trigger"));
+        assertSame(boom, badProtocol.awaitLost(T), "the callback's exception is the cause");
+        assertEquals(Peer.Ending.RESET, bad.drainToEnd(T).ending(), "the peer of the failed connection sees RST");
+        good.write(ascii("still echoing"));
+        assertArrayEquals(ascii("still echoing"), good.readExactly(13, T));
+        good.close();
+    }
+
+    @Test
+    void callerMistakesThrowClearTypedErrors() throws Exception {
+        Accepted a = accept();
+        Transport t = a.transport();
+        assertThrows(NullPointerException.class, () -> t.write((byte[]) null));
+        assertThrows(IndexOutOfBoundsException.class, () -> t.write(new byte[4], 2, 3));
+        assertThrows(IllegalArgumentException.class, () -> t.setWriteBufferLimits(10, 20));
+        assertThrows(IllegalArgumentException.class, () -> TransportConfig.DEFAULT.withWriteBufferLimits(-1, -2));
+        t.close();
+        TransportClosedException e = assertThrows(TransportClosedException.class, () -> t.write(ascii("x")));
+        assertTrue(e.getMessage().contains("close()"), e.getMessage());
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void closingAServerStopsAcceptingAndLeavesItsConnectionsAlone() throws Exception {
+        Accepted a = accept();
+        a.protocol().echo = true;
+        Server server = servers.get(0);
+        assertTrue(server.close().await(T), "server closed once its accepts returned");
+        InetSocketAddress address = server.localAddress();
+        assertThrows(Exception.class, () -> {
+            Peer p = env.connectPeer(address);
+            // Some stacks accept the SYN in the backlog of a closing listener; then the first read must fail.
+            p.write(ascii("?"));
+            p.readExactly(1, 2000);
+        });
+        a.peer().write(ascii("alive"));
+        assertArrayEquals(ascii("alive"), a.peer().readExactly(5, T));
+        a.transport().close();
+        assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void manyConnectionsAtOnceEachEchoTheirOwnBytes() throws Exception {
+        InetSocketAddress address = serve(() -> {
+            RecordingProtocol p = new RecordingProtocol();
+            p.echo = true;
+            return p;
+        }, TransportConfig.DEFAULT);
+        List<Peer> peers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            peers.add(env.connectPeer(address));
+        }
+        for (int i = 0; i < peers.size(); i++) {
+            peers.get(i).write(pattern(1000, i));
+        }
+        for (int i = 0; i < peers.size(); i++) {
+            assertArrayEquals(pattern(1000, i), peers.get(i).readExactly(1000, T), "connection " + i);
+        }
+        for (Peer p : peers) {
+            p.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    protected static boolean isReadingOnLoop(Transport t) throws Exception {
+        return t.loop().submit(t::isReading).get(T, TimeUnit.MILLISECONDS);
+    }
+
+    /** Makes the peer stop reading (how depends on the environment). */
+    protected abstract void stopReading(Peer peer) throws Exception;
+
+    /** Writes 64 KiB at a time until the transport calls pauseWriting (bounded); returns bytes written. */
+    protected long fillUntilPaused(Accepted a) throws Exception {
+        byte[] chunk = pattern(64 * 1024, 9);
+        long written = 0;
+        for (int i = 0; i < 4096; i++) {
+            boolean paused = a.transport().loop().submit(() -> a.protocol().events().contains("pauseWriting"))
+                    .get(T, TimeUnit.MILLISECONDS);
+            if (paused) {
+                return written;
+            }
+            a.transport().write(chunk);
+            written += chunk.length;
+        }
+        throw new AssertionError("no pauseWriting after " + written + " bytes to a peer that doesn't read");
+    }
+
+    /** Lets the peer read again and reads {@code expected} bytes. */
+    protected abstract Peer.Drained drainWhileOpen(Accepted a, long expected) throws Exception;
+}
