@@ -114,7 +114,7 @@ class IocpEventLoopTest {
 
     private Conn connect() throws Exception {
         SimulatedNetwork.PeerListener listener = net.listenPeer(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                new InetSocketAddress(dev.iocp.core.testing.LoopTesting.LOOPBACK_V4, 0));
         Recorder connectRecorder = new Recorder();
         long socket = onLoop(loop, () -> {
             long s = sim.openTcpSocket(false);

@@ -15,6 +15,20 @@ public final class LoopTesting {
 
     public static final long TIMEOUT_SECONDS = 20;
 
+    /**
+     * 127.0.0.1, built from its bytes. Not {@code InetAddress.getLoopbackAddress()}: under Wine that walks
+     * NetworkInterface, whose native code crashes the Windows JVM (0xc06d007f, a delay-load failure).
+     */
+    public static final java.net.InetAddress LOOPBACK_V4;
+
+    static {
+        try {
+            LOOPBACK_V4 = java.net.InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
+        } catch (java.net.UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Runs {@code task} on the loop and returns its result (or rethrows its failure). */
     public static <T> T onLoop(IocpEventLoop loop, Callable<T> task) {
         try {

@@ -55,7 +55,7 @@ public final class SimulatedEnv implements TransportEnv {
 
     @Override
     public InetSocketAddress bindAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        return new InetSocketAddress(dev.iocp.core.testing.LoopTesting.LOOPBACK_V4, 0);
     }
 
     @Override

@@ -20,6 +20,9 @@ public final class SocketPeer implements Peer {
 
     public static SocketPeer connect(InetSocketAddress address) throws IOException {
         Socket s = new Socket();
+        // A fixed, modest window (set before connect, so it is what the handshake advertises): a peer that stops
+        // reading then stops the writer after ~64 KiB instead of after the many MiB autotuning would allow.
+        s.setReceiveBufferSize(64 * 1024);
         s.connect(address, 10_000);
         return new SocketPeer(s);
     }

@@ -434,13 +434,18 @@ public abstract class TransportBehaviourTest {
     /** Makes the peer stop reading (how depends on the environment). */
     protected abstract void stopReading(Peer peer) throws Exception;
 
-    /** Writes 64 KiB at a time until the transport calls pauseWriting (bounded); returns bytes written. */
+    /**
+     * Writes 64 KiB at a time until the transport has called pauseWriting and holds at least 1 MiB it cannot hand to
+     * the kernel (so the kernel's own buffers are full too, not just filling); bounded; returns bytes written.
+     */
     protected long fillUntilPaused(Accepted a) throws Exception {
+        // Small kernel buffers on our side, so "the kernel is full" comes quickly and stays true.
+        a.transport().setOption(dev.iocp.core.backend.SocketOpt.SO_SNDBUF, 32 * 1024);
         byte[] chunk = pattern(64 * 1024, 9);
         long written = 0;
         for (int i = 0; i < 4096; i++) {
-            boolean paused = a.transport().loop().submit(() -> a.protocol().events().contains("pauseWriting"))
-                    .get(T, TimeUnit.MILLISECONDS);
+            boolean paused = a.transport().loop().submit(() -> a.protocol().events().contains("pauseWriting")
+                    && a.transport().writeBufferSize() >= 1024 * 1024).get(T, TimeUnit.MILLISECONDS);
             if (paused) {
                 return written;
             }
