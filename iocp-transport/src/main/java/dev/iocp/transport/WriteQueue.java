@@ -53,7 +53,10 @@ final class WriteQueue {
         }
     };
 
-    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    /** The queue's chunks, a ring (indexed, so gathering doesn't allocate an iterator). */
+    private Chunk[] ring = new Chunk[8];
+    private int head;
+    private int count;
     private final Pool pool = POOL.get();
     private long size;
 
@@ -92,22 +95,44 @@ final class WriteQueue {
     }
 
     private Chunk writableTail() {
-        Chunk tail = chunks.peekLast();
+        Chunk tail = count == 0 ? null : ring[(head + count - 1) & (ring.length - 1)];
         if (tail == null || tail.write == CHUNK_SIZE) {
             tail = pool.take();
-            chunks.addLast(tail);
+            if (count == ring.length) {
+                Chunk[] grown = new Chunk[ring.length * 2];
+                for (int i = 0; i < count; i++) {
+                    grown[i] = ring[(head + i) & (ring.length - 1)];
+                }
+                ring = grown;
+                head = 0;
+            }
+            ring[(head + count) & (ring.length - 1)] = tail;
+            count++;
         }
         return tail;
+    }
+
+    private Chunk chunk(int i) {
+        return ring[(head + i) & (ring.length - 1)];
+    }
+
+    private Chunk pollFirst() {
+        if (count == 0) {
+            return null;
+        }
+        Chunk c = ring[head];
+        ring[head] = null;
+        head = (head + 1) & (ring.length - 1);
+        count--;
+        return c;
     }
 
     /** Adds the queue's head bytes to {@code op} as up to {@link Op#MAX_BUFFERS} buffers; returns how many bytes. */
     int gather(Op op) {
         int total = 0;
         int n = 0;
-        for (Chunk c : chunks) {
-            if (n == Op.MAX_BUFFERS) {
-                break;
-            }
+        for (int i = 0; i < count && n < Op.MAX_BUFFERS; i++) {
+            Chunk c = chunk(i);
             int len = c.write - c.read;
             if (len > 0) {
                 op.addBuffer(c.address + c.read, len);
@@ -125,13 +150,13 @@ final class WriteQueue {
         }
         size -= n;
         while (n > 0) {
-            Chunk head = chunks.peekFirst();
-            int take = Math.min(n, head.write - head.read);
-            head.read += take;
+            Chunk first = chunk(0);
+            int take = Math.min(n, first.write - first.read);
+            first.read += take;
             n -= take;
-            if (head.read == head.write) { // no send is in flight while we consume: safe to recycle
-                chunks.pollFirst();
-                pool.give(head);
+            if (first.read == first.write) { // no send is in flight while we consume: safe to recycle
+                pollFirst();
+                pool.give(first);
             }
         }
     }
@@ -139,7 +164,7 @@ final class WriteQueue {
     /** Drops everything. Only when no send is in flight: the kernel may be reading the head. */
     void discardAll() {
         Chunk c;
-        while ((c = chunks.pollFirst()) != null) {
+        while ((c = pollFirst()) != null) {
             pool.give(c);
         }
         size = 0;

@@ -32,9 +32,11 @@ public final class SimulatedNetwork {
     public static final int DEFAULT_WINDOW = 64 * 1024;
 
     final ReentrantLock lock = new ReentrantLock();
-    private final Map<Long, SimSocket> sockets = new HashMap<>();
+    /** Sockets by id - FIRST_SOCKET_ID (an array, not a map: a lookup per op must not box a long). */
+    private SimSocket[] sockets = new SimSocket[256];
+    private static final long FIRST_SOCKET_ID = 1000;
     private final Map<InetSocketAddress, SimSocket> listeners = new HashMap<>();
-    private long nextSocketId = 1000;
+    private long nextSocketId = FIRST_SOCKET_ID;
     private int nextEphemeralPort = 49152;
     private int defaultWindow = DEFAULT_WINDOW;
 
@@ -62,12 +64,16 @@ public final class SimulatedNetwork {
     SimSocket newSocket(boolean ipv6, SimulatedBackend owner) {
         SimSocket s = new SimSocket(nextSocketId++, ipv6, defaultWindow);
         s.owner = owner;
-        sockets.put(s.id, s);
+        int index = (int) (s.id - FIRST_SOCKET_ID);
+        if (index >= sockets.length) {
+            sockets = java.util.Arrays.copyOf(sockets, sockets.length * 2);
+        }
+        sockets[index] = s;
         return s;
     }
 
     SimSocket socket(long id, String call) throws Win32Exception {
-        SimSocket s = sockets.get(id);
+        SimSocket s = socketOrNull(id);
         if (s == null || s.state == SimSocket.State.CLOSED) {
             throw new Win32Exception(call, Win32Error.WSAENOTSOCK);
         }
@@ -75,7 +81,12 @@ public final class SimulatedNetwork {
     }
 
     SimSocket socketOrNull(long id) {
-        return sockets.get(id);
+        long index = id - FIRST_SOCKET_ID;
+        return index >= 0 && index < sockets.length ? sockets[(int) index] : null;
+    }
+
+    private void forget(SimSocket s) {
+        sockets[(int) (s.id - FIRST_SOCKET_ID)] = null;
     }
 
     void bind(SimSocket s, InetSocketAddress address) throws Win32Exception {
@@ -326,7 +337,7 @@ public final class SimulatedNetwork {
                 deliver(p);
             }
         }
-        sockets.remove(s.id);
+        forget(s);
     }
 
     /** Queues the packet of {@code op} on the port of the socket's owner. */
@@ -353,7 +364,7 @@ public final class SimulatedNetwork {
             SimSocket s = newSocket(address.getAddress() instanceof java.net.Inet6Address, null);
             int err = connect(s, address, null);
             if (err != 0) {
-                sockets.remove(s.id);
+                forget(s);
                 throw new Win32Exception("connect", err);
             }
             return new SimPeer(this, s);

@@ -1,0 +1,123 @@
+package dev.iocp.bench.jmh;
+
+import dev.iocp.core.backend.sim.SimulatedBackend;
+import dev.iocp.core.backend.sim.SimulatedNetwork;
+import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.transport.Protocol;
+import dev.iocp.transport.Server;
+import dev.iocp.transport.Transport;
+import dev.iocp.transport.Transports;
+import io.netty.util.concurrent.Promise;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A ping-pong through the whole stack — loop dispatch, transport read path, write queue, send — on the simulated
+ * backend, with client and server on the same loop, so that one message costs what the loop and the transport cost
+ * and nothing else (no OS, no second thread). Counts what a real backend would have asked of the kernel.
+ */
+public final class SimulatedEcho implements AutoCloseable {
+    final IocpEventLoopGroup group;
+    final IocpEventLoop loop;
+    final SimulatedBackend backend;
+    private final Server server;
+    private final Transport client;
+    private final PingProtocol ping;
+
+    public SimulatedEcho(int messageSize) throws Exception {
+        SimulatedNetwork net = new SimulatedNetwork();
+        group = new IocpEventLoopGroup(1, () -> new SimulatedBackend(net));
+        loop = group.next();
+        backend = (SimulatedBackend) loop.submit(loop::backend).get();
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
+        server = Transports.listen(group, any, EchoProtocol::new).get(10, TimeUnit.SECONDS);
+        ping = new PingProtocol(messageSize);
+        client = Transports.connect(loop, server.localAddress(), ping).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Runs {@code n} round trips on the loop thread; returns when the last echo arrived. */
+    public void roundTrips(int n) throws Exception {
+        Promise<Void> done = loop.newPromise();
+        loop.execute(() -> ping.start(n, done));
+        done.get(60, TimeUnit.SECONDS);
+    }
+
+    public long kernelCalls() {
+        return backend.kernelCalls();
+    }
+
+    /** Bytes allocated so far by the loop thread (HotSpot's per-thread counter). */
+    public long loopThreadAllocatedBytes() throws Exception {
+        long id = loop.submit(() -> Thread.currentThread().getId()).get();
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getThreadAllocatedBytes(id);
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+        server.close().get(10, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS);
+    }
+
+    /** Echoes whatever arrives. */
+    static final class EchoProtocol implements Protocol {
+        private Transport transport;
+
+        @Override
+        public void connectionMade(Transport t) {
+            transport = t;
+        }
+
+        @Override
+        public void dataReceived(ByteBuffer data) {
+            transport.write(data);
+        }
+    }
+
+    /** Sends one message, waits for its full echo, sends the next. */
+    static final class PingProtocol implements Protocol {
+        private final byte[] message;
+        private Transport transport;
+        private int remaining;
+        private int pendingBytes;
+        private Promise<Void> done;
+
+        PingProtocol(int size) {
+            message = new byte[size];
+        }
+
+        @Override
+        public void connectionMade(Transport t) {
+            transport = t;
+        }
+
+        void start(int n, Promise<Void> done) {
+            this.remaining = n;
+            this.done = done;
+            send();
+        }
+
+        private void send() {
+            pendingBytes = message.length;
+            transport.write(message, 0, message.length);
+        }
+
+        @Override
+        public void dataReceived(ByteBuffer data) {
+            pendingBytes -= data.remaining();
+            if (pendingBytes > 0) {
+                return;
+            }
+            if (--remaining > 0) {
+                send();
+            } else {
+                done.setSuccess(null);
+            }
+        }
+    }
+}
