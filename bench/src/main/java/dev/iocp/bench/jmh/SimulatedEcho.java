@@ -30,17 +30,22 @@ public final class SimulatedEcho implements AutoCloseable {
     private final PingProtocol ping;
 
     public SimulatedEcho(int messageSize) throws Exception {
+        this(messageSize, 1);
+    }
+
+    /** @param pipeline messages written back to back before waiting for their echoes (1 = strict ping-pong) */
+    public SimulatedEcho(int messageSize, int pipeline) throws Exception {
         SimulatedNetwork net = new SimulatedNetwork();
         group = new IocpEventLoopGroup(1, () -> new SimulatedBackend(net));
         loop = group.next();
         backend = (SimulatedBackend) loop.submit(loop::backend).get();
         InetSocketAddress any = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
         server = Transports.listen(group, any, EchoProtocol::new).get(10, TimeUnit.SECONDS);
-        ping = new PingProtocol(messageSize);
+        ping = new PingProtocol(messageSize, pipeline);
         client = Transports.connect(loop, server.localAddress(), ping).get(10, TimeUnit.SECONDS);
     }
 
-    /** Runs {@code n} round trips on the loop thread; returns when the last echo arrived. */
+    /** Runs {@code n} round trips (of {@code pipeline} messages each) on the loop thread; returns after the last echo. */
     public void roundTrips(int n) throws Exception {
         Promise<Void> done = loop.newPromise();
         loop.execute(() -> ping.start(n, done));
@@ -79,16 +84,18 @@ public final class SimulatedEcho implements AutoCloseable {
         }
     }
 
-    /** Sends one message, waits for its full echo, sends the next. */
+    /** Sends {@code pipeline} messages, waits for all their echoes, repeats. */
     static final class PingProtocol implements Protocol {
         private final byte[] message;
+        private final int pipeline;
         private Transport transport;
         private int remaining;
         private int pendingBytes;
         private Promise<Void> done;
 
-        PingProtocol(int size) {
+        PingProtocol(int size, int pipeline) {
             message = new byte[size];
+            this.pipeline = pipeline;
         }
 
         @Override
@@ -103,8 +110,10 @@ public final class SimulatedEcho implements AutoCloseable {
         }
 
         private void send() {
-            pendingBytes = message.length;
-            transport.write(message, 0, message.length);
+            pendingBytes = message.length * pipeline;
+            for (int i = 0; i < pipeline; i++) {
+                transport.write(message, 0, message.length); // coalesced into one send by the write queue
+            }
         }
 
         @Override

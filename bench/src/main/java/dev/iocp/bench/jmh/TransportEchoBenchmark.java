@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Cost of one echoed message through loop + transport on the simulated backend: each operation is one round trip
  * (client write → send packet → server receive → dataReceived → echo write → send → client receive), i.e. two
- * messages and eight completions. Run with {@code -prof gc} for bytes allocated per round trip; the teardown prints
+ * messages and eight completions ({@code pipeline} > 1: that many messages per round trip). Run with {@code -prof gc} for bytes allocated per round trip; the teardown prints
  * the loop thread's own allocation and the kernel calls a real backend would have made, per round trip.
  */
 @State(Scope.Benchmark)
@@ -35,6 +35,10 @@ public class TransportEchoBenchmark {
     @Param({"16", "16384"})
     int messageSize;
 
+    /** Messages in flight per round trip: 1 = strict ping-pong; 16 = pipelined (what coalescing is for). */
+    @Param({"1", "16"})
+    int pipeline;
+
     SimulatedEcho echo;
     long callsBefore;
     long allocBefore;
@@ -42,7 +46,7 @@ public class TransportEchoBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        echo = new SimulatedEcho(messageSize);
+        echo = new SimulatedEcho(messageSize, pipeline);
         echo.roundTrips(BATCH); // warm the pools
         callsBefore = echo.kernelCalls();
         allocBefore = echo.loopThreadAllocatedBytes();
@@ -59,10 +63,11 @@ public class TransportEchoBenchmark {
     public void tearDown() throws Exception {
         long calls = echo.kernelCalls() - callsBefore;
         long alloc = echo.loopThreadAllocatedBytes() - allocBefore;
-        System.out.printf("%n[transport-echo size=%d] round trips=%d kernel calls/round trip=%.3f"
-                        + " (per message: %.3f) loop-thread bytes allocated/round trip=%.3f%n",
-                messageSize, roundTrips, calls / (double) roundTrips, calls / (2.0 * roundTrips),
-                alloc / (double) roundTrips);
+        double messages = 2.0 * roundTrips * pipeline; // each message is sent once by each side
+        System.out.printf("%n[transport-echo size=%d pipeline=%d] round trips=%d kernel calls/round trip=%.3f"
+                        + " kernel calls/message=%.3f loop-thread bytes allocated/message=%.4f%n",
+                messageSize, pipeline, roundTrips, calls / (double) roundTrips, calls / messages,
+                alloc / messages);
         echo.close();
     }
 }

@@ -1,0 +1,123 @@
+package dev.iocp.bench;
+
+import dev.iocp.core.backend.Backends;
+import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.transport.Protocol;
+import dev.iocp.transport.Server;
+import dev.iocp.transport.Transport;
+import dev.iocp.transport.Transports;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code echo [--host H] [--port P] [--loops N] [--backend B]}: an echo server with flow control, until killed.
+ * Prints {@code listening on HOST:PORT} once it accepts connections.
+ */
+public final class EchoCommand {
+    private EchoCommand() {}
+
+    /**
+     * Echoes with flow control: a connection whose write buffer rose above the high-water mark (its peer reads slower
+     * than it sends) stops being read until the buffer drains — so a peer that floods without reading holds at most
+     * a bounded amount of our memory. On the peer's EOF, what is queued is flushed, then the connection closes.
+     */
+    public static final class EchoProtocol implements Protocol {
+        private Transport transport;
+
+        @Override
+        public void connectionMade(Transport t) {
+            transport = t;
+        }
+
+        @Override
+        public void dataReceived(ByteBuffer data) {
+            transport.write(data);
+        }
+
+        @Override
+        public void pauseWriting() {
+            transport.pauseReading();
+        }
+
+        @Override
+        public void resumeWriting() {
+            transport.resumeReading();
+        }
+
+        @Override
+        public boolean eofReceived() {
+            return false; // the transport flushes what is queued, then closes (FIN)
+        }
+    }
+
+    public static int run(String[] args) throws Exception {
+        String host = "127.0.0.1";
+        int port = 0;
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--host" -> host = args[++i];
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--loops" -> loops = Integer.parseInt(args[++i]);
+                case "--backend" -> System.setProperty(Backends.PROPERTY, args[++i]);
+                default -> {
+                    System.err.println("usage: echo [--host H] [--port P] [--loops N] [--backend win32|io_uring|simulated]");
+                    return 2;
+                }
+            }
+        }
+        // By address, not by name: resolving "localhost" would consult NetworkInterface, which crashes under Wine.
+        InetAddress address = InetAddress.getByAddress(host, parseLiteral(host));
+        IocpEventLoopGroup group = new IocpEventLoopGroup(loops);
+        Server server = Transports.listen(group, new InetSocketAddress(address, port), EchoProtocol::new)
+                .get(30, TimeUnit.SECONDS);
+        InetSocketAddress bound = server.localAddress();
+        System.out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
+        System.out.flush();
+        CountDownLatch forever = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            forever.countDown();
+        }));
+        forever.await();
+        return 0;
+    }
+
+    /** Parses an IPv4 or IPv6 literal without any name lookup. */
+    static byte[] parseLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+            if (h.equals("::1")) {
+                byte[] b = new byte[16];
+                b[15] = 1;
+                return b;
+            }
+            if (h.equals("::")) {
+                return new byte[16];
+            }
+            throw new IllegalArgumentException("IPv6 literal not supported here: " + host + " (use ::1 or ::)");
+        }
+        String[] parts = host.split("\\.");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("not an IPv4 literal: " + host);
+        }
+        byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            int v = Integer.parseInt(parts[i]);
+            if (v < 0 || v > 255) {
+                throw new IllegalArgumentException("not an IPv4 literal: " + host);
+            }
+            b[i] = (byte) v;
+        }
+        return b;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+}
