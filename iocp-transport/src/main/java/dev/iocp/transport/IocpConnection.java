@@ -198,6 +198,25 @@ final class IocpConnection implements Transport, LoopResource {
         }
     }
 
+    /**
+     * Carries a call made off the loop onto it, in call order. A loop that is shut down has already closed every
+     * connection on it (LoopResource): then a call that needs the connection is a caller mistake and says so, while
+     * close/abort are idempotent no-ops.
+     */
+    private boolean hopped(Runnable call, boolean noOpIfLoopGone) {
+        if (loop.inEventLoop()) {
+            return false;
+        }
+        try {
+            loop.execute(call);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!noOpIfLoopGone) {
+                throw new TransportClosedException("the event loop of this transport is shut down");
+            }
+        }
+        return true;
+    }
+
     // ================================================================== read stream
 
     private void armReceive() {
@@ -278,7 +297,8 @@ final class IocpConnection implements Transport, LoopResource {
             abortWith(t);
             return;
         }
-        if (!keepOpen) {
+        if (!keepOpen || eofRequested) {
+            // Both directions are shut (or the protocol wants it so): nothing can flow any more; close.
             close();
         } else {
             maybeLost();
@@ -298,8 +318,7 @@ final class IocpConnection implements Transport, LoopResource {
 
     @Override
     public void pauseReading() {
-        if (!loop.inEventLoop()) {
-            loop.execute(this::pauseReading);
+        if (hopped(this::pauseReading, false)) {
             return;
         }
         if (readState == ReadState.RECEIVING) {
@@ -309,8 +328,7 @@ final class IocpConnection implements Transport, LoopResource {
 
     @Override
     public void resumeReading() {
-        if (!loop.inEventLoop()) {
-            loop.execute(this::resumeReading);
+        if (hopped(this::resumeReading, false)) {
             return;
         }
         switch (readState) {
@@ -371,7 +389,7 @@ final class IocpConnection implements Transport, LoopResource {
             writeOnLoop(data, offset, length);
         } else {
             byte[] copy = java.util.Arrays.copyOfRange(data, offset, offset + length); // copied at call time
-            loop.execute(() -> writeOnLoop(copy, 0, copy.length));
+            hopped(() -> writeOnLoop(copy, 0, copy.length), false);
         }
     }
 
@@ -391,7 +409,7 @@ final class IocpConnection implements Transport, LoopResource {
         } else {
             byte[] copy = new byte[data.remaining()];
             data.get(data.position(), copy);
-            loop.execute(() -> writeOnLoop(copy, 0, copy.length));
+            hopped(() -> writeOnLoop(copy, 0, copy.length), false);
         }
     }
 
@@ -502,8 +520,7 @@ final class IocpConnection implements Transport, LoopResource {
     @Override
     public void writeEof() {
         userStoppedWriting = true;
-        if (!loop.inEventLoop()) {
-            loop.execute(this::writeEof);
+        if (hopped(this::writeEof, false)) {
             return;
         }
         if (eofRequested || connState != ConnState.OPEN) {
@@ -525,8 +542,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (low < 0 || high < low) {
             throw new IllegalArgumentException("need 0 <= low <= high, got low=" + low + " high=" + high);
         }
-        if (!loop.inEventLoop()) {
-            loop.execute(() -> setWriteBufferLimits(high, low));
+        if (hopped(() -> setWriteBufferLimits(high, low), false)) {
             return;
         }
         highWater = high;
@@ -564,8 +580,7 @@ final class IocpConnection implements Transport, LoopResource {
     public void close() {
         userStoppedWriting = true;
         closingVisible = true;
-        if (!loop.inEventLoop()) {
-            loop.execute(this::close);
+        if (hopped(this::close, true)) {
             return;
         }
         if (connState != ConnState.OPEN) {
@@ -594,8 +609,7 @@ final class IocpConnection implements Transport, LoopResource {
     public void abort() {
         userStoppedWriting = true;
         closingVisible = true;
-        if (!loop.inEventLoop()) {
-            loop.execute(this::abort);
+        if (hopped(this::abort, true)) {
             return;
         }
         abortWith(null);

@@ -52,6 +52,8 @@ public interface Transport {
      * Graceful close: stops reading, sends everything queued, then closes (the peer sees FIN). If that can't finish
      * within the close deadline ({@link TransportConfig#closeTimeoutMillis()}) — a peer that doesn't read — the
      * connection is aborted and {@link Protocol#connectionLost} gets a {@link CloseTimeoutException}. Idempotent.
+     * Data that arrives after close() — or that was held while reading was paused — is not delivered: the caller
+     * chose to stop reading.
      */
     void close();
 

@@ -56,11 +56,13 @@ public abstract class TransportBehaviourTest {
 
     @AfterEach
     void tearDownEnv() throws Exception {
-        for (Server s : servers) {
-            s.close().await(T);
-        }
-        for (var e : group) {
-            assertOpsDrained((IocpEventLoop) e);
+        if (!group.isShuttingDown()) {
+            for (Server s : servers) {
+                s.close().await(T);
+            }
+            for (var e : group) {
+                assertOpsDrained((IocpEventLoop) e);
+            }
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
         assertTrue(group.isTerminated());
@@ -186,10 +188,21 @@ public abstract class TransportBehaviourTest {
     @Test
     void pauseInsideDataReceivedThenResumeFromAnotherThread() throws Exception {
         Accepted a = accept();
-        a.protocol().onData = data -> a.transport().pauseReading();
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        a.protocol().onData = data -> {
+            if (first.getAndSet(false)) {
+                a.transport().pauseReading();
+            }
+        };
         a.peer().write(ascii("first"));
         a.protocol().awaitReceived(5, T);
-        a.protocol().onData = null;
+        dev.iocp.core.testing.LoopTesting.await("paused by the callback", () -> {
+            try {
+                return !isReadingOnLoop(a.transport());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
         a.peer().write(ascii("second"));
         a.transport().loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
         assertEquals(5, a.protocol().receivedCount(), "paused from inside dataReceived");
@@ -382,6 +395,20 @@ public abstract class TransportBehaviourTest {
         TransportClosedException e = assertThrows(TransportClosedException.class, () -> t.write(ascii("x")));
         assertTrue(e.getMessage().contains("close()"), e.getMessage());
         assertNull(a.protocol().awaitLost(T));
+    }
+
+    @Test
+    void callsOnATransportWhoseLoopIsShutDownSaySo() throws Exception {
+        Accepted a = accept();
+        Transport t = a.transport();
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
+        Throwable cause = a.protocol().awaitLost(T);
+        assertTrue(cause != null && cause.getMessage().contains("shut down"), String.valueOf(cause));
+        TransportClosedException e = assertThrows(TransportClosedException.class, t::pauseReading);
+        assertTrue(e.getMessage().contains("event loop"), e.getMessage());
+        t.close(); // idempotent: the connection is already gone
+        t.abort();
+        a.peer().drainToEnd(T);
     }
 
     @Test

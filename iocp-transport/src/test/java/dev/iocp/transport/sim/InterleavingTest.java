@@ -1,0 +1,209 @@
+package dev.iocp.transport.sim;
+
+import dev.iocp.core.backend.sim.SimPeer;
+import dev.iocp.core.backend.sim.SimulatedBackend;
+import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.transport.Server;
+import dev.iocp.transport.Transport;
+import dev.iocp.transport.TransportConfig;
+import dev.iocp.transport.Transports;
+import dev.iocp.transport.testing.RecordingProtocol;
+import dev.iocp.transport.testing.SimulatedEnv;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static dev.iocp.core.testing.LoopTesting.assertOpsDrained;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * Every interleaving, forced on the simulated backend, of what can happen to a connection's one pending receive (and
+ * one pending send) between "the kernel completed it" and "the loop dequeued its packet": the packet is held in the
+ * port while the user acts, then released. Each case asserts the exact sequence of callbacks the protocol saw.
+ */
+class InterleavingTest {
+    private static final long T = 20_000;
+
+    private SimulatedEnv env;
+    private IocpEventLoopGroup group;
+    private Server server;
+
+    @BeforeEach
+    void setUp() {
+        env = new SimulatedEnv();
+        group = env.newGroup(1);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (server != null) {
+            server.close().await(T);
+        }
+        assertOpsDrained((IocpEventLoop) group.next());
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
+    }
+
+    /** What completes the pending receive. */
+    enum Completion { DATA, EOF, RESET }
+
+    /** What the user does while that completion's packet waits in the port. */
+    enum Action { NONE, PAUSE, PAUSE_RESUME_PAUSE, PAUSE_RESUME, CLOSE, ABORT, CALLBACK_THROWS }
+
+    static Stream<Arguments> receiveCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Completion c : Completion.values()) {
+            for (Action a : Action.values()) {
+                if (c == Completion.RESET && a == Action.CALLBACK_THROWS) {
+                    continue; // no callback runs before connectionLost on a reset
+                }
+                cases.add(Arguments.of(c, a, expected(c, a)));
+            }
+        }
+        return cases.stream();
+    }
+
+    /** The oracle: the callbacks after connectionMade, ending with connectionLost's cause. */
+    static List<String> expected(Completion c, Action a) {
+        boolean userEnded = a == Action.CLOSE || a == Action.ABORT;
+        if (userEnded) {
+            return List.of("lost:null"); // the held result is discarded: the user stopped reading first
+        }
+        switch (c) {
+            case DATA:
+                return a == Action.CALLBACK_THROWS
+                        ? List.of("data:4", "lost:IllegalStateException")
+                        : List.of("data:4", "lost:null");
+            case EOF:
+                return a == Action.CALLBACK_THROWS
+                        ? List.of("eof", "lost:IllegalStateException")
+                        : List.of("eof", "lost:null");
+            default:
+                return List.of("lost:ConnectionResetException");
+        }
+    }
+
+    private record Setup(RecordingProtocol protocol, Transport transport, SimPeer peer, SimulatedBackend sim) {}
+
+    private Setup accept() throws Exception {
+        AtomicReference<RecordingProtocol> made = new AtomicReference<>();
+        server = Transports.listen(group, env.bindAddress(), () -> {
+            RecordingProtocol p = new RecordingProtocol();
+            made.set(p);
+            return p;
+        }, TransportConfig.DEFAULT, 1).get(T, TimeUnit.MILLISECONDS);
+        SimPeer peer = env.network().connectPeer(server.localAddress());
+        dev.iocp.core.testing.LoopTesting.await("accepted", () -> made.get() != null);
+        RecordingProtocol p = made.get();
+        Transport t = p.transport();
+        SimulatedBackend sim = (SimulatedBackend) t.loop().submit(t.loop()::backend).get();
+        // The receive is armed once connectionMade returned: wait until it waits on the network.
+        t.loop().submit(() -> null).get();
+        return new Setup(p, t, peer, sim);
+    }
+
+    @ParameterizedTest(name = "{0} completes the receive, then {1} before its packet is dequeued")
+    @MethodSource("receiveCases")
+    void aHeldReceivePacketMeetsAUserAction(Completion completion, Action action, List<String> expected)
+            throws Exception {
+        Setup s = accept();
+        RuntimeException boom = new IllegalStateException("callback bug");
+        if (action == Action.CALLBACK_THROWS) {
+            s.protocol().onData = d -> {
+                throw boom;
+            };
+            s.protocol().onEof = () -> {
+                throw boom;
+            };
+        }
+        s.sim().holdPackets(true);
+        switch (completion) {
+            case DATA -> s.peer().write(new byte[] {'d', 'a', 't', 'a'});
+            case EOF -> s.peer().shutdownOutput();
+            case RESET -> s.peer().reset();
+        }
+        s.sim().awaitHeld(1, T, TimeUnit.MILLISECONDS); // the receive completed; its packet waits in the port
+        Transport t = s.transport();
+        t.loop().submit(() -> {
+            switch (action) {
+                case PAUSE -> t.pauseReading();
+                case PAUSE_RESUME_PAUSE -> {
+                    t.pauseReading();
+                    t.resumeReading();
+                    t.pauseReading();
+                }
+                case PAUSE_RESUME -> {
+                    t.pauseReading();
+                    t.resumeReading();
+                }
+                case CLOSE -> t.close();
+                case ABORT -> t.abort();
+                default -> { }
+            }
+        }).get(T, TimeUnit.MILLISECONDS);
+        s.sim().holdPackets(false);
+        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+        if (action == Action.PAUSE || action == Action.PAUSE_RESUME_PAUSE) {
+            assertEquals(List.of("made"), s.protocol().events(), "nothing is delivered while paused");
+            t.resumeReading();
+        }
+        if (expected.equals(List.of("data:4", "lost:null"))) {
+            // The connection is still open after the data: end it ourselves, cleanly.
+            s.protocol().awaitEvent("data:4", T);
+            t.close();
+        }
+        s.protocol().awaitEvent("lost", T);
+        List<String> seen = s.protocol().events();
+        assertEquals("made", seen.get(0));
+        assertEquals(expected, seen.subList(1, seen.size()));
+        if (completion == Completion.DATA && expected.contains("data:4")) {
+            assertArrayEquals(new byte[] {'d', 'a', 't', 'a'}, s.protocol().received());
+        }
+        assertEquals(1, s.protocol().lostCalls());
+    }
+
+    /** What ends a connection while its send's packet waits in the port. */
+    enum SendEnding { CLOSE, ABORT, PEER_RESET }
+
+    @ParameterizedTest(name = "a send in flight, then {0}: connectionLost waits for the send's packet")
+    @org.junit.jupiter.params.provider.EnumSource(SendEnding.class)
+    void connectionLostWaitsForThePendingSendsPacket(SendEnding ending) throws Exception {
+        Setup s = accept();
+        Transport t = s.transport();
+        s.sim().holdPackets(true);
+        t.write(new byte[] {1, 2, 3});
+        s.sim().awaitHeld(1, T, TimeUnit.MILLISECONDS); // the send completed in the kernel; packet held
+        switch (ending) {
+            case CLOSE -> t.close();
+            case ABORT -> t.abort();
+            case PEER_RESET -> s.peer().reset();
+        }
+        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+        assertFalse(s.protocol().events().stream().anyMatch(e -> e.startsWith("lost")),
+                "connectionLost before every op of the socket had its packet: " + s.protocol().events());
+        s.sim().holdPackets(false);
+        s.protocol().awaitEvent("lost", T);
+        String lost = s.protocol().events().get(s.protocol().events().size() - 1);
+        switch (ending) {
+            case CLOSE, ABORT -> assertEquals("lost:null", lost);
+            case PEER_RESET -> assertEquals("lost:ConnectionResetException", lost);
+        }
+        if (ending == SendEnding.CLOSE) {
+            assertArrayEquals(new byte[] {1, 2, 3}, s.peer().readExactly(3, T, TimeUnit.MILLISECONDS));
+            assertEquals(SimPeer.Ending.FIN, s.peer().awaitEnding(T, TimeUnit.MILLISECONDS));
+        }
+        if (ending == SendEnding.ABORT) {
+            assertEquals(SimPeer.Ending.RESET, s.peer().awaitEnding(T, TimeUnit.MILLISECONDS));
+        }
+    }
+}
