@@ -301,9 +301,46 @@ public abstract class TransportBehaviourTest {
         Accepted a = accept();
         a.transport().write(pattern(4 * 1024 * 1024, 1));
         a.transport().abort();
-        assertEquals(Peer.Ending.RESET, a.peer().drainToEnd(T).ending(), "abort is RST, not FIN");
+        assertPeerSawAbort(a.peer().drainToEnd(T).ending(), "abort is RST, not FIN");
         assertNull(a.protocol().awaitLost(T));
         assertEquals(0, a.transport().writeBufferSize());
+    }
+
+    @Test
+    void anAbortIsSeenAsAResetByAPeerWithAReceivePending() throws Exception {
+        // Both ends are ours here: the client's receive is always pending while it reads, which is what any
+        // platform (Wine 8 included) needs to report an RST as such. Close, by contrast, is a clean EOF.
+        List<RecordingProtocol> servers = new ArrayList<>();
+        InetSocketAddress address = serve(() -> {
+            RecordingProtocol p = new RecordingProtocol();
+            synchronized (servers) {
+                servers.add(p);
+            }
+            return p;
+        }, TransportConfig.DEFAULT);
+        RecordingProtocol aborted = new RecordingProtocol();
+        RecordingProtocol closed = new RecordingProtocol();
+        Transports.connect(group.next(), address, aborted).get(T, TimeUnit.MILLISECONDS);
+        Transports.connect(group.next(), address, closed).get(T, TimeUnit.MILLISECONDS);
+        dev.iocp.core.testing.LoopTesting.await("both accepted", () -> {
+            synchronized (servers) {
+                return servers.size() == 2;
+            }
+        });
+        // Tell the two server-side connections apart by their peer's port.
+        int abortedPort = aborted.transport().localAddress().getPort();
+        for (RecordingProtocol s : servers) {
+            Transport st = s.transport();
+            if (st.remoteAddress().getPort() == abortedPort) {
+                st.abort();
+            } else {
+                st.close();
+            }
+        }
+        assertInstanceOf(ConnectionResetException.class, aborted.awaitLost(T), "abort() is an RST at the peer");
+        assertNull(closed.awaitLost(T), "close() is a clean EOF at the peer");
+        assertTrue(closed.events().contains("eof"));
+        assertFalse(aborted.events().contains("eof"));
     }
 
     @Test
@@ -329,7 +366,7 @@ public abstract class TransportBehaviourTest {
         t.close();
         Throwable cause = a.protocol().awaitLost(T);
         assertInstanceOf(CloseTimeoutException.class, cause);
-        assertEquals(Peer.Ending.RESET, a.peer().drainToEnd(T).ending());
+        assertPeerSawAbort(a.peer().drainToEnd(T).ending(), "a close past its deadline is an abort");
     }
 
     @Test
@@ -377,7 +414,7 @@ public abstract class TransportBehaviourTest {
         };
         bad.write(ascii("trigger"));
         assertSame(boom, badProtocol.awaitLost(T), "the callback's exception is the cause");
-        assertEquals(Peer.Ending.RESET, bad.drainToEnd(T).ending(), "the peer of the failed connection sees RST");
+        assertPeerSawAbort(bad.drainToEnd(T).ending(), "the peer of the failed connection sees RST");
         good.write(ascii("still echoing"));
         assertArrayEquals(ascii("still echoing"), good.readExactly(13, T));
         good.close();
@@ -453,6 +490,20 @@ public abstract class TransportBehaviourTest {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /**
+     * Asserts how a peer saw our abort. A reset, everywhere but one measured exception: under Wine 8 a peer whose
+     * receive was not already pending when the RST arrived reads EOF instead (Wine clears the socket's error when it
+     * polls it and later reads see 0 bytes; newer Wine and Windows remember the reset). The RST is on the wire there
+     * too; {@link #anAbortIsSeenAsAResetByAPeerWithAReceivePending} checks it strictly on every platform.
+     */
+    protected void assertPeerSawAbort(Peer.Ending ending, String what) {
+        if (dev.iocp.core.testing.Platform.underWine() && ending == Peer.Ending.FIN) {
+            System.out.println("[wine] " + what + ": the late reader saw EOF for the RST (Wine 8 limitation)");
+            return;
+        }
+        assertEquals(Peer.Ending.RESET, ending, what);
+    }
 
     protected static boolean isReadingOnLoop(Transport t) throws Exception {
         return t.loop().submit(t::isReading).get(T, TimeUnit.MILLISECONDS);
