@@ -74,6 +74,15 @@ iocp_winpath() {
     printf 'Z:%s' "$p"
 }
 
+# JVM options every Windows-JVM run gets. On JDK 24+ JNA's System.load and netty's sun.misc.Unsafe use print
+# warnings unless allowed; JDK 17/21 do not know --sun-misc-unsafe-memory-access, so it is added by version.
+iocp_wine_jvm_defaults() {
+    local major="${IOCP_WINE_JDK%%.*}"
+    if [ "${major:-0}" -ge 24 ] 2>/dev/null; then
+        printf '%s\n' --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+    fi
+}
+
 iocp_wine_java() {
     wine "$IOCP_WINE_JAVA" "$@"
 }

@@ -75,6 +75,7 @@ mkdir -p "$reports" "$tmpdir"
 q() { local w; w="$(iocp_winpath "$1")"; printf '"%s"' "${w//\\/\\\\}"; }  # quoted Windows path for the argfile
 argfile="$IOCP_CACHE/wine-lane.args"
 {
+    iocp_wine_jvm_defaults
     printf -- '-Dfile.encoding=UTF-8\n-Dstdout.encoding=UTF-8\n-Dstderr.encoding=UTF-8\n'
     printf -- '-Djava.io.tmpdir=%s\n' "$(q "$tmpdir")"
     for o in ${IOCP_WINE_JAVA_OPTS:-}; do printf '"%s"\n' "$o"; done
@@ -104,7 +105,7 @@ wait
 t_run=$(now)
 
 # 5. Check the reports: tests ran, none failed, and they ran on Windows.
-summary="$(python3 "$IOCP_ROOT/scripts/junit-summary.py" --require-os Windows "$reports")" || {
+summary="$(python3 "$IOCP_ROOT/scripts/junit-summary.py" --require-os Windows --require-tests "$reports")" || {
     log "$summary"
     die "the reports in ${reports#"$IOCP_ROOT/"} do not show tests that ran on a Windows JVM"
 }
