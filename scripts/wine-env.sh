@@ -83,6 +83,29 @@ iocp_wine_jvm_defaults() {
     fi
 }
 
+# JNA unpacks jnidispatch.dll with File.createTempFile, whose SecureRandom seeding walks NetworkInterface.getAll(),
+# which kills the Windows JVM under Wine 8 (0xc06d007f). So the DLL is unpacked here, once per jar, and the JVM
+# gets -Djna.boot.library.path. Usage: iocp_wine_jna_dir JAR (JNA's jar or a shaded jar containing it): prints the
+# folder holding jnidispatch.dll; fails if JAR has no win32-x86-64 jnidispatch.dll.
+iocp_wine_jna_dir() {
+    local jar="$1" dir
+    dir="$IOCP_CACHE/jna/$(basename "$jar" .jar)"
+    if [ ! -f "$dir/jnidispatch.dll" ] || [ "$jar" -nt "$dir/jnidispatch.dll" ]; then
+        mkdir -p "$dir"
+        python3 - "$jar" "$dir/jnidispatch.dll" <<'PY' || return 1
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    try:
+        data = z.read("com/sun/jna/win32-x86-64/jnidispatch.dll")
+    except KeyError:
+        sys.exit(1)
+with open(sys.argv[2], "wb") as f:
+    f.write(data)
+PY
+    fi
+    printf '%s' "$dir"
+}
+
 iocp_wine_java() {
     wine "$IOCP_WINE_JAVA" "$@"
 }

