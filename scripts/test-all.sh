@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # THE test command (README, .ci/run, .github/workflows/linux.yml). Three stages, all run even if one fails:
-#   1. linux       mvn -B clean verify over all modules on the Linux JVM (the win32 tests are reported as skipped)
+#   1. linux       mvn -B clean verify over all modules on the Linux JVM (the win32 tests are reported as skipped;
+#                  a failing test does not stop the other modules' tests: all are counted)
 #   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine
 #   3. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
 # Then adds up every JUnit XML report (Surefire's and the Wine lane's) and closes with exactly one line:
@@ -31,7 +32,9 @@ stage() {  # stage NAME COMMAND...: runs it, records ok/FAILED and the time it t
 
 linux_suite() {
     iocp_ensure_linux_jdk || return 1
-    iocp_mvn -B -ntp clean verify
+    # Test failures do not stop the build (every module's tests run and are counted from their reports; a failed
+    # test still fails test-all below); a compile or packaging error fails this stage.
+    iocp_mvn -B -ntp -Dmaven.test.failure.ignore=true clean verify
 }
 
 wine_lane() {
