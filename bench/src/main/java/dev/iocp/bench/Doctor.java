@@ -1,0 +1,46 @@
+package dev.iocp.bench;
+
+import dev.iocp.core.win32.Winsock;
+
+import java.util.Locale;
+
+/**
+ * {@code iocp doctor} (alias {@code version}): what this process runs on — the JVM, the OS, and on Windows the
+ * Winsock version WSAStartup negotiated. It never crashes on a missing piece: it prints what went wrong instead,
+ * so it is the first thing to run when something does not work.
+ */
+final class Doctor {
+    private Doctor() {}
+
+    static int run(String[] args) {
+        if (args.length != 0) {
+            System.err.println("usage: iocp doctor");
+            return Main.USAGE;
+        }
+        line("java.version", System.getProperty("java.version"));
+        line("java.vendor", System.getProperty("java.vendor"));
+        line("java.home", System.getProperty("java.home"));
+        line("os.name", System.getProperty("os.name"));
+        line("os.version", System.getProperty("os.version"));
+        line("os.arch", System.getProperty("os.arch"));
+        line("processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        line("winsock", winsock());
+        return Main.OK;
+    }
+
+    private static String winsock() {
+        String os = System.getProperty("os.name", "");
+        if (!os.toLowerCase(Locale.ROOT).startsWith("windows")) {
+            return "not available (" + os + " is not Windows)";
+        }
+        try {
+            return Winsock.startup().toString();
+        } catch (Throwable e) { // doctor reports, it does not crash: linkage errors included
+            return "error: " + e;
+        }
+    }
+
+    private static void line(String key, String value) {
+        System.out.printf("%-13s %s%n", key, value);
+    }
+}

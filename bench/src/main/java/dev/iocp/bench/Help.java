@@ -1,0 +1,23 @@
+package dev.iocp.bench;
+
+import java.io.PrintStream;
+
+/** {@code iocp help}: the list of commands. */
+final class Help {
+    private Help() {}
+
+    static int run(String[] args) {
+        usage(System.out);
+        return Main.OK;
+    }
+
+    static void usage(PrintStream out) {
+        out.println("usage: iocp COMMAND [ARGS...]");
+        out.println();
+        out.println("commands:");
+        out.println("  doctor   (alias: version) the JVM, the OS and the Winsock this process runs on");
+        out.println("  help     this list");
+        out.println();
+        out.println("./iocp runs on a Windows JVM under Wine on Linux; IOCP_NATIVE=1 ./iocp runs on the local JVM.");
+    }
+}

@@ -1,0 +1,41 @@
+package dev.iocp.bench;
+
+import java.util.Arrays;
+
+/**
+ * The {@code iocp} command line: {@code ./iocp COMMAND [ARGS...]} (or {@code iocp.cmd} on Windows).
+ *
+ * <p>One line per command in {@link #dispatch}: a command is a class with {@code static int run(String[] args)}
+ * that gets the arguments after its name and returns the exit code. To add one (race, echo, bench), add its case
+ * and a line to {@link Help}.
+ *
+ * <p>Exit codes: {@value #OK} success, {@value #FAILED} the command ran and failed, {@value #USAGE} usage error.
+ */
+public final class Main {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(dispatch(args));
+    }
+
+    static int dispatch(String[] args) {
+        if (args.length == 0) {
+            Help.usage(System.err);
+            return USAGE;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "doctor", "version", "--version" -> Doctor.run(rest);
+            case "help", "-h", "--help" -> Help.run(rest);
+            default -> {
+                System.err.println("iocp: unknown command '" + args[0] + "'");
+                Help.usage(System.err);
+                yield USAGE;
+            }
+        };
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# THE test command (README, .ci/run, .github/workflows/linux.yml). Three stages, all run even if one fails:
+#   1. linux       mvn -B clean verify over all modules on the Linux JVM (the win32 tests are reported as skipped;
+#                  a failing test does not stop the other modules' tests: all are counted)
+#   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine
+#   3. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
+# Then adds up every JUnit XML report (Surefire's and the Wine lane's) and closes with exactly one line:
+#   tests: N passed, N failed, N skipped
+# Exit non-zero if a stage failed, a test failed, or no test ran. Installs what it needs (apt, pip, go, Maven).
+set -uo pipefail
+
+# shellcheck source=scripts/wine-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wine-env.sh"
+cd "$IOCP_ROOT"
+
+ACTIONLINT_VERSION="v1.7.12"
+log() { printf '\n[test-all] %s\n' "$*" >&2; }
+now() { date +%s; }
+
+declare -a stage_names=() stage_results=()
+stage() {  # stage NAME COMMAND...: runs it, records ok/FAILED and the time it took
+    local name="$1" t rc
+    shift
+    log "stage $name: $*"
+    t=$(now)
+    "$@"
+    rc=$?
+    stage_names+=("$name")
+    if [ "$rc" = 0 ]; then stage_results+=("ok, $(($(now) - t)) s"); else stage_results+=("FAILED (exit $rc), $(($(now) - t)) s"); fi
+    return "$rc"
+}
+
+linux_suite() {
+    iocp_ensure_linux_jdk || return 1
+    # Test failures do not stop the build (every module's tests run and are counted from their reports; a failed
+    # test still fails test-all below); a compile or packaging error fails this stage.
+    iocp_mvn -B -ntp -Dmaven.test.failure.ignore=true clean verify
+}
+
+wine_lane() {
+    # After a green `mvn verify` everything the lane needs is built: skip its own Maven run.
+    IOCP_WINE_SKIP_BUILD="$1" "$IOCP_ROOT/scripts/wine-lane.sh"
+}
+
+actionlint_stage() {
+    local bin="$IOCP_CACHE/bin/actionlint"
+    if [ ! -x "$bin" ] || ! "$bin" -version 2>/dev/null | head -1 | grep -qx "$ACTIONLINT_VERSION"; then
+        if ! command -v go >/dev/null 2>&1; then
+            log "go not found: installing golang-go (a newer toolchain is fetched as a Go module if needed)"
+            iocp_apt_install golang-go || return 1
+        fi
+        log "go install github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+        GOPATH="$IOCP_CACHE/go" GOBIN="$IOCP_CACHE/bin" GOMODCACHE="$IOCP_CACHE/go/pkg/mod" \
+            GOCACHE="$IOCP_CACHE/go/build" GOFLAGS=-modcacherw \
+            go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" || return 1
+    fi
+    # actionlint runs shellcheck on `run:` scripts when shellcheck is on PATH (optional).
+    "$bin" -no-color .github/workflows/*.yml && echo "actionlint: .github/workflows OK"
+}
+
+t0=$(now)
+failed_stage=0
+stage linux linux_suite || failed_stage=1
+skip_build=1
+[ "$failed_stage" = 0 ] || skip_build=0
+stage wine wine_lane "$skip_build" || failed_stage=1
+stage actionlint actionlint_stage || failed_stage=1
+
+reports=()
+for d in ./*/target/surefire-reports win-tests/target/wine-reports; do [ -d "$d" ] && reports+=("$d"); done
+summary="$(python3 scripts/junit-summary.py "${reports[@]}")" || failed_stage=1
+
+log "summary"
+for i in "${!stage_names[@]}"; do printf '  %-11s %s\n' "${stage_names[$i]}" "${stage_results[$i]}"; done
+printf '  %-11s %s s\n' total "$(($(now) - t0))"
+printf '  %-11s %s\n' surefire "$(python3 scripts/junit-summary.py ./*/target/surefire-reports 2>/dev/null)"
+printf '  %-11s %s\n' wine "$(python3 scripts/junit-summary.py win-tests/target/wine-reports 2>/dev/null)"
+
+# summary = "P passed, F failed, S skipped"
+read -r passed _ failed _ skipped _ <<<"$summary"
+rc=0
+[ "$failed_stage" = 0 ] || { echo "test-all: a stage failed" >&2; rc=1; }
+[ "${failed:-1}" = 0 ] || { echo "test-all: tests failed" >&2; rc=1; }
+[ "$((${passed:-0} + ${failed:-0}))" -gt 0 ] || { echo "test-all: no test ran" >&2; rc=1; }
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+exit "$rc"
