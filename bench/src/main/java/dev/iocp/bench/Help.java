@@ -16,6 +16,8 @@ final class Help {
         out.println();
         out.println("commands:");
         out.println("  doctor   (alias: version) the JVM, the OS and the Winsock this process runs on");
+        out.println("  echo     [--host H] [--port P] [--loops N] [--backend B]: an echo server with flow control,");
+        out.println("           prints 'listening on HOST:PORT', runs until killed");
         out.println("  help     this list");
         out.println();
         out.println("./iocp runs on a Windows JVM under Wine on Linux; IOCP_NATIVE=1 ./iocp runs on the local JVM.");

@@ -22,6 +22,23 @@ public final class Main {
         System.exit(dispatch(args));
     }
 
+    /** A command's body; a failure it throws is reported on one line (its type and message) with exit code 1. */
+    interface Command {
+        int run() throws Exception;
+    }
+
+    static int run(Command command) {
+        try {
+            return command.run();
+        } catch (IllegalArgumentException e) {
+            System.err.println("iocp: " + e.getMessage());
+            return USAGE;
+        } catch (Exception e) {
+            System.err.println("iocp: " + e);
+            return FAILED;
+        }
+    }
+
     static int dispatch(String[] args) {
         if (args.length == 0) {
             Help.usage(System.err);
@@ -31,6 +48,7 @@ public final class Main {
         return switch (args[0]) {
             case "doctor", "version", "--version" -> Doctor.run(rest);
             case "help", "-h", "--help" -> Help.run(rest);
+            case "echo" -> run(() -> EchoCommand.run(rest));
             default -> {
                 System.err.println("iocp: unknown command '" + args[0] + "'");
                 Help.usage(System.err);
