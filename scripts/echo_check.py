@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks `iocp echo` with a client that shares no code with iocp: Python's own sockets.
 
-Usage: scripts/echo_check.py HOST PORT
+Usage: scripts/echo_check.py HOST PORT [JUNIT_XML_PATH]
 Cases (each prints one line; exit 1 on the first failure):
   echo       - bytes come back identical, in order
   half-close - we shutdown(SHUT_WR) after sending: everything is echoed, then the server closes (EOF)
@@ -17,6 +17,7 @@ import threading
 import time
 
 HOST, PORT = sys.argv[1], int(sys.argv[2])
+JUNIT = sys.argv[3] if len(sys.argv) > 3 else None
 
 
 def connect():
@@ -100,13 +101,28 @@ def case_flood():
         print(f"  flood: sender stalled at {stalled_at} of {total} bytes while not reading")
 
 
+results = []
 for name, case in [("echo", case_echo), ("half-close", case_half_close), ("reset", case_reset),
                    ("flood", case_flood)]:
     t0 = time.time()
     try:
         case()
+        results.append((name, time.time() - t0, None))
+        print(f"echo-check {name}: ok ({time.time() - t0:.2f}s)")
     except Exception as e:  # noqa: BLE001
+        results.append((name, time.time() - t0, repr(e)))
         print(f"echo-check {name}: FAILED: {e!r}")
-        sys.exit(1)
-    print(f"echo-check {name}: ok ({time.time() - t0:.2f}s)")
-print("echo-check: 4 passed, 0 failed")
+        break
+failed = sum(1 for r in results if r[2])
+if JUNIT:
+    import os
+    from xml.sax.saxutils import quoteattr
+    os.makedirs(os.path.dirname(JUNIT), exist_ok=True)
+    with open(JUNIT, "w") as f:
+        f.write(f'<testsuite name="echo-check" tests="{len(results)}" failures="{failed}" errors="0" skipped="0">\n')
+        for name, secs, err in results:
+            f.write(f'  <testcase classname="scripts.echo_check" name={quoteattr(name)} time="{secs:.3f}"')
+            f.write(f'><failure message={quoteattr(err)}/></testcase>\n' if err else '/>\n')
+        f.write('</testsuite>\n')
+print(f"echo-check: {len(results) - failed} passed, {failed} failed")
+sys.exit(1 if failed or len(results) < 4 else 0)
