@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,8 +34,32 @@ import java.util.Map;
  */
 public final class BenchCommand {
 
-    /** One measured cell. */
-    public record Row(String server, Scenario scenario, LoadGenerator.Result result) {}
+    /**
+     * One cell of the matrix: all repetitions, and the representative one ({@code result}: the repetition with the
+     * median msgs/s, reported whole so that its latency and CPU figures belong to the same run).
+     */
+    public record Row(String server, Scenario scenario, LoadGenerator.Result result, List<LoadGenerator.Result> reps) {
+        public Row {
+            reps = List.copyOf(reps);
+        }
+
+        static Row of(String server, Scenario scenario, List<LoadGenerator.Result> reps) {
+            List<LoadGenerator.Result> sorted = new ArrayList<>(reps);
+            // a failed repetition sorts first, so a cell with any failure is reported as failed
+            sorted.sort(Comparator.comparingDouble((LoadGenerator.Result r) ->
+                    r.verified() && r.ioErrors == 0 ? r.messagesPerSecond() : -1));
+            boolean anyFailed = sorted.get(0).verifyErrors > 0 || sorted.get(0).ioErrors > 0;
+            return new Row(server, scenario, anyFailed ? sorted.get(0) : sorted.get(sorted.size() / 2), reps);
+        }
+
+        double minRate() {
+            return reps.stream().mapToDouble(LoadGenerator.Result::messagesPerSecond).min().orElse(Double.NaN);
+        }
+
+        double maxRate() {
+            return reps.stream().mapToDouble(LoadGenerator.Result::messagesPerSecond).max().orElse(Double.NaN);
+        }
+    }
 
     static final List<Scenario> MATRIX = List.of(
             Scenario.pingPong(1, 16),
@@ -51,7 +76,7 @@ public final class BenchCommand {
 
     private static void usage(PrintStream out) {
         out.println("usage: bench [--quick] [--servers " + String.join(",", Servers.names()) + "] [--out DIR]");
-        out.println("             [--warmup-ms N] [--measure-ms N] [--server-threads N] [--client-threads N]");
+        out.println("             [--warmup-ms N] [--measure-ms N] [--reps N] [--server-threads N] [--client-threads N]");
         out.println("             [--scenarios id,id...]   (ids: " + String.join(", ", MATRIX.stream().map(Scenario::id).toList()) + ")");
     }
 
@@ -61,7 +86,7 @@ public final class BenchCommand {
         List<String> servers = null;
         Path outDir = Paths.get("bench", "results");
         long warmupMs = -1, measureMs = -1;
-        int serverThreads = 1, clientThreads = 1;
+        int serverThreads = 1, clientThreads = 1, reps = -1;
         List<String> only = null;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -75,6 +100,7 @@ public final class BenchCommand {
                     case "--measure-ms" -> measureMs = Long.parseLong(args[++i]);
                     case "--server-threads" -> serverThreads = Integer.parseInt(args[++i]);
                     case "--client-threads" -> clientThreads = Integer.parseInt(args[++i]);
+                    case "--reps" -> reps = Integer.parseInt(args[++i]);
                     case "--scenarios" -> only = Arrays.asList(args[++i].split(","));
                     case "-h", "--help" -> {
                         usage(out);
@@ -99,8 +125,9 @@ public final class BenchCommand {
                 return 2;
             }
         }
-        if (warmupMs < 0) warmupMs = quick ? 1000 : 5000;
-        if (measureMs < 0) measureMs = quick ? 2000 : 15000;
+        if (warmupMs < 0) warmupMs = quick ? 1000 : 3000;
+        if (measureMs < 0) measureMs = quick ? 2000 : 10000;
+        if (reps < 1) reps = 3;
         List<Scenario> scenarios = new ArrayList<>();
         for (Scenario s : MATRIX) if (only == null || only.contains(s.id())) scenarios.add(s);
 
@@ -117,8 +144,11 @@ public final class BenchCommand {
                 + ", max heap: " + machine.get("max_heap_mib") + " MiB");
         out.printf(Locale.ROOT, "setup: servers %s, %d server thread(s), %d load-generator thread(s), same JVM, loopback %s%n",
                 String.join(",", servers), serverThreads, clientThreads, "127.0.0.1");
-        out.printf(Locale.ROOT, "       warm-up %d ms + measured %d ms per cell; MB/s = echoed payload (one direction), 1 MB = 10^6 B%n",
-                warmupMs, measureMs);
+        out.printf(Locale.ROOT, "       %d repetitions per cell (servers alternate within a scenario), each: fresh server, warm-up %d ms + measured %d ms%n",
+                reps, warmupMs, measureMs);
+        out.println("       reported: the repetition with the median msgs/s; spread = (max-min)/median over repetitions;");
+        out.println("       MB/s = echoed payload (one direction, 1 MB = 10^6 B); CPU% = CPU time / wall time of the measured interval (100% = one core);");
+        out.println("       other CPU% = CPU used by other processes on this machine during the measured interval (should be ~0)");
         out.flush();
 
         InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -137,20 +167,24 @@ public final class BenchCommand {
 
         List<Row> rows = new ArrayList<>();
         for (Scenario sc : scenarios) {
-            for (String s : servers) {
-                LoadGenerator.Result r;
-                try {
-                    r = runCell(s, sc, bind, serverThreads, clientThreads, warmupMs, measureMs);
-                } catch (IOException e) {
-                    r = new LoadGenerator.Result();
-                    r.ioErrors = 1;
-                    r.firstError = "setup: " + e;
+            Map<String, List<LoadGenerator.Result>> cell = new LinkedHashMap<>();
+            for (int rep = 0; rep < reps; rep++) {
+                for (String s : servers) {
+                    LoadGenerator.Result r;
+                    try {
+                        r = runCell(s, sc, bind, serverThreads, clientThreads, warmupMs, measureMs);
+                    } catch (IOException e) {
+                        r = new LoadGenerator.Result();
+                        r.ioErrors = 1;
+                        r.firstError = "setup: " + e;
+                    }
+                    cell.computeIfAbsent(s, k -> new ArrayList<>()).add(r);
+                    out.printf(Locale.ROOT, "  run %d/%d %-5s %-18s %,12.0f msgs/s%s%n", rep + 1, reps, s, sc.id(),
+                            r.messagesPerSecond(), r.verified() && r.ioErrors == 0 ? "" : "   !! " + r.firstError);
+                    out.flush();
                 }
-                rows.add(new Row(s, sc, r));
-                out.printf(Locale.ROOT, "  done %-5s %-18s %,12.0f msgs/s%s%n", s, sc.id(), r.messagesPerSecond(),
-                        r.verified() && r.ioErrors == 0 ? "" : "   !! " + r.firstError);
-                out.flush();
             }
+            for (String s : servers) rows.add(Row.of(s, sc, cell.get(s)));
         }
         double elapsedS = (System.nanoTime() - started) / 1e9;
 
@@ -164,6 +198,18 @@ public final class BenchCommand {
                     r.get("scenario"), ratiosFor, fmtRatio((Double) r.get("ratio_vs_nio")), fmtRatio((Double) r.get("ratio_vs_nio2")));
         }
         out.printf(Locale.ROOT, "%nelapsed: %.1f s%n", elapsedS);
+        double worstForeign = 0;
+        for (Row row : rows) {
+            for (LoadGenerator.Result r : row.reps()) {
+                if (r.durationNanos > 0 && r.foreignCpuNanos > 0) {
+                    worstForeign = Math.max(worstForeign, (double) r.foreignCpuNanos / r.durationNanos);
+                }
+            }
+        }
+        if (worstForeign > 0.10) {
+            out.printf(Locale.ROOT, "WARNING: other processes used up to %.0f%% of a core during some measured intervals"
+                    + " (\"other CPU%%\"): those numbers are contaminated; rerun on an idle machine.%n", 100 * worstForeign);
+        }
 
         int rc = 0;
         for (Row row : rows) {
@@ -183,6 +229,7 @@ public final class BenchCommand {
             config.put("client_threads", clientThreads);
             config.put("warmup_ms", warmupMs);
             config.put("measure_ms", measureMs);
+            config.put("reps", reps);
             config.put("elapsed_s", elapsedS);
             config.put("started", Instant.now().toString());
             Files.writeString(outDir.resolve("results.json"), ResultsWriter.json(machine, config, ratiosFor, rows, ratios), StandardCharsets.UTF_8);
@@ -239,18 +286,23 @@ public final class BenchCommand {
     }
 
     private static void printTable(PrintStream out, List<Row> rows) {
-        String fmt = "%-6s %-18s %12s %9s %9s %9s %9s %14s %9s %9s%n";
-        out.printf(Locale.ROOT, fmt, "server", "scenario", "msgs/s", "MB/s", "p50 µs", "p99 µs", "p999 µs",
-                "srv CPU µs/msg", "srv CPU%", "verified");
+        String fmt = "%-6s %-18s %10s %7s %7s %8s %8s %8s %14s %8s %8s %9s %8s%n";
+        out.printf(Locale.ROOT, fmt, "server", "scenario", "msgs/s", "spread", "MB/s", "p50 µs", "p99 µs", "p999 µs",
+                "srv CPU µs/msg", "srv CPU%", "gen CPU%", "other CPU%", "verified");
         for (Row row : rows) {
             LoadGenerator.Result r = row.result();
             boolean ok = r.verified() && r.ioErrors == 0;
             out.printf(Locale.ROOT, fmt, row.server(), row.scenario().id(),
                     ok ? String.format(Locale.ROOT, "%,.0f", r.messagesPerSecond()) : "FAILED",
+                    ok && row.reps().size() > 1 ? String.format(Locale.ROOT, "%.0f%%",
+                            100 * (row.maxRate() - row.minRate()) / r.messagesPerSecond()) : "-",
                     ok ? String.format(Locale.ROOT, "%.1f", r.megabytesPerSecond()) : "-",
                     lat(r, 50), lat(r, 99), lat(r, 99.9),
                     ok ? String.format(Locale.ROOT, "%.2f", r.serverCpuMicrosPerMessage()) : "-",
                     r.durationNanos > 0 ? String.format(Locale.ROOT, "%.0f%%", 100.0 * r.serverCpuNanos / r.durationNanos) : "-",
+                    r.durationNanos > 0 ? String.format(Locale.ROOT, "%.0f%%", 100.0 * r.clientCpuNanos / r.durationNanos) : "-",
+                    r.durationNanos > 0 && r.foreignCpuNanos >= 0
+                            ? String.format(Locale.ROOT, "%.0f%%", 100.0 * r.foreignCpuNanos / r.durationNanos) : "-",
                     r.verified() ? (r.ioErrors == 0 ? "yes" : "io-err") : "NO");
         }
     }

@@ -69,6 +69,11 @@ public final class LoadGenerator {
         public Histogram latencyNanos; // ping-pong only; empty for streaming
         public long serverCpuNanos;
         public long clientCpuNanos;
+        /**
+         * CPU time used on this machine during the measured interval by everything outside this JVM (from
+         * /proc/stat; -1 where unavailable). Large values mean the cell was measured on a busy machine.
+         */
+        public long foreignCpuNanos = -1;
         public long verifyErrors;
         public long ioErrors;
         public String firstError;
@@ -158,13 +163,16 @@ public final class LoadGenerator {
             for (Thread t : clientThreads) t.start();
 
             sleepMillis(cfg.warmupMillis);
+            long sys0 = machineBusyNanos(), proc0 = processCpuNanos();
             long srv0 = cpuNanos(serverThreads), cli0 = cpuNanos(clientThreads);
             long t0 = System.nanoTime();
             phase = MEASURE;
             sleepMillis(cfg.measureMillis);
-            phase = DONE;
+            // Sample CPU before DONE: a generator thread that has exited reports -1 and would be lost.
             long t1 = System.nanoTime();
             long srv1 = cpuNanos(serverThreads), cli1 = cpuNanos(clientThreads);
+            long sys1 = machineBusyNanos(), proc1 = processCpuNanos();
+            phase = DONE;
 
             for (Thread t : clientThreads) {
                 try {
@@ -178,6 +186,9 @@ public final class LoadGenerator {
             r.durationNanos = t1 - t0;
             r.serverCpuNanos = srv1 - srv0;
             r.clientCpuNanos = cli1 - cli0;
+            if (sys0 >= 0 && sys1 >= 0 && proc0 >= 0 && proc1 >= 0) {
+                r.foreignCpuNanos = Math.max(0, (sys1 - sys0) - (proc1 - proc0));
+            }
             r.latencyNanos = newHistogram();
             for (Worker w : workers) {
                 r.messages += w.messages;
@@ -202,6 +213,24 @@ public final class LoadGenerator {
             if (ns > 0) sum += ns; // -1: thread not alive (its CPU time is lost; servers keep their threads alive)
         }
         return sum;
+    }
+
+    /** Busy CPU time of the whole machine (Linux /proc/stat, USER_HZ assumed 100); -1 elsewhere. */
+    static long machineBusyNanos() {
+        try {
+            String line = java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/stat")).get(0);
+            String[] f = line.trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal
+            long jiffies = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) jiffies += Long.parseLong(f[i]);
+            return jiffies * 10_000_000L;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     private static Histogram newHistogram() {

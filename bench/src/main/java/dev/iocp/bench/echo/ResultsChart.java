@@ -54,7 +54,7 @@ final class ResultsChart {
 
             int top = 100, rowH = (H - top - 20) / 2;
             drawRow(g, rows, servers, scenarios, colors, top, rowH,
-                    "Throughput: echoed messages per second (higher is better)", "msgs/s",
+                    "Throughput: echoed messages per second (higher is better; whisker = min-max over repetitions)", "msgs/s",
                     r -> r.messagesPerSecond(), false);
             drawRow(g, rows, servers, scenarios, colors, top + rowH, rowH,
                     "Server CPU time per echoed message (lower is better)", "server CPU µs / msg",
@@ -101,7 +101,9 @@ final class ResultsChart {
                                   Color[] colors, int x, int y, int w, int h, String yLabel,
                                   ToDoubleFunction<LoadGenerator.Result> metric, boolean decimals) {
         int axisLeft = x + 64, axisBottom = y + h - 44, axisTop = y + 10, axisRight = x + w - 6;
-        double[] vals = new double[servers.size()];
+        boolean throughput = !decimals;
+        double[] vals = new double[servers.size()], lo = new double[servers.size()], hi = new double[servers.size()];
+        double[] mbps = new double[servers.size()];
         boolean[] failed = new boolean[servers.size()];
         double max = 0;
         for (int i = 0; i < servers.size(); i++) {
@@ -111,12 +113,15 @@ final class ResultsChart {
                     LoadGenerator.Result res = r.result();
                     failed[i] = !res.verified() || res.ioErrors > 0;
                     vals[i] = failed[i] ? Double.NaN : metric.applyAsDouble(res);
+                    lo[i] = r.minRate();
+                    hi[i] = r.maxRate();
+                    mbps[i] = res.megabytesPerSecond();
                 }
             }
-            if (!Double.isNaN(vals[i])) max = Math.max(max, vals[i]);
+            if (!Double.isNaN(vals[i])) max = Math.max(max, throughput ? Math.max(vals[i], hi[i]) : vals[i]);
         }
         double step = niceStep(max > 0 ? max : 1);
-        double top = Math.ceil((max > 0 ? max * 1.12 : 1) / step) * step;
+        double top = Math.ceil((max > 0 ? max * 1.18 : 1) / step) * step;
 
         // grid + y ticks
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -153,9 +158,25 @@ final class ResultsChart {
                 int bh = (int) Math.round(vals[i] / top * (axisBottom - axisTop));
                 g.setColor(colors[i]);
                 g.fillRect(bx, axisBottom - bh, barW, bh);
+                int labelY = axisBottom - bh - 4;
+                if (throughput && hi[i] > lo[i]) {
+                    int yHi = axisBottom - (int) Math.round(hi[i] / top * (axisBottom - axisTop));
+                    int yLo = axisBottom - (int) Math.round(lo[i] / top * (axisBottom - axisTop));
+                    int cx = bx + barW / 2;
+                    g.setColor(new Color(0x333333));
+                    g.drawLine(cx, yHi, cx, yLo);
+                    g.drawLine(cx - 6, yHi, cx + 6, yHi);
+                    g.drawLine(cx - 6, yLo, cx + 6, yLo);
+                    labelY = Math.min(labelY, yHi - 4);
+                }
                 g.setColor(new Color(0x222222));
                 String s = fmt(vals[i], decimals);
-                g.drawString(s, bx + (barW - fm.stringWidth(s)) / 2, axisBottom - bh - 4);
+                if (throughput && sc.mode() == LoadGenerator.Mode.STREAM) {
+                    String mb = String.format(Locale.ROOT, "%.0f MB/s", mbps[i]);
+                    g.drawString(mb, bx + (barW - fm.stringWidth(mb)) / 2, labelY);
+                    labelY -= 14;
+                }
+                g.drawString(s, bx + (barW - fm.stringWidth(s)) / 2, labelY);
             }
             g.setColor(new Color(0x444444));
             String name = servers.get(i);

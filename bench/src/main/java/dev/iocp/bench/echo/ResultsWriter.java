@@ -34,6 +34,13 @@ final class ResultsWriter {
         m.put("server_cpu_us_per_msg", r.serverCpuMicrosPerMessage());
         m.put("server_cpu_util", r.durationNanos == 0 ? Double.NaN : (double) r.serverCpuNanos / r.durationNanos);
         m.put("client_cpu_us_per_msg", r.clientCpuMicrosPerMessage());
+        m.put("client_cpu_util", r.durationNanos == 0 ? Double.NaN : (double) r.clientCpuNanos / r.durationNanos);
+        m.put("reps", row.reps().size());
+        m.put("msgs_per_s_min", row.minRate());
+        m.put("msgs_per_s_max", row.maxRate());
+        List<Object> all = new ArrayList<>();
+        for (LoadGenerator.Result rep : row.reps()) all.add(rep.messagesPerSecond());
+        m.put("msgs_per_s_reps", all);
         m.put("verified", r.verified());
         m.put("verify_errors", r.verifyErrors);
         m.put("io_errors", r.ioErrors);
