@@ -76,7 +76,7 @@ public final class BenchCommand {
 
     private static void usage(PrintStream out) {
         out.println("usage: bench [--quick] [--servers " + String.join(",", Servers.names()) + "] [--out DIR]");
-        out.println("             [--warmup-ms N] [--measure-ms N] [--reps N] [--server-threads N] [--client-threads N]");
+        out.println("             [--warmup-ms N] [--measure-ms N] [--reps N] [--server-threads N] [--client-threads N] [--ipv6]");
         out.println("             [--scenarios id,id...]   (ids: " + String.join(", ", MATRIX.stream().map(Scenario::id).toList()) + ")");
     }
 
@@ -87,6 +87,7 @@ public final class BenchCommand {
         Path outDir = Paths.get("bench", "results");
         long warmupMs = -1, measureMs = -1;
         int serverThreads = 1, clientThreads = 1, reps = -1;
+        boolean ipv6 = false;
         List<String> only = null;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -94,6 +95,7 @@ public final class BenchCommand {
                 switch (a) {
                     case "bench" -> { } // tolerated when called with the sub-command name
                     case "--quick" -> quick = true;
+                    case "--ipv6" -> ipv6 = true;
                     case "--servers" -> servers = Arrays.asList(args[++i].split(","));
                     case "--out" -> outDir = Paths.get(args[++i]);
                     case "--warmup-ms" -> warmupMs = Long.parseLong(args[++i]);
@@ -143,15 +145,20 @@ public final class BenchCommand {
         out.println("OS:    " + machine.get("os") + ", cores: " + machine.get("cores") + ", cpu: " + machine.get("cpu")
                 + ", max heap: " + machine.get("max_heap_mib") + " MiB");
         out.printf(Locale.ROOT, "setup: servers %s, %d server thread(s), %d load-generator thread(s), same JVM, loopback %s%n",
-                String.join(",", servers), serverThreads, clientThreads, "127.0.0.1");
+                String.join(",", servers), serverThreads, clientThreads, ipv6 ? "[::1]" : "127.0.0.1");
         out.printf(Locale.ROOT, "       %d repetitions per cell (servers alternate within a scenario), each: fresh server, warm-up %d ms + measured %d ms%n",
                 reps, warmupMs, measureMs);
         out.println("       reported: the repetition with the median msgs/s; spread = (max-min)/median over repetitions;");
         out.println("       MB/s = echoed payload (one direction, 1 MB = 10^6 B); CPU% = CPU time / wall time of the measured interval (100% = one core);");
-        out.println("       other CPU% = CPU used by other processes on this machine during the measured interval (should be ~0)");
+        out.println("       other CPU% = CPU used outside this JVM (other processes, kernel threads) during the measured interval (should be ~0)");
         out.flush();
 
-        InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        InetSocketAddress bind;
+        try {
+            bind = new InetSocketAddress(InetAddress.getByName(ipv6 ? "::1" : "127.0.0.1"), 0);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
 
         // Unrecorded pre-warm of every server (and of the generator) so that cell order matters less.
         long prewarmMs = quick ? 400 : 2000;
@@ -208,7 +215,7 @@ public final class BenchCommand {
         }
         if (worstForeign > 0.10) {
             out.printf(Locale.ROOT, "WARNING: other processes used up to %.0f%% of a core during some measured intervals"
-                    + " (\"other CPU%%\"): those numbers are contaminated; rerun on an idle machine.%n", 100 * worstForeign);
+                    + " (\"other CPU%%\"): those cells are contaminated; rerun on an idle machine.%n", 100 * worstForeign);
         }
 
         int rc = 0;
