@@ -167,7 +167,7 @@ final class ResultsChart {
                     g.drawLine(cx, yHi, cx, yLo);
                     g.drawLine(cx - 6, yHi, cx + 6, yHi);
                     g.drawLine(cx - 6, yLo, cx + 6, yLo);
-                    labelY = Math.min(labelY, yHi - 4);
+                    labelY = Math.min(labelY, yHi - 7);
                 }
                 g.setColor(new Color(0x222222));
                 String s = fmt(vals[i], decimals);
@@ -181,6 +181,22 @@ final class ResultsChart {
             g.setColor(new Color(0x444444));
             String name = servers.get(i);
             g.drawString(name, bx + (barW - fm.stringWidth(name)) / 2, axisBottom + 15);
+        }
+        // a cell measured while something else was using the CPU is marked, not silently plotted
+        double foreign = 0;
+        for (BenchCommand.Row r : rows) {
+            if (!r.scenario().equals(sc)) continue;
+            for (LoadGenerator.Result res : r.reps()) {
+                if (res.durationNanos > 0 && res.foreignCpuNanos > 0) {
+                    foreign = Math.max(foreign, (double) res.foreignCpuNanos / res.durationNanos);
+                }
+            }
+        }
+        if (throughput && foreign > 0.10) {
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+            g.setColor(new Color(0xC62828));
+            String warn = String.format(Locale.ROOT, "other load up to %.0f%% CPU", 100 * foreign);
+            g.drawString(warn, axisRight - g.getFontMetrics().stringWidth(warn), axisTop - 2);
         }
         // x axis + scenario label
         g.setColor(new Color(0x444444));
