@@ -174,7 +174,7 @@ public final class BenchCommand {
 
         // This machine may be shared: a repetition during which other processes used > 15% of a core is run again,
         // within a bounded budget; what remains contaminated is shown in "other CPU%" and flagged on the chart.
-        int retryBudget = 10, retriesUsed = 0;
+        int retryBudget = quick ? 5 : 10, retriesUsed = 0;
         List<Row> rows = new ArrayList<>();
         for (Scenario sc : scenarios) {
             Map<String, List<LoadGenerator.Result>> cell = new LinkedHashMap<>();
