@@ -1,0 +1,78 @@
+package dev.iocp.bench.echo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class LoadGeneratorTest {
+    private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+    private static LoadGenerator.Result run(EchoServer server, LoadGenerator.Mode mode, int messageSize) throws Exception {
+        try (server) {
+            InetSocketAddress addr = server.start(ANY_LOOPBACK, 1);
+            LoadGenerator.Config cfg = new LoadGenerator.Config()
+                    .mode(mode).connections(2).messageSize(messageSize).warmupMillis(50).measureMillis(200);
+            return LoadGenerator.run(addr, cfg, server.serverThreads());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "nio2"})
+    void pingPongIsEchoedAndVerified(String name) throws Exception {
+        LoadGenerator.Result r = run(Servers.create(name), LoadGenerator.Mode.PING_PONG, 16);
+        assertEquals(0, r.verifyErrors, r.firstError);
+        assertEquals(0, r.ioErrors, r.firstError);
+        assertTrue(r.messages > 10, "messages echoed: " + r.messages);
+        assertEquals(r.messages, r.latencyNanos.getTotalCount());
+        assertEquals(r.messages * 16, r.bytes);
+        assertTrue(r.serverCpuNanos > 0, "server CPU time must be attributed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "nio2"})
+    void streamingIsEchoedAndVerified(String name) throws Exception {
+        LoadGenerator.Result r = run(Servers.create(name), LoadGenerator.Mode.STREAM, 16 * 1024);
+        assertEquals(0, r.verifyErrors, r.firstError);
+        assertEquals(0, r.ioErrors, r.firstError);
+        assertTrue(r.bytes > 1 << 20, "bytes echoed: " + r.bytes);
+        assertTrue(r.serverCpuNanos > 0, "server CPU time must be attributed");
+    }
+
+    /** Negative control: one flipped bit per connection must be caught, in both modes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"PING_PONG", "STREAM"})
+    void corruptingServerIsCaught(String mode) throws Exception {
+        LoadGenerator.Mode m = LoadGenerator.Mode.valueOf(mode);
+        int size = m == LoadGenerator.Mode.PING_PONG ? 16 : 16 * 1024;
+        // offset 1003: inside message 62 (ping-pong, i.e. during warm-up) / the first message (stream)
+        LoadGenerator.Result r = run(new CorruptingEchoServer(1003), m, size);
+        assertFalse(r.verified(), "a corrupting server must fail verification");
+        assertEquals(2, r.verifyErrors, "one error per connection, then the connection is dropped");
+        assertNotNull(r.firstError);
+        assertTrue(r.firstError.contains("offset 1000"), r.firstError);
+        assertEquals(0, r.messages, "nothing is counted after the corruption (it happened during warm-up)");
+    }
+
+    @Test
+    void benchCommandMarksBrokenServerFailedAndWritesFiles(@TempDir Path dir) throws Exception {
+        Servers.register("corrupting", () -> new CorruptingEchoServer(1003));
+        int rc = BenchCommand.run(new String[] {"--servers", "corrupting,nio,nio2", "--out", dir.toString(),
+                "--warmup-ms", "100", "--measure-ms", "200", "--scenarios", "pingpong-16B-c1,stream-16KiB-c1"});
+        assertEquals(1, rc, "a server failing verification must make the run fail");
+        String json = Files.readString(dir.resolve("results.json"));
+        assertTrue(json.contains("\"ratios_for\": \"corrupting\""), json);
+        assertTrue(json.contains("\"verified\": false"), json);
+        assertTrue(Files.size(dir.resolve("results.png")) > 1000);
+        assertTrue(Files.readString(dir.resolve("results.csv")).lines().count() == 1 + 2 * 3);
+    }
+}
