@@ -18,6 +18,8 @@ final class Help {
         out.println("  doctor   (alias: version) the JVM, the OS and the Winsock this process runs on");
         out.println("  echo     [--host H] [--port P] [--loops N] [--backend B]: an echo server with flow control,");
         out.println("           prints 'listening on HOST:PORT', runs until killed");
+        out.println("  bench    [--quick] [--servers iocp,nio,nio2] [--out DIR]: echo benchmark, iocp vs NIO vs NIO.2 in one");
+        out.println("           run; prints a table and ratio_vs_nio / ratio_vs_nio2 per scenario; writes JSON, CSV, PNG");
         out.println("  help     this list");
         out.println();
         out.println("./iocp runs on a Windows JVM under Wine on Linux; IOCP_NATIVE=1 ./iocp runs on the local JVM.");

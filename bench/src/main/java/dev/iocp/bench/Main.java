@@ -49,6 +49,7 @@ public final class Main {
             case "doctor", "version", "--version" -> Doctor.run(rest);
             case "help", "-h", "--help" -> Help.run(rest);
             case "echo" -> run(() -> EchoCommand.run(rest));
+            case "bench" -> run(() -> dev.iocp.bench.echo.BenchCommand.run(rest));
             default -> {
                 System.err.println("iocp: unknown command '" + args[0] + "'");
                 Help.usage(System.err);
