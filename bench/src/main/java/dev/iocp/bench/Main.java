@@ -19,6 +19,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         System.exit(dispatch(args));
     }
 

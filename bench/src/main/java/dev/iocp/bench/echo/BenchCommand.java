@@ -71,6 +71,7 @@ public final class BenchCommand {
     private BenchCommand() {}
 
     public static void main(String[] args) {
+        dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         System.exit(run(args));
     }
 
