@@ -251,7 +251,7 @@ public final class RaceHarness {
             this.causes = causes;
             this.done = done;
             this.rnd = new SplittableRandom(cfg.seed + index);
-            this.chunk = new byte[(int) Math.min(CHUNK, cfg.totalBytesPerConnection())];
+            this.chunk = new byte[Math.min(CHUNK, cfg.size)];
         }
 
         private void failed(String where, Throwable t) {
@@ -276,8 +276,8 @@ public final class RaceHarness {
         private void pump() {
             long total = cfg.totalBytesPerConnection();
             while (!writePaused && nextPos < total && !ended) {
-                int n = (int) Math.min(chunk.length, total - nextPos);
-                // Never cross a packet boundary in one write when packets are big: keeps writes ≤ 64 KiB either way.
+                // One write per packet (as race.py did), in 64 KiB pieces for bigger packets: never across packets.
+                int n = (int) Math.min(chunk.length, Math.min(total - nextPos, cfg.size - nextPos % cfg.size));
                 pattern.fill(nextPos, chunk, 0, n);
                 transport.write(chunk, 0, n);
                 nextPos += n;
