@@ -79,7 +79,7 @@ public final class RaceCommand {
                     }
                     return client(cfg, host, port, out, err);
                 default:
-                    out.println("race: " + cfg + (cfg.jitter ? "" : "") );
+                    out.println("race: config " + cfg);
                     RaceResult r = RaceHarness.run(cfg, err::println);
                     return report(r, out);
             }

@@ -366,7 +366,7 @@ class SeedScenariosTest {
             try {
                 return lost.get(timeoutMs, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                throw new AssertionError("connectionLost not called within " + timeoutMs + " ms after close(): ops in flight "
+                throw new AssertionError("connectionLost not called within " + timeoutMs + " ms after close()/abort(): ops in flight "
                         + onLoop(loop, loop::opsInFlight) + ", write buffer " + transport.writeBufferSize()
                         + ", closing " + transport.isClosing() + ", written " + written + ", transport " + transport, e);
             }
