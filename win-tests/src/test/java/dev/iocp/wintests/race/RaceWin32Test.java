@@ -36,6 +36,12 @@ class RaceWin32Test {
                 Arguments.of("8 connections at once, jitter, server paused too",
                         new RaceConfig().packets(RaceCases.scaled(500, 50)).size(16384).pauseIntervalMs(100)
                                 .connections(8).jitter(true).seed(seed).pauseServer(true)),
+                Arguments.of("many transitions: 5000 x 16 KiB, jitter 1..3 ms, both sides paused",
+                        new RaceConfig().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(3)
+                                .jitter(true).seed(seed).pauseServer(true)),
+                Arguments.of("many transitions: pause in dataReceived, foreign resume, jitter 1..3 ms",
+                        new RaceConfig().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(3)
+                                .jitter(true).seed(seed).pauseInCallback(true).resumeFromForeignThread(true)),
                 Arguments.of("20000 x 64 B, jitter 1..20 ms",
                         new RaceConfig().packets(RaceCases.scaled(20000, 1000)).size(64).pauseIntervalMs(20)
                                 .jitter(true).seed(seed)));
