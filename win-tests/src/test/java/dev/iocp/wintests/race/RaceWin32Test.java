@@ -42,8 +42,8 @@ class RaceWin32Test {
                 Arguments.of("many transitions: pause in dataReceived, foreign resume, jitter 1..3 ms",
                         new RaceConfig().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(3)
                                 .jitter(true).seed(seed).pauseInCallback(true).resumeFromForeignThread(true)),
-                Arguments.of("20000 x 64 B, jitter 1..20 ms",
-                        new RaceConfig().packets(RaceCases.scaled(20000, 1000)).size(64).pauseIntervalMs(20)
+                Arguments.of("200000 x 64 B (one write each), jitter 1..5 ms",
+                        new RaceConfig().packets(RaceCases.scaled(200_000, 20_000)).size(64).pauseIntervalMs(5)
                                 .jitter(true).seed(seed)));
     }
 
