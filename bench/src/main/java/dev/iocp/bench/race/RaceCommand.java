@@ -1,0 +1,138 @@
+package dev.iocp.bench.race;
+
+import dev.iocp.core.loop.IocpEventLoopGroup;
+
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code race} — the bpo-33694 race over loopback, checking every byte both ways.
+ * <pre>
+ * race [--packets N] [--size BYTES] [--pause-interval MS] [--connections C] [--backend win32|simulated|io_uring]
+ *      [--jitter] [--seed S] [--pause-server] [--pause-in-callback] [--foreign-resume] [--timeout MS]
+ * race server [--host H] [--port P] [--pause-interval MS] [--backend ...]
+ * race client --host H --port P [same options as race]
+ * </pre>
+ * The last line is the summary; exit 0 only if every byte was verified and none lost, duplicated or reordered.
+ */
+public final class RaceCommand {
+    private RaceCommand() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String[] args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        try {
+            String mode = "race";
+            int i = 0;
+            if (args.length > 0 && (args[0].equals("server") || args[0].equals("client"))) {
+                mode = args[0];
+                i = 1;
+            }
+            RaceConfig cfg = new RaceConfig().progressEveryMs(1000);
+            String host = null;
+            int port = -1;
+            for (; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--packets" -> cfg.packets(Integer.parseInt(args[++i]));
+                    case "--size" -> cfg.size(Integer.parseInt(args[++i]));
+                    case "--pause-interval" -> cfg.pauseIntervalMs(Long.parseLong(args[++i]));
+                    case "--connections" -> cfg.connections(Integer.parseInt(args[++i]));
+                    case "--backend" -> cfg.backend(args[++i]);
+                    case "--jitter" -> cfg.jitter(true);
+                    case "--seed" -> cfg.seed(Long.parseLong(args[++i]));
+                    case "--pause-server" -> cfg.pauseServer(true);
+                    case "--pause-in-callback" -> cfg.pauseInCallback(true);
+                    case "--foreign-resume" -> cfg.resumeFromForeignThread(true);
+                    case "--timeout" -> cfg.timeoutMs(Long.parseLong(args[++i]));
+                    case "--host" -> host = args[++i];
+                    case "--port" -> port = Integer.parseInt(args[++i]);
+                    case "-h", "--help" -> {
+                        out.println(usage());
+                        return 0;
+                    }
+                    default -> {
+                        err.println("race: unknown option " + a);
+                        err.println(usage());
+                        return 2;
+                    }
+                }
+            }
+            if (cfg.size < StreamPattern.HEADER + 1 || cfg.packets < 1 || cfg.connections < 1) {
+                err.println("race: need --packets >= 1, --size >= " + (StreamPattern.HEADER + 1) + ", --connections >= 1");
+                return 2;
+            }
+            switch (mode) {
+                case "server":
+                    return server(cfg, host == null ? "127.0.0.1" : host, port < 0 ? 0 : port, out);
+                case "client":
+                    if (host == null || port < 0) {
+                        err.println("race client: --host and --port are required");
+                        return 2;
+                    }
+                    return client(cfg, host, port, out, err);
+                default:
+                    out.println("race: config " + cfg);
+                    RaceResult r = RaceHarness.run(cfg, err::println);
+                    return report(r, out);
+            }
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            err.println("race: bad arguments: " + e.getMessage());
+            err.println(usage());
+            return 2;
+        } catch (Exception e) {
+            err.println("race: failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    private static int report(RaceResult r, PrintStream out) {
+        out.println(r.toDetailLine());
+        out.println(r.toSummaryLine());
+        out.flush();
+        return r.ok() ? 0 : 1;
+    }
+
+    private static InetAddress resolve(String host) throws Exception {
+        if (host.equals("127.0.0.1") || host.equals("localhost")) {
+            return RaceHarness.LOOPBACK_V4; // no resolver, no NetworkInterface (Wine)
+        }
+        return InetAddress.getByName(host);
+    }
+
+    private static int server(RaceConfig cfg, String host, int port, PrintStream out) throws Exception {
+        IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend));
+        EchoServer server = EchoServer.start(group, new InetSocketAddress(resolve(host), port), cfg, false);
+        out.println("listening on " + host + ":" + server.address().getPort());
+        out.flush();
+        new CountDownLatch(1).await(); // until killed
+        return 0;
+    }
+
+    private static int client(RaceConfig cfg, String host, int port, PrintStream out, PrintStream err) throws Exception {
+        IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend));
+        try {
+            RaceResult r = RaceHarness.runClients(cfg, group, new InetSocketAddress(resolve(host), port), null,
+                    err::println);
+            return report(r, out);
+        } finally {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
+        }
+    }
+
+    static String usage() {
+        return "usage: race [--packets N] [--size BYTES] [--pause-interval MS] [--connections C]"
+                + " [--backend win32|simulated|io_uring] [--jitter] [--seed S] [--pause-server] [--pause-in-callback]"
+                + " [--foreign-resume] [--timeout MS]\n"
+                + "       race server [--host H] [--port P] [--pause-interval MS] [--backend ...]\n"
+                + "       race client --host H --port P [race options]";
+    }
+}

@@ -1,0 +1,57 @@
+package dev.iocp.bench.race;
+
+import dev.iocp.transport.TransportConfig;
+
+/** What one race run does. Fluent setters; defaults are the original bpo-33694 case (2000 × 16 KiB, 100 ms). */
+public final class RaceConfig {
+    int packets = 2000;
+    int size = 16384;
+    long pauseIntervalMs = 100;
+    boolean jitter;
+    long seed = 20180528L;
+    boolean pauseServer;
+    boolean pauseInCallback;
+    boolean resumeFromForeignThread;
+    int connections = 1;
+    String backend; // null: Backends.defaultFactory()
+    long timeoutMs = 300_000;
+    TransportConfig transport = TransportConfig.DEFAULT;
+    long progressEveryMs = 0; // 0: no progress lines
+
+    public RaceConfig packets(int n) { this.packets = n; return this; }
+    public RaceConfig size(int bytes) { this.size = bytes; return this; }
+    /** Pause and resume the client's reading every this many ms (0: never). */
+    public RaceConfig pauseIntervalMs(long ms) { this.pauseIntervalMs = ms; return this; }
+    /** Each interval random in 1..pauseIntervalMs, from {@link #seed}. */
+    public RaceConfig jitter(boolean on) { this.jitter = on; return this; }
+    public RaceConfig seed(long seed) { this.seed = seed; return this; }
+    /** Pause and resume the server side's reading too. */
+    public RaceConfig pauseServer(boolean on) { this.pauseServer = on; return this; }
+    /** The client pauses from inside dataReceived (at most once per interval) instead of from a timer. */
+    public RaceConfig pauseInCallback(boolean on) { this.pauseInCallback = on; return this; }
+    /** resumeReading is called from a thread that is not the loop. */
+    public RaceConfig resumeFromForeignThread(boolean on) { this.resumeFromForeignThread = on; return this; }
+    public RaceConfig connections(int n) { this.connections = n; return this; }
+    /** win32, simulated, io_uring; null for the platform default. */
+    public RaceConfig backend(String name) { this.backend = name; return this; }
+    public RaceConfig timeoutMs(long ms) { this.timeoutMs = ms; return this; }
+    public RaceConfig transport(TransportConfig c) { this.transport = c; return this; }
+    public RaceConfig progressEveryMs(long ms) { this.progressEveryMs = ms; return this; }
+
+    public int packets() { return packets; }
+    public int size() { return size; }
+    public long pauseIntervalMs() { return pauseIntervalMs; }
+    public boolean jitter() { return jitter; }
+    public long seed() { return seed; }
+    public int connections() { return connections; }
+    public String backend() { return backend; }
+    public long totalBytesPerConnection() { return (long) packets * size; }
+
+    @Override
+    public String toString() {
+        return "packets=" + packets + " size=" + size + " pause-interval=" + pauseIntervalMs + "ms"
+                + (jitter ? " jitter(seed=" + seed + ")" : "") + (pauseServer ? " pause-server" : "")
+                + (pauseInCallback ? " pause-in-callback" : "") + (resumeFromForeignThread ? " foreign-resume" : "")
+                + " connections=" + connections + " backend=" + (backend == null ? "default" : backend);
+    }
+}
