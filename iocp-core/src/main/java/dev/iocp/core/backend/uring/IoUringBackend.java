@@ -552,9 +552,20 @@ public final class IoUringBackend implements Backend {
         return 0;
     }
 
-    /** RECV into the single buffer (the transport's case), RECVMSG over several. */
+    /**
+     * RECV into the single buffer (the transport's case), RECVMSG over several. A receive with no room is refused
+     * (WSAEINVAL): Winsock allows a zero-byte WSARecv as a readiness probe, but on Linux it completes at once with 0,
+     * which the transport would read as the peer's FIN.
+     */
     @Override
     public int submitRecv(Op op) {
+        int room = 0;
+        for (int i = 0; i < op.bufferCount(); i++) {
+            room |= op.bufferLength(i);
+        }
+        if (room == 0) {
+            return Win32Error.WSAEINVAL;
+        }
         long sqe = nextSqe();
         if (sqe == 0) {
             return Win32Error.WSAENOBUFS;

@@ -302,6 +302,16 @@ class IoUringBackendTest {
     }
 
     @Test
+    void aReceiveWithNoRoomIsRefusedSynchronouslyNotMistakenForFin() throws Exception {
+        Pair pair = connectedPair();
+        Op op = slab.acquire().prepare(OpType.RECV, pair.ours(), null).addBuffer(buffer(8), 0);
+        assertEquals(Win32Error.WSAEINVAL, backend.submitRecv(op));
+        assertEquals(Op.State.OWNED, op.state(), "a failed submit leaves the op with its owner");
+        release(op);
+        backend.close(pair.ours(), false);
+    }
+
+    @Test
     void aPeerFinCompletesAReceiveWithZeroBytes() throws Exception {
         Pair pair = connectedPair();
         Op op = recv(pair.ours(), buffer(64), 64);
