@@ -1,0 +1,85 @@
+package dev.iocp.core.backend.uring;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * The few libc functions the io_uring backend calls, bound by JNA direct mapping ({@link Native#register}) with
+ * primitive arguments only: pointers are {@code long} addresses into native memory we own, fds are {@code int}s.
+ * A call that fails returns -1 and leaves errno in {@link Native#getLastError()} (JNA saves errno right after every
+ * direct call, on the calling thread).
+ *
+ * <p>io_uring itself has no libc wrapper in glibc: it is reached through {@link #syscall} with the syscall numbers
+ * below, which are the same on every architecture (the unified table of syscalls added after 4.x).
+ */
+final class LibC {
+    private LibC() {}
+
+    static {
+        Native.register(LibC.class, NativeLibrary.getInstance("c"));
+    }
+
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
+
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int IPPROTO_TCP = 6;
+    static final int IPPROTO_IPV6 = 41;
+
+    static final int SOL_SOCKET = 1;
+    static final int SO_REUSEADDR = 2;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
+    static final int SO_KEEPALIVE = 9;
+    static final int SO_LINGER = 13;
+    static final int TCP_NODELAY = 1;
+    static final int IPV6_V6ONLY = 26;
+
+    static final int SHUT_WR = 1;
+
+    static final int MSG_NOSIGNAL = 0x4000;
+
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final int MAP_POPULATE = 0x8000;
+    static final long MAP_FAILED = -1L;
+
+    static final int EFD_CLOEXEC = 0x80000;
+    static final int EFD_NONBLOCK = 0x800;
+
+    /** {@code long syscall(long number, ...)}: variadic, but every argument here is a register-sized integer. */
+    static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+    static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    static native int munmap(long addr, long length);
+
+    static native int socket(int domain, int type, int protocol);
+
+    static native int bind(int fd, long addr, int addrLen);
+
+    static native int listen(int fd, int backlog);
+
+    /** {@code addrLen} is a socklen_t* in/out. */
+    static native int getsockname(int fd, long addr, long addrLen);
+
+    static native int getpeername(int fd, long addr, long addrLen);
+
+    static native int setsockopt(int fd, int level, int name, long value, int valueLen);
+
+    static native int getsockopt(int fd, int level, int name, long value, long valueLen);
+
+    static native int shutdown(int fd, int how);
+
+    static native int close(int fd);
+
+    static native int eventfd(int initval, int flags);
+
+    /** Adds {@code value} to the eventfd's counter: one 8-byte write. Safe from any thread. */
+    static native int eventfd_write(int fd, long value);
+}
