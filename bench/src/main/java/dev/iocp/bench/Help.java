@@ -16,6 +16,9 @@ final class Help {
         out.println();
         out.println("commands:");
         out.println("  doctor   (alias: version) the JVM, the OS and the Winsock this process runs on");
+        out.println("  race     [--packets N] [--size BYTES] [--pause-interval MS] [--connections C]: the echo race stress");
+        out.println("           test (race.py, bpo-33694): exit 0 only if every byte came back in order");
+        out.println("  race server [--host H] [--port P] [--pause-interval MS] | race client --host H --port P [...]");
         out.println("  echo     [--host H] [--port P] [--loops N] [--backend B]: an echo server with flow control,");
         out.println("           prints 'listening on HOST:PORT', runs until killed");
         out.println("  bench    [--quick] [--servers iocp,nio,nio2] [--out DIR]: echo benchmark, iocp vs NIO vs NIO.2 in one");

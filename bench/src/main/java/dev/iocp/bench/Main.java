@@ -49,6 +49,7 @@ public final class Main {
         return switch (args[0]) {
             case "doctor", "version", "--version" -> Doctor.run(rest);
             case "help", "-h", "--help" -> Help.run(rest);
+            case "race" -> run(() -> dev.iocp.bench.race.RaceCommand.run(rest));
             case "echo" -> run(() -> EchoCommand.run(rest));
             case "bench" -> run(() -> dev.iocp.bench.echo.BenchCommand.run(rest));
             default -> {

@@ -43,7 +43,16 @@ public final class Backends {
             } catch (ClassNotFoundException e) {
                 throw new UnsupportedOperationException("backend " + className + " is not part of this build", e);
             }
-            return (Backend) c.getConstructor().newInstance();
+            try {
+                return (Backend) c.getConstructor().newInstance();
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                // Surface the backend's own reason (e.g. why io_uring is unavailable), not the reflection wrapper.
+                Throwable cause = e.getCause();
+                if (cause instanceof Exception ex) {
+                    throw ex;
+                }
+                throw e;
+            }
         };
     }
 }

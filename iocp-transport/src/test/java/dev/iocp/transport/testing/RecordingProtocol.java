@@ -59,6 +59,8 @@ public class RecordingProtocol implements Protocol {
 
     @Override
     public void dataReceived(ByteBuffer data) {
+        // Read the hook before recording: recording wakes waiting tests, which may change the hook.
+        Consumer<ByteBuffer> hook = onData;
         checkThread();
         if (!data.hasRemaining()) {
             event("EMPTY-DATA");
@@ -72,7 +74,6 @@ public class RecordingProtocol implements Protocol {
         if (echo) {
             made.join().write(copy);
         }
-        Consumer<ByteBuffer> hook = onData;
         if (hook != null) {
             hook.accept(data);
         }
@@ -80,9 +81,9 @@ public class RecordingProtocol implements Protocol {
 
     @Override
     public boolean eofReceived() {
+        Runnable hook = onEof;
         checkThread();
         event("eof");
-        Runnable hook = onEof;
         if (hook != null) {
             hook.run();
         }
