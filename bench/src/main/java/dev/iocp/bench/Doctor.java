@@ -25,6 +25,8 @@ final class Doctor {
         line("os.arch", System.getProperty("os.arch"));
         line("processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         line("winsock", winsock());
+        line("wine", dev.iocp.bench.wine.WineWorkarounds.underWine() ? "yes (a Windows JVM under Wine)" : "no");
+        line("backend", backend());
         return Main.OK;
     }
 
@@ -37,6 +39,20 @@ final class Doctor {
             return Winsock.startup().toString();
         } catch (Throwable e) { // doctor reports, it does not crash: linkage errors included
             return "error: " + e;
+        }
+    }
+
+    /** The backend a loop would get here, and whether it starts (one loop is created and shut down). */
+    private static String backend() {
+        String name = System.getProperty(dev.iocp.core.backend.Backends.PROPERTY);
+        try {
+            dev.iocp.core.backend.Backend b = dev.iocp.core.backend.Backends.defaultFactory().newBackend();
+            String n = b.name();
+            b.close();
+            return n + " (starts; " + (name == null ? "platform default" : "-D" + dev.iocp.core.backend.Backends.PROPERTY
+                    + "=" + name) + ")";
+        } catch (Throwable e) {
+            return "unavailable: " + e;
         }
     }
 
