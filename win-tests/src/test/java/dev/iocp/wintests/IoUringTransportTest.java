@@ -1,10 +1,6 @@
 package dev.iocp.wintests;
 
 import dev.iocp.core.backend.uring.IoUringBackend;
-import dev.iocp.transport.testing.Peer;
-import dev.iocp.transport.testing.SocketPeer;
-import dev.iocp.transport.testing.TransportBehaviourTest;
-import dev.iocp.transport.testing.TransportEnv;
 import dev.iocp.core.loop.IocpEventLoop;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +16,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code -Diocp.backend} says otherwise). Where io_uring cannot run, the whole class is skipped with the reason.
  */
 @EnabledOnOs(value = OS.LINUX, disabledReason = "io_uring is Linux-only")
-class IoUringTransportTest extends TransportBehaviourTest {
+class IoUringTransportTest extends RealSocketTransportTest {
     @BeforeAll
     static void requireIoUring() {
         assumeTrue(IoUringBackend.unavailableReason().isEmpty(),
@@ -34,22 +30,5 @@ class IoUringTransportTest extends TransportBehaviourTest {
         for (var e : group) {
             assertEquals("io_uring", ((IocpEventLoop) e).backend().name());
         }
-    }
-
-    @Override
-    protected TransportEnv newEnv() {
-        return new RealSocketEnv();
-    }
-
-    @Override
-    protected void stopReading(Peer peer) {
-        // A blocking socket that nobody reads from: the kernel buffers fill, then our sends stay pending.
-    }
-
-    @Override
-    protected Peer.Drained drainWhileOpen(Accepted a, long expected) throws Exception {
-        SocketPeer p = (SocketPeer) a.peer();
-        byte[] got = p.readExactly((int) expected, T);
-        return new Peer.Drained(got.length, Peer.Ending.NONE);
     }
 }

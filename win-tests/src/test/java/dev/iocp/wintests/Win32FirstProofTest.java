@@ -408,14 +408,8 @@ class Win32FirstProofTest {
         }
     }
 
-    /** Wine exports wine_get_version from ntdll; Windows does not. */
     private static boolean underWine() {
-        try {
-            com.sun.jna.NativeLibrary.getInstance("ntdll").getFunction("wine_get_version");
-            return true;
-        } catch (UnsatisfiedLinkError e) {
-            return false;
-        }
+        return dev.iocp.core.win32.Wine.underWine();
     }
 
     /**

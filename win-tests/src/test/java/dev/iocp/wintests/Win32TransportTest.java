@@ -1,28 +1,8 @@
 package dev.iocp.wintests;
 
 import dev.iocp.core.testing.WindowsOnly;
-import dev.iocp.transport.testing.Peer;
-import dev.iocp.transport.testing.SocketPeer;
-import dev.iocp.transport.testing.TransportBehaviourTest;
-import dev.iocp.transport.testing.TransportEnv;
 
 /** The transport behaviour suite on the Win32 backend over real loopback sockets. */
 @WindowsOnly
-class Win32TransportTest extends TransportBehaviourTest {
-    @Override
-    protected TransportEnv newEnv() {
-        return new RealSocketEnv();
-    }
-
-    @Override
-    protected void stopReading(Peer peer) {
-        // A blocking socket that nobody reads from: the kernel buffers fill, then our sends stay pending.
-    }
-
-    @Override
-    protected Peer.Drained drainWhileOpen(Accepted a, long expected) throws Exception {
-        SocketPeer p = (SocketPeer) a.peer();
-        byte[] got = p.readExactly((int) expected, T);
-        return new Peer.Drained(got.length, Peer.Ending.NONE);
-    }
+class Win32TransportTest extends RealSocketTransportTest {
 }

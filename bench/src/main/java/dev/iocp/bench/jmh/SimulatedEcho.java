@@ -40,7 +40,7 @@ public final class SimulatedEcho implements AutoCloseable {
         loop = group.next();
         backend = (SimulatedBackend) loop.submit(loop::backend).get();
         InetSocketAddress any = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
-        server = Transports.listen(group, any, EchoProtocol::new).get(10, TimeUnit.SECONDS);
+        server = Transports.listen(group, any, dev.iocp.bench.EchoCommand.EchoProtocol::new).get(10, TimeUnit.SECONDS);
         ping = new PingProtocol(messageSize, pipeline);
         client = Transports.connect(loop, server.localAddress(), ping).get(10, TimeUnit.SECONDS);
     }
@@ -67,21 +67,6 @@ public final class SimulatedEcho implements AutoCloseable {
         client.close();
         server.close().get(10, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS);
-    }
-
-    /** Echoes whatever arrives. */
-    static final class EchoProtocol implements Protocol {
-        private Transport transport;
-
-        @Override
-        public void connectionMade(Transport t) {
-            transport = t;
-        }
-
-        @Override
-        public void dataReceived(ByteBuffer data) {
-            transport.write(data);
-        }
     }
 
     /** Sends {@code pipeline} messages, waits for all their echoes, repeats. */

@@ -22,17 +22,9 @@ import java.security.Security;
 public final class WineWorkarounds {
     private WineWorkarounds() {}
 
-    /** True on a Windows JVM under Wine (Wine's ntdll exports wine_get_version). */
+    /** True on a Windows JVM under Wine. */
     public static boolean underWine() {
-        if (!System.getProperty("os.name", "").startsWith("Windows")) {
-            return false;
-        }
-        try {
-            com.sun.jna.NativeLibrary.getInstance("ntdll").getFunction("wine_get_version");
-            return true;
-        } catch (UnsatisfiedLinkError e) {
-            return false;
-        }
+        return dev.iocp.core.win32.Wine.underWine();
     }
 
     /** Applies the work-arounds if under Wine; call before anything touches InetAddress or opens a Selector. */
