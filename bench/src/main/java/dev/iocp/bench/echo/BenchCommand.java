@@ -337,8 +337,10 @@ public final class BenchCommand {
                 + " (" + System.getProperty("java.vendor") + ")");
         m.put("jvm_short", "JDK " + System.getProperty("java.specification.version"));
         m.put("java_version", System.getProperty("java.version"));
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        m.put("os_short", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        // Under Wine every figure is Wine's, not Windows': say so wherever the OS is named (table, JSON, chart).
+        String wine = dev.iocp.core.win32.Wine.underWine() ? " UNDER WINE (not a performance platform)" : "";
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch") + wine);
+        m.put("os_short", System.getProperty("os.name") + " " + System.getProperty("os.arch") + (wine.isEmpty() ? "" : " under Wine"));
         m.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         m.put("cpu", cpuModel());
         m.put("max_heap_mib", Long.toString(Runtime.getRuntime().maxMemory() >> 20));
