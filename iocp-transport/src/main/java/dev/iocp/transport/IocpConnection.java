@@ -39,7 +39,9 @@ final class IocpConnection implements Transport, LoopResource {
      * The read stream (invariant 3). The receive op and its buffer are the connection's; while paused, a completed
      * receive is held in them as it is: its buffer is the stash, nothing is copied.
      * <pre>
-     *  RECEIVING ──pause──▶ PAUSED_RECEIVING ──packet──▶ HOLDING ──resume──▶ (deliver held) ──▶ RECEIVING
+     *  RECEIVING ──pause──▶ PAUSED_RECEIVING ──packet──▶ HOLDING ──resume──▶ RESUMED_HOLDING ──next loop turn:
+     *                                                         ▲                      │ pause      deliver held──▶ RECEIVING
+     *                                                         └──────────────────────┘
      *      ▲                     │ resume                   │
      *      └─────────────────────┘                          │
      *  RECEIVING ──pause while no receive is in flight (inside dataReceived)──▶ PAUSED ──resume──▶ RECEIVING
@@ -53,6 +55,12 @@ final class IocpConnection implements Transport, LoopResource {
         PAUSED_RECEIVING,
         /** Paused with a completed receive held (data, EOF or error), waiting for resume. */
         HOLDING,
+        /**
+         * Resumed with a receive still held: a task queued on the loop delivers it. Delivering from inside
+         * resumeReading would run dataReceived nested in whatever callback called resumeReading (resumeWriting, say);
+         * deferring keeps dataReceived, eofReceived and connectionLost out of other callbacks, as asyncio does.
+         */
+        RESUMED_HOLDING,
         /** Paused with nothing in flight and nothing held. */
         PAUSED,
         /** No more reading: EOF was delivered, the connection is closing or gone. A packet still in flight is dropped. */
@@ -323,6 +331,8 @@ final class IocpConnection implements Transport, LoopResource {
         }
         if (readState == ReadState.RECEIVING) {
             readState = receiveInFlight() ? ReadState.PAUSED_RECEIVING : ReadState.PAUSED;
+        } else if (readState == ReadState.RESUMED_HOLDING) {
+            readState = ReadState.HOLDING; // the queued delivery sees this and does nothing
         }
     }
 
@@ -343,23 +353,26 @@ final class IocpConnection implements Transport, LoopResource {
                 // else: resumed inside dataReceived; deliver() re-arms when the callback returns.
                 break;
             case HOLDING:
-                readState = ReadState.RECEIVING;
-                if (delivering) {
-                    // Can't happen: HOLDING needs a packet, which needs the op in flight, which it isn't while
-                    // delivering. Kept as a guard against re-entrant delivery.
-                    throw new IllegalStateException("held receive during delivery");
-                }
-                deliver(heldBytes, heldError);
+                readState = ReadState.RESUMED_HOLDING;
+                loop.execute(this::deliverHeld);
                 break;
             default:
                 break; // RECEIVING, STOPPED: nothing to do
         }
     }
 
+    /** The task queued by resumeReading from HOLDING; a pause or close since then has taken it back. */
+    private void deliverHeld() {
+        if (readState == ReadState.RESUMED_HOLDING) {
+            readState = ReadState.RECEIVING;
+            deliver(heldBytes, heldError);
+        }
+    }
+
     @Override
     public boolean isReading() {
         ReadState s = readState;
-        return s == ReadState.RECEIVING;
+        return s == ReadState.RECEIVING || s == ReadState.RESUMED_HOLDING;
     }
 
     /** For tests and diagnostics. Loop thread. */

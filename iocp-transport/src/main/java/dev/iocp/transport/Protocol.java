@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 
 /**
  * What a user implements: the callbacks of one connection, in the spirit of asyncio's {@code Protocol}. Every
- * callback runs on the connection's loop thread, one at a time, and never re-entrantly.
+ * callback runs on the connection's loop thread. {@code dataReceived}, {@code eofReceived} and
+ * {@code connectionLost} never run inside another callback; {@code pauseWriting}/{@code resumeWriting} may, exactly
+ * where asyncio calls them: inside the {@link Transport#write} (or the send completion) that crossed a water mark.
  *
  * <p>An exception thrown from any callback aborts that connection only (the peer sees a reset) and
  * {@link #connectionLost} receives the exception as its cause; the loop and every other connection carry on.

@@ -42,7 +42,10 @@ public interface Transport {
      */
     void pauseReading();
 
-    /** Delivers what was held while paused, then receives again. Idempotent. */
+    /**
+     * Delivers what was held while paused — on the next loop turn, never inside the caller's own callback — then
+     * receives again. Idempotent.
+     */
     void resumeReading();
 
     /** Whether reading is on (not paused, not ended). */

@@ -206,4 +206,38 @@ class InterleavingTest {
             assertEquals(SimPeer.Ending.RESET, s.peer().awaitEnding(T, TimeUnit.MILLISECONDS));
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void resumingInsideAnotherCallbackDeliversTheHeldDataAfterItNotInsideIt() throws Exception {
+        Setup s = accept();
+        Transport t = s.transport();
+        java.util.concurrent.atomic.AtomicBoolean insideResumeWriting = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean nested = new java.util.concurrent.atomic.AtomicBoolean();
+        // A protocol that resumes reading from inside resumeWriting (as a flow-controlled echo does).
+        s.protocol().onData = d -> nested.compareAndSet(false, insideResumeWriting.get());
+        t.loop().submit(() -> {
+            t.pauseReading();
+            t.setWriteBufferLimits(0, 0);
+        }).get(T, TimeUnit.MILLISECONDS);
+        s.peer().write(new byte[] {7});
+        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS); // the packet is dispatched: held
+        RecordingProtocolHook.install(s.protocol(), () -> {
+            insideResumeWriting.set(true);
+            t.resumeReading();
+            insideResumeWriting.set(false);
+        });
+        t.write(new byte[] {1}); // above the high-water mark 0: pauseWriting; its send completes: resumeWriting
+        s.protocol().awaitReceived(1, T);
+        assertFalse(nested.get(), "dataReceived ran inside resumeWriting");
+        assertEquals(List.of("made", "pauseWriting", "resumeWriting", "data:1"), s.protocol().events());
+        t.close();
+        s.protocol().awaitEvent("lost", T);
+    }
+
+    /** Lets a test run code inside RecordingProtocol.resumeWriting. */
+    static final class RecordingProtocolHook {
+        static void install(RecordingProtocol p, Runnable onResumeWriting) {
+            p.onResumeWriting = onResumeWriting;
+        }
+    }
 }

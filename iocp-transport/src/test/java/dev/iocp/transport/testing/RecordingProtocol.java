@@ -30,6 +30,7 @@ public class RecordingProtocol implements Protocol {
     public volatile boolean keepOpenOnEof;
     public volatile Runnable onEof;
     public volatile boolean echo;
+    public volatile Runnable onResumeWriting;
 
     public Transport transport() {
         try {
@@ -108,6 +109,10 @@ public class RecordingProtocol implements Protocol {
     @Override
     public void resumeWriting() {
         event("resumeWriting");
+        Runnable hook = onResumeWriting;
+        if (hook != null) {
+            hook.run();
+        }
     }
 
     public synchronized List<String> events() {
