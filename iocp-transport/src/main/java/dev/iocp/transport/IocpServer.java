@@ -6,7 +6,6 @@ import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.loop.IocpEventLoop;
-import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.core.loop.LoopResource;
 import dev.iocp.core.win32.Win32Error;
 import dev.iocp.core.win32.Win32Exception;
@@ -30,7 +29,8 @@ import java.util.function.Supplier;
 final class IocpServer implements Server, LoopResource, CompletionHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(IocpServer.class);
 
-    private final IocpEventLoopGroup group;
+    /** Where accepted connections go: the group's loops round-robin, or the listener's own loop. */
+    private final java.util.function.Supplier<IocpEventLoop> targets;
     private final IocpEventLoop loop;
     private final Backend backend;
     private final Supplier<? extends Protocol> protocolFactory;
@@ -42,9 +42,9 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
     private int acceptsInFlight;
     private volatile long accepted;
 
-    IocpServer(IocpEventLoopGroup group, IocpEventLoop loop, Supplier<? extends Protocol> protocolFactory,
-               TransportConfig config) {
-        this.group = group;
+    IocpServer(java.util.function.Supplier<IocpEventLoop> targets, IocpEventLoop loop,
+               Supplier<? extends Protocol> protocolFactory, TransportConfig config) {
+        this.targets = targets;
         this.loop = loop;
         this.backend = loop.backend();
         this.protocolFactory = protocolFactory;
@@ -109,7 +109,7 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
         }
         accepted++;
         submitAccept(op);
-        IocpEventLoop target = group.next();
+        IocpEventLoop target = targets.get();
         Protocol protocol;
         try {
             protocol = protocolFactory.get();

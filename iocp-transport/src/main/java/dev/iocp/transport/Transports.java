@@ -46,10 +46,32 @@ public final class Transports {
         if (group.isShuttingDown()) {
             throw new IllegalStateException("event loop group is shut down");
         }
-        IocpEventLoop loop = group.next();
+        return listenOn(group.next(), group::next, address, protocolFactory, config, pendingAccepts);
+    }
+
+    /** Listens on {@code address} with every accepted connection on {@code loop} (no spreading). */
+    public static Future<Server> listen(IocpEventLoop loop, InetSocketAddress address,
+                                        Supplier<? extends Protocol> protocolFactory, TransportConfig config,
+                                        int pendingAccepts) {
+        Objects.requireNonNull(loop, "loop");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        Objects.requireNonNull(config, "config");
+        if (pendingAccepts < 1) {
+            throw new IllegalArgumentException("pendingAccepts must be >= 1, got " + pendingAccepts);
+        }
+        if (loop.isShuttingDown()) {
+            throw new IllegalStateException("event loop is shut down");
+        }
+        return listenOn(loop, () -> loop, address, protocolFactory, config, pendingAccepts);
+    }
+
+    private static Future<Server> listenOn(IocpEventLoop loop, Supplier<IocpEventLoop> targets,
+                                           InetSocketAddress address, Supplier<? extends Protocol> protocolFactory,
+                                           TransportConfig config, int pendingAccepts) {
         Promise<Server> promise = loop.newPromise();
         loop.execute(() -> {
-            IocpServer server = new IocpServer(group, loop, protocolFactory, config);
+            IocpServer server = new IocpServer(targets, loop, protocolFactory, config);
             try {
                 server.listen(address, DEFAULT_BACKLOG, pendingAccepts);
                 promise.setSuccess(server);

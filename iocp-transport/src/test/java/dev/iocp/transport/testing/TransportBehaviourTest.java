@@ -468,6 +468,49 @@ public abstract class TransportBehaviourTest {
     }
 
     @Test
+    void aGroupServerSpreadsConnectionsOverItsLoopsAndALoopServerKeepsThemOnItsLoop() throws Exception {
+        List<RecordingProtocol> spread = new ArrayList<>();
+        InetSocketAddress groupAddress = serve(() -> {
+            RecordingProtocol p = new RecordingProtocol();
+            synchronized (spread) {
+                spread.add(p);
+            }
+            return p;
+        }, TransportConfig.DEFAULT);
+        IocpEventLoop only = group.next();
+        List<RecordingProtocol> pinned = new ArrayList<>();
+        Server loopServer = Transports.listen(only, env.bindAddress(), () -> {
+            RecordingProtocol p = new RecordingProtocol();
+            synchronized (pinned) {
+                pinned.add(p);
+            }
+            return p;
+        }, TransportConfig.DEFAULT, 2).get(T, TimeUnit.MILLISECONDS);
+        servers.add(loopServer);
+        List<Peer> peers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            peers.add(env.connectPeer(groupAddress));
+            peers.add(env.connectPeer(loopServer.localAddress()));
+        }
+        dev.iocp.core.testing.LoopTesting.await("8 connections made", () -> {
+            synchronized (spread) {
+                synchronized (pinned) {
+                    return spread.size() == 4 && pinned.size() == 4
+                            && spread.stream().allMatch(p -> p.made.isDone())
+                            && pinned.stream().allMatch(p -> p.made.isDone());
+                }
+            }
+        });
+        java.util.Set<IocpEventLoop> spreadLoops = new java.util.HashSet<>();
+        spread.forEach(p -> spreadLoops.add(p.transport().loop()));
+        assertEquals(2, spreadLoops.size(), "round-robin over the group's 2 loops");
+        pinned.forEach(p -> assertSame(only, p.transport().loop(), "a loop's server keeps connections on it"));
+        for (Peer p : peers) {
+            p.close();
+        }
+    }
+
+    @Test
     void manyConnectionsAtOnceEachEchoTheirOwnBytes() throws Exception {
         InetSocketAddress address = serve(() -> {
             RecordingProtocol p = new RecordingProtocol();
