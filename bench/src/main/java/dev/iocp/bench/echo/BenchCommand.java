@@ -90,7 +90,7 @@ public final class BenchCommand {
     private static void usage(PrintStream out) {
         out.println("usage: bench [--quick] [--servers " + String.join(",", Servers.names()) + "] [--out DIR]");
         out.println("             [--warmup-ms N] [--measure-ms N] [--reps N] [--server-threads N] [--client-threads N] [--ipv6]");
-        out.println("             [--server-process [--server-cpus LIST|none] [--generator-cpus LIST|none] [--server-jvm-opt OPT]...]");
+        out.println("             [--server-process [--server-cpus LIST|none] [--generator-cpus LIST|none] [--server-jvm-opt OPT]...] [--retry-budget N]");
         out.println("             [--scenarios id,id...]   (ids: " + String.join(", ", MATRIX.stream().map(Scenario::id).toList()) + ")");
     }
 
@@ -106,6 +106,7 @@ public final class BenchCommand {
         boolean serverProcess = false;
         String serverCpus = "0", generatorCpus = "1";
         List<String> serverJvmOpts = new ArrayList<>();
+        int retryBudget = -1;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -125,6 +126,7 @@ public final class BenchCommand {
                     case "--server-cpus" -> serverCpus = args[++i];
                     case "--generator-cpus" -> generatorCpus = args[++i];
                     case "--server-jvm-opt" -> serverJvmOpts.add(args[++i]);
+                    case "--retry-budget" -> retryBudget = Integer.parseInt(args[++i]);
                     case "-h", "--help" -> {
                         usage(out);
                         return 0;
@@ -152,6 +154,7 @@ public final class BenchCommand {
         }
         if ("none".equals(serverCpus)) serverCpus = null;
         if ("none".equals(generatorCpus)) generatorCpus = null;
+        Map<String, String> machine = machine(); // before pinning: availableProcessors() follows the affinity mask
         String pinning;
         if (serverProcess) {
             String pinned = generatorCpus == null ? "not pinned" : pinSelf(generatorCpus);
@@ -171,7 +174,6 @@ public final class BenchCommand {
                 ? "iocp"
                 : ratiosFor + " (iocp server not registered yet: ratios are for the first listed server, " + ratiosFor + ")";
 
-        Map<String, String> machine = machine();
         long started = System.nanoTime();
         out.println("iocp echo benchmark" + (quick ? " (--quick)" : ""));
         out.println("JVM:   " + machine.get("jvm"));
@@ -202,7 +204,7 @@ public final class BenchCommand {
             children = new LinkedHashMap<>();
             for (String s : servers) {
                 try {
-                    children.put(s, ServerProcess.launch(s, serverCpus, serverJvmOpts));
+                    children.put(s, ServerProcess.launch(s, serverCpus, Integer.parseInt(machine.get("cores")), serverJvmOpts));
                 } catch (IOException e) {
                     System.err.println("bench: cannot start the server process for " + s + ": " + e);
                     children.values().forEach(ServerProcess::close);
@@ -212,7 +214,7 @@ public final class BenchCommand {
         }
         try {
             return runMatrix(out, quick, servers, outDir, warmupMs, measureMs, serverThreads, clientThreads, reps, scenarios,
-                    ratiosFor, ratiosNote, machine, started, bind, children, pinning);
+                    ratiosFor, ratiosNote, machine, started, bind, children, pinning, retryBudget);
         } finally {
             if (children != null) children.values().forEach(ServerProcess::close);
         }
@@ -221,7 +223,8 @@ public final class BenchCommand {
     private static int runMatrix(PrintStream out, boolean quick, List<String> servers, Path outDir, long warmupMs,
                                  long measureMs, int serverThreads, int clientThreads, int reps, List<Scenario> scenarios,
                                  String ratiosFor, String ratiosNote, Map<String, String> machine, long started,
-                                 InetSocketAddress bind, Map<String, ServerProcess> children, String pinning) {
+                                 InetSocketAddress bind, Map<String, ServerProcess> children, String pinning,
+                                 int retryBudget) {
         // Unrecorded pre-warm of every server (and of the generator) so that cell order matters less.
         long prewarmMs = quick ? 400 : 2000;
         for (String s : servers) {
@@ -236,7 +239,8 @@ public final class BenchCommand {
 
         // This machine may be shared: a repetition during which other processes used > 15% of a core is run again,
         // within a bounded budget; what remains contaminated is shown in "other CPU%" and flagged on the chart.
-        int retryBudget = quick ? 5 : 10, retriesUsed = 0;
+        if (retryBudget < 0) retryBudget = quick ? 5 : 10;
+        int retriesUsed = 0;
         List<Row> rows = new ArrayList<>();
         for (Scenario sc : scenarios) {
             Map<String, List<LoadGenerator.Result>> cell = new LinkedHashMap<>();

@@ -46,7 +46,7 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
     }
 
     /** Starts a child JVM for server {@code name} under {@code taskset -c cpus} (no taskset when cpus is null). */
-    static ServerProcess launch(String name, String cpus, List<String> extraJvmOpts) throws IOException {
+    static ServerProcess launch(String name, String cpus, int processors, List<String> extraJvmOpts) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (cpus != null) {
             cmd.add("taskset");
@@ -59,6 +59,12 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
             if (a.startsWith("-XX:StartFlightRecording") || a.startsWith("-XX:FlightRecorderOptions")
                     || a.startsWith("-agent") || a.startsWith("-javaagent")) continue;
             cmd.add(a);
+        }
+        // Same JVM ergonomics as the one-JVM mode (GC choice, compiler threads, Netty's arena count): a JVM started
+        // under taskset -c 0 would otherwise see 1 processor and pick SerialGC.
+        // processors: the count before this JVM pinned itself.
+        if (extraJvmOpts.stream().noneMatch(o -> o.startsWith("-XX:ActiveProcessorCount"))) {
+            cmd.add("-XX:ActiveProcessorCount=" + processors);
         }
         cmd.addAll(extraJvmOpts);
         cmd.add("-cp");
