@@ -189,7 +189,7 @@ public final class BenchCommand {
                 reps, warmupMs, measureMs);
         out.println("       reported: the repetition with the median msgs/s; spread = (max-min)/median over repetitions;");
         out.println("       MB/s = echoed payload (one direction, 1 MB = 10^6 B); CPU% = CPU time / wall time of the measured interval (100% = one core);");
-        out.println("       other CPU% = CPU used outside this JVM (other processes, kernel threads) during the measured interval (should be ~0)");
+        out.println("       other CPU% = CPU used outside this JVM" + (serverProcess ? " and the server child" : "") + " (other processes, kernel threads) during the measured interval (should be ~0)");
         out.flush();
 
         InetSocketAddress bind;
