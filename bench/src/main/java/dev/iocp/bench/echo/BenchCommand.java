@@ -59,6 +59,18 @@ public final class BenchCommand {
         double maxRate() {
             return reps.stream().mapToDouble(LoadGenerator.Result::messagesPerSecond).max().orElse(Double.NaN);
         }
+
+        /** Median over repetitions of server CPU µs per message (each repetition's own ratio). */
+        double medianCpuPerMsg() {
+            double[] v = reps.stream().mapToDouble(LoadGenerator.Result::serverCpuMicrosPerMessage).sorted().toArray();
+            return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        /** (max-min)/median of server CPU µs per message over repetitions. */
+        double cpuSpread() {
+            double[] v = reps.stream().mapToDouble(LoadGenerator.Result::serverCpuMicrosPerMessage).sorted().toArray();
+            return v.length < 2 ? Double.NaN : (v[v.length - 1] - v[0]) / medianCpuPerMsg();
+        }
     }
 
     static final List<Scenario> MATRIX = List.of(
@@ -78,6 +90,7 @@ public final class BenchCommand {
     private static void usage(PrintStream out) {
         out.println("usage: bench [--quick] [--servers " + String.join(",", Servers.names()) + "] [--out DIR]");
         out.println("             [--warmup-ms N] [--measure-ms N] [--reps N] [--server-threads N] [--client-threads N] [--ipv6]");
+        out.println("             [--server-process [--server-cpus LIST|none] [--generator-cpus LIST|none] [--server-jvm-opt OPT]...] [--retry-budget N]");
         out.println("             [--scenarios id,id...]   (ids: " + String.join(", ", MATRIX.stream().map(Scenario::id).toList()) + ")");
     }
 
@@ -90,6 +103,10 @@ public final class BenchCommand {
         int serverThreads = 1, clientThreads = 1, reps = -1;
         boolean ipv6 = false;
         List<String> only = null;
+        boolean serverProcess = false;
+        String serverCpus = "0", generatorCpus = "1";
+        List<String> serverJvmOpts = new ArrayList<>();
+        int retryBudget = -1;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -105,6 +122,11 @@ public final class BenchCommand {
                     case "--client-threads" -> clientThreads = Integer.parseInt(args[++i]);
                     case "--reps" -> reps = Integer.parseInt(args[++i]);
                     case "--scenarios" -> only = Arrays.asList(args[++i].split(","));
+                    case "--server-process" -> serverProcess = true;
+                    case "--server-cpus" -> serverCpus = args[++i];
+                    case "--generator-cpus" -> generatorCpus = args[++i];
+                    case "--server-jvm-opt" -> serverJvmOpts.add(args[++i]);
+                    case "--retry-budget" -> retryBudget = Integer.parseInt(args[++i]);
                     case "-h", "--help" -> {
                         usage(out);
                         return 0;
@@ -124,9 +146,22 @@ public final class BenchCommand {
         if (servers == null) servers = Servers.names();
         for (String s : servers) {
             if (!Servers.isRegistered(s)) {
-                System.err.println("bench: unknown server '" + s + "', registered: " + Servers.names());
+                String why = Servers.unavailable().get(s);
+                System.err.println("bench: " + (why != null ? "server '" + s + "' is not available here: " + why
+                        : "unknown server '" + s + "', registered: " + Servers.names()));
                 return 2;
             }
+        }
+        if ("none".equals(serverCpus)) serverCpus = null;
+        if ("none".equals(generatorCpus)) generatorCpus = null;
+        Map<String, String> machine = machine(); // before pinning: availableProcessors() follows the affinity mask
+        String pinning;
+        if (serverProcess) {
+            String pinned = generatorCpus == null ? "not pinned" : pinSelf(generatorCpus);
+            pinning = "server in a child JVM per server (" + (serverCpus == null ? "not pinned" : "taskset -c " + serverCpus)
+                    + "), load generator in this JVM (" + pinned + ")";
+        } else {
+            pinning = "same JVM, threads not pinned (affinity of this process: " + affinity() + ")";
         }
         if (warmupMs < 0) warmupMs = quick ? 1000 : 3000;
         if (measureMs < 0) measureMs = quick ? 2000 : 10000;
@@ -139,19 +174,22 @@ public final class BenchCommand {
                 ? "iocp"
                 : ratiosFor + " (iocp server not registered yet: ratios are for the first listed server, " + ratiosFor + ")";
 
-        Map<String, String> machine = machine();
         long started = System.nanoTime();
         out.println("iocp echo benchmark" + (quick ? " (--quick)" : ""));
         out.println("JVM:   " + machine.get("jvm"));
         out.println("OS:    " + machine.get("os") + ", cores: " + machine.get("cores") + ", cpu: " + machine.get("cpu")
                 + ", max heap: " + machine.get("max_heap_mib") + " MiB");
-        out.printf(Locale.ROOT, "setup: servers %s, %d server thread(s), %d load-generator thread(s), same JVM, loopback %s%n",
+        out.printf(Locale.ROOT, "setup: servers %s, %d server thread(s), %d load-generator thread(s), loopback %s%n",
                 String.join(",", servers), serverThreads, clientThreads, ipv6 ? "[::1]" : "127.0.0.1");
+        out.println("       " + pinning);
+        for (Map.Entry<String, String> u : Servers.unavailable().entrySet()) {
+            out.println("       not run: " + u.getKey() + ": " + u.getValue());
+        }
         out.printf(Locale.ROOT, "       %d repetitions per cell (servers alternate within a scenario), each: fresh server, warm-up %d ms + measured %d ms%n",
                 reps, warmupMs, measureMs);
         out.println("       reported: the repetition with the median msgs/s; spread = (max-min)/median over repetitions;");
         out.println("       MB/s = echoed payload (one direction, 1 MB = 10^6 B); CPU% = CPU time / wall time of the measured interval (100% = one core);");
-        out.println("       other CPU% = CPU used outside this JVM (other processes, kernel threads) during the measured interval (should be ~0)");
+        out.println("       other CPU% = CPU used outside this JVM" + (serverProcess ? " and the server child" : "") + " (other processes, kernel threads) during the measured interval (should be ~0)");
         out.flush();
 
         InetSocketAddress bind;
@@ -161,12 +199,38 @@ public final class BenchCommand {
             throw new IllegalStateException(e);
         }
 
+        Map<String, ServerProcess> children = null;
+        if (serverProcess) {
+            children = new LinkedHashMap<>();
+            for (String s : servers) {
+                try {
+                    children.put(s, ServerProcess.launch(s, serverCpus, Integer.parseInt(machine.get("cores")), serverJvmOpts));
+                } catch (IOException e) {
+                    System.err.println("bench: cannot start the server process for " + s + ": " + e);
+                    children.values().forEach(ServerProcess::close);
+                    return 2;
+                }
+            }
+        }
+        try {
+            return runMatrix(out, quick, servers, outDir, warmupMs, measureMs, serverThreads, clientThreads, reps, scenarios,
+                    ratiosFor, ratiosNote, machine, started, bind, children, pinning, retryBudget);
+        } finally {
+            if (children != null) children.values().forEach(ServerProcess::close);
+        }
+    }
+
+    private static int runMatrix(PrintStream out, boolean quick, List<String> servers, Path outDir, long warmupMs,
+                                 long measureMs, int serverThreads, int clientThreads, int reps, List<Scenario> scenarios,
+                                 String ratiosFor, String ratiosNote, Map<String, String> machine, long started,
+                                 InetSocketAddress bind, Map<String, ServerProcess> children, String pinning,
+                                 int retryBudget) {
         // Unrecorded pre-warm of every server (and of the generator) so that cell order matters less.
         long prewarmMs = quick ? 400 : 2000;
         for (String s : servers) {
             for (Scenario sc : List.of(Scenario.pingPong(100, 16), Scenario.stream(4, 16 * 1024))) {
                 try {
-                    runCell(s, sc, bind, serverThreads, clientThreads, prewarmMs / 2, prewarmMs / 2);
+                    runCell(s, sc, bind, serverThreads, clientThreads, prewarmMs / 2, prewarmMs / 2, children);
                 } catch (IOException e) {
                     out.println("pre-warm of " + s + " failed: " + e);
                 }
@@ -175,7 +239,8 @@ public final class BenchCommand {
 
         // This machine may be shared: a repetition during which other processes used > 15% of a core is run again,
         // within a bounded budget; what remains contaminated is shown in "other CPU%" and flagged on the chart.
-        int retryBudget = quick ? 5 : 10, retriesUsed = 0;
+        if (retryBudget < 0) retryBudget = quick ? 5 : 10;
+        int retriesUsed = 0;
         List<Row> rows = new ArrayList<>();
         for (Scenario sc : scenarios) {
             Map<String, List<LoadGenerator.Result>> cell = new LinkedHashMap<>();
@@ -184,7 +249,7 @@ public final class BenchCommand {
                     LoadGenerator.Result r;
                     while (true) {
                         try {
-                            r = runCell(s, sc, bind, serverThreads, clientThreads, warmupMs, measureMs);
+                            r = runCell(s, sc, bind, serverThreads, clientThreads, warmupMs, measureMs, children);
                         } catch (IOException e) {
                             r = new LoadGenerator.Result();
                             r.ioErrors = 1;
@@ -193,12 +258,14 @@ public final class BenchCommand {
                         double foreign = r.durationNanos > 0 && r.foreignCpuNanos > 0 ? (double) r.foreignCpuNanos / r.durationNanos : 0;
                         if (foreign <= 0.15 || retriesUsed >= retryBudget) break;
                         retriesUsed++;
-                        out.printf(Locale.ROOT, "  run %d/%d %-5s %-18s discarded: other processes used %.0f%% CPU; retrying (%d/%d)%n",
+                        out.printf(Locale.ROOT, "  run %d/%d %-14s %-18s discarded: other processes used %.0f%% CPU; retrying (%d/%d)%n",
                                 rep + 1, reps, s, sc.id(), 100 * foreign, retriesUsed, retryBudget);
                     }
                     cell.computeIfAbsent(s, k -> new ArrayList<>()).add(r);
-                    out.printf(Locale.ROOT, "  run %d/%d %-5s %-18s %,12.0f msgs/s%s%n", rep + 1, reps, s, sc.id(),
-                            r.messagesPerSecond(), r.verified() && r.ioErrors == 0 ? "" : "   !! " + r.firstError);
+                    out.printf(Locale.ROOT, "  run %d/%d %-14s %-18s %,12.0f msgs/s  %6.2f srv CPU µs/msg  other CPU %3.0f%%%s%n",
+                            rep + 1, reps, s, sc.id(), r.messagesPerSecond(), r.serverCpuMicrosPerMessage(),
+                            r.durationNanos > 0 && r.foreignCpuNanos >= 0 ? 100.0 * r.foreignCpuNanos / r.durationNanos : Double.NaN,
+                            r.verified() && r.ioErrors == 0 ? "" : "   !! " + r.firstError);
                     out.flush();
                 }
             }
@@ -209,11 +276,15 @@ public final class BenchCommand {
         out.println();
         printTable(out, rows);
         out.println();
-        List<Map<String, Object>> ratios = ratios(rows, scenarios, ratiosFor);
-        out.println("ratios (msgs/s) for " + ratiosNote + ":");
+        List<Map<String, Object>> ratios = ratios(rows, scenarios, ratiosFor, servers);
+        out.println("ratios for " + ratiosNote + ": ratio_vs_<x> = msgs/s over x's (>1: faster);"
+                + " ratio_cpu_vs_<x> = server CPU µs/msg over x's (<1: cheaper)");
         for (Map<String, Object> r : ratios) {
-            out.printf(Locale.ROOT, "%-18s server=%s ratio_vs_nio=%s ratio_vs_nio2=%s%n",
-                    r.get("scenario"), ratiosFor, fmtRatio((Double) r.get("ratio_vs_nio")), fmtRatio((Double) r.get("ratio_vs_nio2")));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-18s server=%s", r.get("scenario"), ratiosFor));
+            for (Map.Entry<String, Object> e : r.entrySet()) {
+                if (e.getKey().startsWith("ratio_")) line.append(' ').append(e.getKey()).append('=').append(fmtRatio((Double) e.getValue()));
+            }
+            out.println(line);
         }
         out.printf(Locale.ROOT, "%nelapsed: %.1f s (%d repetition(s) re-run because of other load)%n", elapsedS, retriesUsed);
         double worstForeign = 0;
@@ -248,6 +319,7 @@ public final class BenchCommand {
             config.put("warmup_ms", warmupMs);
             config.put("measure_ms", measureMs);
             config.put("reps", reps);
+            config.put("pinning", pinning);
             config.put("retries_for_foreign_load", retriesUsed);
             config.put("elapsed_s", elapsedS);
             config.put("started", Instant.now().toString());
@@ -255,6 +327,7 @@ public final class BenchCommand {
             Files.writeString(outDir.resolve("results.csv"), ResultsWriter.csv(rows), StandardCharsets.UTF_8);
             String subtitle = machine.get("os_short") + ", " + machine.get("cores") + " cores, " + machine.get("jvm_short")
                     + " | " + serverThreads + " server thread(s), " + clientThreads + " generator thread(s), loopback"
+                    + (children != null ? ", server in child JVM" + (pinning.contains("taskset") ? " (pinned)" : "") : "")
                     + (quick ? " | --quick" : "");
             ResultsChart.write(outDir.resolve("results.png"), rows, servers, scenarios, subtitle);
             out.println("wrote " + outDir.resolve("results.json") + ", results.csv, results.png");
@@ -265,7 +338,20 @@ public final class BenchCommand {
     }
 
     static LoadGenerator.Result runCell(String server, Scenario sc, InetSocketAddress bind, int serverThreads,
-                                        int clientThreads, long warmupMs, long measureMs) throws IOException {
+                                        int clientThreads, long warmupMs, long measureMs,
+                                        Map<String, ServerProcess> children) throws IOException {
+        if (children != null) {
+            ServerProcess child = children.get(server);
+            InetSocketAddress addr = child.start(bind, serverThreads);
+            try {
+                LoadGenerator.Config cfg = new LoadGenerator.Config()
+                        .mode(sc.mode()).connections(sc.connections()).messageSize(sc.messageSize())
+                        .threads(clientThreads).warmupMillis(warmupMs).measureMillis(measureMs);
+                return LoadGenerator.run(addr, cfg, child);
+            } finally {
+                child.stop();
+            }
+        }
         try (EchoServer srv = Servers.create(server)) {
             InetSocketAddress addr = srv.start(bind, serverThreads);
             LoadGenerator.Config cfg = new LoadGenerator.Config()
@@ -275,18 +361,62 @@ public final class BenchCommand {
         }
     }
 
-    static List<Map<String, Object>> ratios(List<Row> rows, List<Scenario> scenarios, String x) {
+    /**
+     * Per scenario: {@code ratio_vs_<y>} (msgs/s of x over y's) for nio, nio2 (always, n/a when not run) and every
+     * other server run, then {@code ratio_cpu_vs_<y>} (server CPU µs per message of x over y's: below 1, x is cheaper).
+     */
+    static List<Map<String, Object>> ratios(List<Row> rows, List<Scenario> scenarios, String x, List<String> servers) {
+        List<String> others = new ArrayList<>(List.of("nio", "nio2"));
+        for (String s : servers) if (!s.equals(x) && !others.contains(s)) others.add(s);
         List<Map<String, Object>> list = new ArrayList<>();
         for (Scenario sc : scenarios) {
-            double vx = rate(rows, x, sc), vNio = rate(rows, "nio", sc), vNio2 = rate(rows, "nio2", sc);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("scenario", sc.id());
             m.put("server", x);
-            m.put("ratio_vs_nio", vx / vNio);
-            m.put("ratio_vs_nio2", vx / vNio2);
+            for (String y : others) m.put("ratio_vs_" + y, rate(rows, x, sc) / rate(rows, y, sc));
+            for (String y : others) m.put("ratio_cpu_vs_" + y, cpuPerMsg(rows, x, sc) / cpuPerMsg(rows, y, sc));
             list.add(m);
         }
         return list;
+    }
+
+    /** Server CPU µs per message of a verified, error-free cell; NaN otherwise. */
+    private static double cpuPerMsg(List<Row> rows, String server, Scenario sc) {
+        for (Row r : rows) {
+            if (r.server().equals(server) && r.scenario().equals(sc)) {
+                return r.result().verified() && r.result().ioErrors == 0 && r.result().messages > 0
+                        ? r.medianCpuPerMsg() : Double.NaN;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Pins every thread of this JVM (and so the threads it creates later) to {@code cpus}; returns a description. */
+    private static String pinSelf(String cpus) {
+        long pid = ProcessHandle.current().pid();
+        try {
+            Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                    .redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) return "pinning with taskset failed: " + text;
+            return "taskset -a -p -c " + cpus + ", affinity now " + affinity();
+        } catch (IOException e) {
+            return "not pinned: taskset unavailable (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "not pinned: interrupted";
+        }
+    }
+
+    /** This process's CPU affinity as the kernel reports it (Linux), or "unknown". */
+    private static String affinity() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+                if (line.startsWith("Cpus_allowed_list:")) return "cpus " + line.substring(line.indexOf(':') + 1).trim();
+            }
+        } catch (IOException | RuntimeException ignored) {
+        }
+        return "unknown";
     }
 
     /** msgs/s of a verified, error-free cell; NaN otherwise (a failed server gets no ratio). */
@@ -305,9 +435,9 @@ public final class BenchCommand {
     }
 
     private static void printTable(PrintStream out, List<Row> rows) {
-        String fmt = "%-6s %-18s %10s %7s %7s %8s %8s %8s %14s %8s %8s %9s %8s%n";
-        out.printf(Locale.ROOT, fmt, "server", "scenario", "msgs/s", "spread", "MB/s", "p50 µs", "p99 µs", "p999 µs",
-                "srv CPU µs/msg", "srv CPU%", "gen CPU%", "other CPU%", "verified");
+        String fmt = "%-14s %-18s %10s %6s %9s %6s %8s %8s %8s %8s %8s %8s %8s %6s %8s%n";
+        out.printf(Locale.ROOT, fmt, "server", "scenario", "msgs/s", "spread", "CPU µs/m", "spread", "p99 µs", "p50 µs",
+                "p999 µs", "MB/s", "srv CPU%", "gen CPU%", "other%", "reps", "verified");
         for (Row row : rows) {
             LoadGenerator.Result r = row.result();
             boolean ok = r.verified() && r.ioErrors == 0;
@@ -315,15 +445,27 @@ public final class BenchCommand {
                     ok ? String.format(Locale.ROOT, "%,.0f", r.messagesPerSecond()) : "FAILED",
                     ok && row.reps().size() > 1 ? String.format(Locale.ROOT, "%.0f%%",
                             100 * (row.maxRate() - row.minRate()) / r.messagesPerSecond()) : "-",
+                    ok ? String.format(Locale.ROOT, "%.2f", row.medianCpuPerMsg()) : "-",
+                    ok && row.reps().size() > 1 ? String.format(Locale.ROOT, "%.0f%%", 100 * row.cpuSpread()) : "-",
+                    lat(r, 99), lat(r, 50), lat(r, 99.9),
                     ok ? String.format(Locale.ROOT, "%.1f", r.megabytesPerSecond()) : "-",
-                    lat(r, 50), lat(r, 99), lat(r, 99.9),
-                    ok ? String.format(Locale.ROOT, "%.2f", r.serverCpuMicrosPerMessage()) : "-",
                     r.durationNanos > 0 ? String.format(Locale.ROOT, "%.0f%%", 100.0 * r.serverCpuNanos / r.durationNanos) : "-",
                     r.durationNanos > 0 ? String.format(Locale.ROOT, "%.0f%%", 100.0 * r.clientCpuNanos / r.durationNanos) : "-",
-                    r.durationNanos > 0 && r.foreignCpuNanos >= 0
-                            ? String.format(Locale.ROOT, "%.0f%%", 100.0 * r.foreignCpuNanos / r.durationNanos) : "-",
+                    maxForeign(row),
+                    Integer.toString(row.reps().size()),
                     r.verified() ? (r.ioErrors == 0 ? "yes" : "io-err") : "NO");
         }
+        out.println("msgs/s, latency, MB/s, CPU%: the repetition with the median msgs/s; CPU µs/m: server CPU time per echoed"
+                + " message, median over repetitions; spread: (max-min)/median over repetitions; other%: the worst"
+                + " repetition's CPU used outside the benchmark's processes (100% = one core)");
+    }
+
+    private static String maxForeign(Row row) {
+        double worst = -1;
+        for (LoadGenerator.Result r : row.reps()) {
+            if (r.durationNanos > 0 && r.foreignCpuNanos >= 0) worst = Math.max(worst, 100.0 * r.foreignCpuNanos / r.durationNanos);
+        }
+        return worst < 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", worst);
     }
 
     private static String lat(LoadGenerator.Result r, double p) {

@@ -134,11 +134,34 @@ public final class LoadGenerator {
      * returns the measurement. {@code serverThreads} are the threads whose CPU time is charged to the server.
      */
     public static Result run(InetSocketAddress target, Config cfg, List<Thread> serverThreads) throws IOException {
-        if (MX.isThreadCpuTimeSupported() && !MX.isThreadCpuTimeEnabled()) MX.setThreadCpuTimeEnabled(true);
-        return new LoadGenerator(cfg).execute(target, serverThreads);
+        return run(target, cfg, CpuSource.of(serverThreads));
     }
 
-    private Result execute(InetSocketAddress target, List<Thread> serverThreads) throws IOException {
+    /**
+     * Where the server's CPU time comes from: its threads in this JVM ({@link #of}), or a server in a child process
+     * ({@link ServerProcess}) which reports its threads' CPU time, and its whole process's CPU time so that the
+     * "other CPU" figure does not count the child as foreign load.
+     */
+    public interface CpuSource {
+        /** CPU time of the server's threads so far, ns. */
+        long serverCpuNanos();
+
+        /** CPU time of processes other than this JVM that belong to the measurement (a server child), ns. */
+        default long extraProcessCpuNanos() {
+            return 0;
+        }
+
+        static CpuSource of(List<Thread> serverThreads) {
+            return () -> cpuNanos(serverThreads);
+        }
+    }
+
+    public static Result run(InetSocketAddress target, Config cfg, CpuSource serverCpu) throws IOException {
+        if (MX.isThreadCpuTimeSupported() && !MX.isThreadCpuTimeEnabled()) MX.setThreadCpuTimeEnabled(true);
+        return new LoadGenerator(cfg).execute(target, serverCpu);
+    }
+
+    private Result execute(InetSocketAddress target, CpuSource serverCpu) throws IOException {
         Worker[] workers = new Worker[cfg.threads];
         for (int i = 0; i < workers.length; i++) workers[i] = new Worker(i);
         List<Thread> clientThreads = new ArrayList<>();
@@ -163,15 +186,15 @@ public final class LoadGenerator {
             for (Thread t : clientThreads) t.start();
 
             sleepMillis(cfg.warmupMillis);
-            long sys0 = machineBusyNanos(), proc0 = processCpuNanos();
-            long srv0 = cpuNanos(serverThreads), cli0 = cpuNanos(clientThreads);
+            long sys0 = machineBusyNanos(), proc0 = processCpuNanos() + serverCpu.extraProcessCpuNanos();
+            long srv0 = serverCpu.serverCpuNanos(), cli0 = cpuNanos(clientThreads);
             long t0 = System.nanoTime();
             phase = MEASURE;
             sleepMillis(cfg.measureMillis);
             // Sample CPU before DONE: a generator thread that has exited reports -1 and would be lost.
             long t1 = System.nanoTime();
-            long srv1 = cpuNanos(serverThreads), cli1 = cpuNanos(clientThreads);
-            long sys1 = machineBusyNanos(), proc1 = processCpuNanos();
+            long srv1 = serverCpu.serverCpuNanos(), cli1 = cpuNanos(clientThreads);
+            long sys1 = machineBusyNanos(), proc1 = processCpuNanos() + serverCpu.extraProcessCpuNanos();
             phase = DONE;
 
             for (Thread t : clientThreads) {

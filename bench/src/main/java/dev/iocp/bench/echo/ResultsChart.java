@@ -41,7 +41,9 @@ final class ResultsChart {
 
             g.setColor(new Color(0x222222));
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 26));
-            g.drawString("Echo server benchmark: " + String.join(" vs ", servers), 40, 44);
+            String title = "Echo server benchmark: " + String.join(" vs ", servers);
+            if (g.getFontMetrics().stringWidth(title) > W - 80 - legendWidth(g, servers) - 30) title = "Echo server benchmark";
+            g.drawString(title, 40, 44);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 15));
             g.setColor(new Color(0x555555));
             g.drawString(subtitle, 40, 70);
@@ -57,12 +59,19 @@ final class ResultsChart {
                     "Throughput: echoed messages per second (higher is better; whisker = min-max over repetitions)", "msgs/s",
                     r -> r.messagesPerSecond(), false);
             drawRow(g, rows, servers, scenarios, colors, top + rowH, rowH,
-                    "Server CPU time per echoed message (lower is better)", "server CPU µs / msg",
+                    "Server CPU time per echoed message (lower is better; bar = median, whisker = min-max over repetitions)", "server CPU µs / msg",
                     r -> r.serverCpuMicrosPerMessage(), true);
         } finally {
             g.dispose();
         }
         ImageIO.write(img, "png", file.toFile());
+    }
+
+    private static int legendWidth(Graphics2D g, List<String> servers) {
+        FontMetrics fm = g.getFontMetrics(new Font(Font.SANS_SERIF, Font.PLAIN, 16));
+        int w = 0;
+        for (String s : servers) w += 18 + 6 + fm.stringWidth(s) + 22;
+        return w;
     }
 
     private static void drawLegend(Graphics2D g, List<String> servers, Color[] colors, int right, int y) {
@@ -112,13 +121,14 @@ final class ResultsChart {
                 if (r.server().equals(servers.get(i)) && r.scenario().equals(sc)) {
                     LoadGenerator.Result res = r.result();
                     failed[i] = !res.verified() || res.ioErrors > 0;
-                    vals[i] = failed[i] ? Double.NaN : metric.applyAsDouble(res);
-                    lo[i] = r.minRate();
-                    hi[i] = r.maxRate();
+                    vals[i] = failed[i] ? Double.NaN : throughput ? metric.applyAsDouble(res) : r.medianCpuPerMsg();
+                    // whiskers: min-max over repetitions (msgs/s on top, CPU µs/msg below; the CPU bar is the median)
+                    lo[i] = throughput ? r.minRate() : r.reps().stream().mapToDouble(metric).min().orElse(Double.NaN);
+                    hi[i] = throughput ? r.maxRate() : r.reps().stream().mapToDouble(metric).max().orElse(Double.NaN);
                     mbps[i] = res.megabytesPerSecond();
                 }
             }
-            if (!Double.isNaN(vals[i])) max = Math.max(max, throughput ? Math.max(vals[i], hi[i]) : vals[i]);
+            if (!Double.isNaN(vals[i])) max = Math.max(max, Double.isNaN(hi[i]) ? vals[i] : Math.max(vals[i], hi[i]));
         }
         double step = niceStep(max > 0 ? max : 1);
         double top = Math.ceil((max > 0 ? max * 1.18 : 1) / step) * step;
@@ -159,7 +169,7 @@ final class ResultsChart {
                 g.setColor(colors[i]);
                 g.fillRect(bx, axisBottom - bh, barW, bh);
                 int labelY = axisBottom - bh - 4;
-                if (throughput && hi[i] > lo[i]) {
+                if (hi[i] > lo[i]) {
                     int yHi = axisBottom - (int) Math.round(hi[i] / top * (axisBottom - axisTop));
                     int yLo = axisBottom - (int) Math.round(lo[i] / top * (axisBottom - axisTop));
                     int cx = bx + barW / 2;
@@ -173,6 +183,11 @@ final class ResultsChart {
                 String s = fmt(vals[i], decimals);
                 if (throughput && sc.mode() == LoadGenerator.Mode.STREAM) {
                     String mb = String.format(Locale.ROOT, "%.0f MB/s", mbps[i]);
+                    if (fm.stringWidth(mb) > slot - 2) { // crowded: the unit on its own line
+                        g.drawString("MB/s", bx + (barW - fm.stringWidth("MB/s")) / 2, labelY);
+                        labelY -= 14;
+                        mb = String.format(Locale.ROOT, "%.0f", mbps[i]);
+                    }
                     g.drawString(mb, bx + (barW - fm.stringWidth(mb)) / 2, labelY);
                     labelY -= 14;
                 }
@@ -180,7 +195,14 @@ final class ResultsChart {
             }
             g.setColor(new Color(0x444444));
             String name = servers.get(i);
-            g.drawString(name, bx + (barW - fm.stringWidth(name)) / 2, axisBottom + 15);
+            int dash = name.indexOf('-');
+            if (fm.stringWidth(name) > slot - 4 && dash > 0) { // crowded: "netty-io_uring" on two lines
+                String a = name.substring(0, dash), b = name.substring(dash + 1);
+                g.drawString(a, bx + (barW - fm.stringWidth(a)) / 2, axisBottom + 14);
+                g.drawString(b, bx + (barW - fm.stringWidth(b)) / 2, axisBottom + 27);
+            } else {
+                g.drawString(name, bx + (barW - fm.stringWidth(name)) / 2, axisBottom + 15);
+            }
         }
         // a cell measured while something else was using the CPU is marked, not silently plotted
         double foreign = 0;
@@ -207,7 +229,7 @@ final class ResultsChart {
         fm = g.getFontMetrics();
         String label = describe(sc);
         g.setColor(new Color(0x222222));
-        g.drawString(label, axisLeft + (groupW - fm.stringWidth(label)) / 2, axisBottom + 36);
+        g.drawString(label, axisLeft + (groupW - fm.stringWidth(label)) / 2, axisBottom + 42);
     }
 
     static String describe(Scenario sc) {

@@ -41,6 +41,14 @@ final class ResultsWriter {
         List<Object> all = new ArrayList<>();
         for (LoadGenerator.Result rep : row.reps()) all.add(rep.messagesPerSecond());
         m.put("msgs_per_s_reps", all);
+        m.put("server_cpu_us_per_msg_median", row.medianCpuPerMsg());
+        List<Object> cpu = new ArrayList<>(), other = new ArrayList<>();
+        for (LoadGenerator.Result rep : row.reps()) {
+            cpu.add(rep.serverCpuMicrosPerMessage());
+            other.add(rep.durationNanos > 0 && rep.foreignCpuNanos >= 0 ? (double) rep.foreignCpuNanos / rep.durationNanos : Double.NaN);
+        }
+        m.put("server_cpu_us_per_msg_reps", cpu);
+        m.put("other_cpu_util_reps", other);
         m.put("verified", r.verified());
         m.put("verify_errors", r.verifyErrors);
         m.put("io_errors", r.ioErrors);

@@ -21,11 +21,30 @@ public final class Servers {
     public static final String IOCP_CLASS = "dev.iocp.bench.echo.IocpEchoServer";
 
     private static final Map<String, Supplier<EchoServer>> REGISTRY = new LinkedHashMap<>();
+    /** Declared before the static block that fills it. */
+    private static final Map<String, String> UNAVAILABLE = new LinkedHashMap<>();
 
     static {
         registerIocpIfPresent();
         register("nio", NioEchoServer::new);
         register("nio2", Nio2EchoServer::new);
+        // Netty's native Linux transports (bench-only dependencies). Not registered where they cannot run (Windows,
+        // hence Wine; other CPU architectures; io_uring disabled); the reason is kept for the bench to print.
+        registerIfAvailable(NettyEpollEchoServer.NAME, NettyEpollEchoServer.unavailabilityReason(), NettyEpollEchoServer::new);
+        registerIfAvailable(NettyIoUringEchoServer.NAME, NettyIoUringEchoServer.unavailabilityReason(), NettyIoUringEchoServer::new);
+    }
+
+    private static void registerIfAvailable(String name, String unavailableBecause, Supplier<EchoServer> factory) {
+        if (unavailableBecause == null) {
+            register(name, factory);
+        } else {
+            UNAVAILABLE.put(name, unavailableBecause);
+        }
+    }
+
+    /** Known servers that cannot run in this JVM, with the reason (empty when all can). */
+    public static synchronized Map<String, String> unavailable() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(UNAVAILABLE));
     }
 
     private Servers() {}

@@ -75,4 +75,17 @@ class LoadGeneratorTest {
         assertTrue(Files.size(dir.resolve("results.png")) > 1000);
         assertTrue(Files.readString(dir.resolve("results.csv")).lines().count() == 1 + 2 * 3);
     }
+
+    /** --server-process: the server runs in a child JVM that reports its threads' CPU time over the pipe. */
+    @Test
+    void serverProcessModeMeasuresAChildServer(@TempDir Path dir) throws Exception {
+        int rc = BenchCommand.run(new String[] {"--servers", "nio", "--server-process", "--server-cpus", "none",
+                "--generator-cpus", "none", "--out", dir.toString(), "--reps", "1",
+                "--warmup-ms", "100", "--measure-ms", "300", "--scenarios", "pingpong-16B-c1"});
+        assertEquals(0, rc);
+        String json = Files.readString(dir.resolve("results.json"));
+        assertTrue(json.contains("\"verified\": true"), json);
+        assertTrue(json.contains("child JVM"), json);
+        assertFalse(json.contains("\"server_cpu_ms\": 0.0,"), "the child's server CPU time must arrive: " + json);
+    }
 }
