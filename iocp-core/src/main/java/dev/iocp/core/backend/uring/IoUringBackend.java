@@ -73,6 +73,9 @@ public final class IoUringBackend implements Backend {
     // ---- io_uring ABI (include/uapi/linux/io_uring.h) ----
     static final int IORING_SETUP_CQSIZE = 1 << 3;
     static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;
+    static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
+    static final int IORING_SETUP_TASKRUN_FLAG = 1 << 9;
+    static final int IORING_SQ_TASKRUN = 1 << 2;
     static final int IORING_FEAT_SINGLE_MMAP = 1;
     static final int IORING_FEAT_NODROP = 1 << 1;
     static final int IORING_FEAT_EXT_ARG = 1 << 8;
@@ -185,7 +188,11 @@ public final class IoUringBackend implements Backend {
         PlatformDependent.setMemory(s, SYNC_SIZE, (byte) 0);
         this.sync = s;
         long p = s + SYNC_PARAMS;
-        PlatformDependent.putInt(p + P_FLAGS, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE);
+        // COOP_TASKRUN: completions' follow-up work runs when the loop next enters the kernel, instead of the kernel
+        // interrupting the loop thread for each one; TASKRUN_FLAG tells us (IORING_SQ_TASKRUN) when such work waits,
+        // so a non-blocking poll still enters to run it. (Measured: see bench/RESULTS.md.)
+        PlatformDependent.putInt(p + P_FLAGS, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE
+                | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
         PlatformDependent.putInt(p + P_CQ_ENTRIES, cqEntries);
         long fd = LibC.syscall(LibC.SYS_IO_URING_SETUP, sqEntries, p, 0, 0, 0, 0);
         if (fd < 0) {
@@ -727,9 +734,10 @@ public final class IoUringBackend implements Backend {
         int r = 0;
         if (timeoutNanos == 0 || ready) {
             // Don't wait. Enter only if there is something to submit or CQEs waiting in the overflow list.
-            boolean overflow = (PlatformDependent.getVolatileInt(null, sqFlagsAddr) & IORING_SQ_CQ_OVERFLOW) != 0;
-            if (pending || overflow) {
-                r = enter(0, overflow ? IORING_ENTER_GETEVENTS : 0, 0);
+            int sqFlags = PlatformDependent.getVolatileInt(null, sqFlagsAddr);
+            boolean getEvents = (sqFlags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0;
+            if (pending || getEvents) {
+                r = enter(0, getEvents ? IORING_ENTER_GETEVENTS : 0, 0);
             }
         } else if (timeoutNanos < 0) {
             r = enter(1, IORING_ENTER_GETEVENTS, 0);
