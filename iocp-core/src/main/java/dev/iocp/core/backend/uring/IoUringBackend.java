@@ -112,6 +112,7 @@ public final class IoUringBackend implements Backend {
     // struct io_uring_sqe (64 bytes)
     private static final int SQE_SIZE = 64;
     private static final int SQE_OPCODE = 0;
+    private static final int SQE_IOPRIO = 2;     // u16; for RECV/SEND: IORING_RECVSEND_* flags
     private static final int SQE_FD = 4;
     private static final int SQE_OFF = 8;        // off / addr2
     private static final int SQE_ADDR = 16;
@@ -579,6 +580,9 @@ public final class IoUringBackend implements Backend {
         }
         if (op.bufferCount() == 1) {
             sqe(sqe, IORING_OP_RECV, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0, 0, op.id());
+            // IORING_RECVSEND_POLL_FIRST: the transport re-arms its receive right after consuming the last one, so the
+            // socket is usually empty: skip the attempt that would fail and arm the poll at once.
+            PlatformDependent.putShort(sqe + SQE_IOPRIO, (short) 1);
         } else {
             sqe(sqe, IORING_OP_RECVMSG, (int) op.socket(), encodeMsghdr(op), 0, 0, 0, op.id());
         }
