@@ -645,11 +645,9 @@ final class IocpConnection implements Transport, LoopResource {
             queue.discardAll();
             writeBufferSizeVisible = 0;
         }
-        if (writeState != WriteState.SENDING) {
-            writeState = WriteState.STOPPED;
-        } else {
-            writeState = WriteState.STOPPED; // its packet (aborted by the close below) will discard the queue
-        }
+        // With a send in flight the kernel still reads the queue's head: its packet (aborted by the close below)
+        // discards the queue, in onSendComplete.
+        writeState = WriteState.STOPPED;
         closeSocket(true);
     }
 

@@ -37,12 +37,6 @@ public final class Transports {
                                         Supplier<? extends Protocol> protocolFactory, TransportConfig config,
                                         int pendingAccepts) {
         Objects.requireNonNull(group, "group");
-        Objects.requireNonNull(address, "address");
-        Objects.requireNonNull(protocolFactory, "protocolFactory");
-        Objects.requireNonNull(config, "config");
-        if (pendingAccepts < 1) {
-            throw new IllegalArgumentException("pendingAccepts must be >= 1, got " + pendingAccepts);
-        }
         if (group.isShuttingDown()) {
             throw new IllegalStateException("event loop group is shut down");
         }
@@ -54,12 +48,6 @@ public final class Transports {
                                         Supplier<? extends Protocol> protocolFactory, TransportConfig config,
                                         int pendingAccepts) {
         Objects.requireNonNull(loop, "loop");
-        Objects.requireNonNull(address, "address");
-        Objects.requireNonNull(protocolFactory, "protocolFactory");
-        Objects.requireNonNull(config, "config");
-        if (pendingAccepts < 1) {
-            throw new IllegalArgumentException("pendingAccepts must be >= 1, got " + pendingAccepts);
-        }
         if (loop.isShuttingDown()) {
             throw new IllegalStateException("event loop is shut down");
         }
@@ -69,6 +57,12 @@ public final class Transports {
     private static Future<Server> listenOn(IocpEventLoop loop, Supplier<IocpEventLoop> targets,
                                            InetSocketAddress address, Supplier<? extends Protocol> protocolFactory,
                                            TransportConfig config, int pendingAccepts) {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(protocolFactory, "protocolFactory");
+        Objects.requireNonNull(config, "config");
+        if (pendingAccepts < 1) {
+            throw new IllegalArgumentException("pendingAccepts must be >= 1, got " + pendingAccepts);
+        }
         Promise<Server> promise = loop.newPromise();
         loop.execute(() -> {
             IocpServer server = new IocpServer(targets, loop, protocolFactory, config);

@@ -199,10 +199,6 @@ public final class Op {
         state = State.OWNED;
     }
 
-    void markCancelRequested() {
-        cancelRequested = true;
-    }
-
     /** Returns the op to the slab's free list. Refused while the kernel owns it (invariant 2). */
     public void release() {
         if (state == State.IN_FLIGHT) {
@@ -224,9 +220,9 @@ public final class Op {
         }
     }
 
-    /** Called by the backend after a cancel request was made. */
+    /** Called by the backend after a cancel request was made (diagnostics only: the packet decides). */
     public void noteCancelRequested() {
-        markCancelRequested();
+        cancelRequested = true;
     }
 
     @Override

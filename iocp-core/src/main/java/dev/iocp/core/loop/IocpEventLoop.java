@@ -224,11 +224,21 @@ public final class IocpEventLoop extends SingleThreadEventExecutor implements Co
         return deadlineNanos < nextWakeupNanos.get();
     }
 
+    /**
+     * Slabs of loops that gave up waiting for their last packets. Kept reachable for the life of the process: the
+     * ops in flight reference their owners (connections), which reference the data buffers the kernel may still
+     * write to; if the garbage collector could reach none of it, a direct buffer's cleaner would free that memory
+     * under the kernel (invariant 2). A leak is the lesser evil.
+     */
+    private static final java.util.Queue<OpSlab> ABANDONED_SLABS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     @Override
     protected void cleanup() {
         try {
             if (slab.inFlight() == 0) {
                 slab.close();
+            } else {
+                ABANDONED_SLABS.add(slab);
             }
         } finally {
             backend.close();

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,6 +135,26 @@ class IoUringBackendTest {
 
     /** Our socket (connected through the backend's CONNECT) and the peer's java.net.Socket. */
     private record Pair(long ours, Socket peer) {}
+
+    private static final int POLLIN = 0x1;
+    private static final int POLLERR = 0x8;
+    private static final int POLLHUP = 0x10;
+    private static final long SYS_POLL = 7;
+
+    /**
+     * Waits (bounded) until poll(2) reports one of {@code events} on {@code fd} — a look that consumes nothing, so
+     * the test knows the kernel state it relies on instead of sleeping and hoping.
+     */
+    private void awaitPollEvents(long fd, int events, String what) {
+        long pfd = buffer(8); // struct pollfd { int fd; short events; short revents; }
+        dev.iocp.core.testing.LoopTesting.await(what, () -> {
+            PlatformDependent.putInt(pfd, (int) fd);
+            PlatformDependent.putShort(pfd + 4, (short) events);
+            PlatformDependent.putShort(pfd + 6, (short) 0);
+            return LibC.syscall(SYS_POLL, pfd, 1, 0, 0, 0, 0) == 1
+                    && (PlatformDependent.getShort(pfd + 6) & events) != 0;
+        });
+    }
 
     private Pair connectedPair() throws Exception {
         ServerSocket ss = new ServerSocket(0, 50, LOOPBACK);
@@ -275,7 +296,7 @@ class IoUringBackendTest {
     void aTooLateCancelIsNotFoundAndThePacketStillDeliversTheData() throws Exception {
         Pair pair = connectedPair();
         pair.peer().getOutputStream().write("too late".getBytes(StandardCharsets.US_ASCII));
-        Thread.sleep(50); // loopback delivers at write time; be generous anyway
+        awaitPollEvents(pair.ours(), POLLIN, "the peer's bytes are in our socket");
         long buf = buffer(64);
         Op op = recv(pair.ours(), buf, 64);
         assertEquals(CancelResult.NOT_FOUND, backend.cancel(op));
@@ -327,7 +348,7 @@ class IoUringBackendTest {
         Pair pair = connectedPair();
         pair.peer().setSoLinger(true, 0);
         pair.peer().close();
-        Thread.sleep(50);
+        awaitPollEvents(pair.ours(), POLLERR | POLLHUP, "the peer's RST reached our socket");
         int error = 0;
         for (int i = 0; i < 3 && error == 0; i++) {
             Op op = slab.acquire().prepare(OpType.SEND, pair.ours(), null).addBuffer(bytes("x"), 1);
@@ -454,8 +475,8 @@ class IoUringBackendTest {
             CompletableFuture<Integer> polled = new CompletableFuture<>();
             Thread t = new Thread(() -> polled.complete(backend.poll(slab, sink, -1)));
             t.start();
-            Thread.sleep(100);
-            assertTrue(!polled.isDone(), "an infinite poll returned with nothing to report");
+            assertThrows(TimeoutException.class, () -> polled.get(100, TimeUnit.MILLISECONDS),
+                    "an infinite poll returned with nothing to report");
             backend.wakeup();
             assertEquals(0, polled.get(5, TimeUnit.SECONDS), "the wake-up is consumed silently");
             t.join();
