@@ -39,13 +39,15 @@ final class IocpConnection implements Transport, LoopResource {
      * The read stream (invariant 3). The receive op and its buffer are the connection's; while paused, a completed
      * receive is held in them as it is: its buffer is the stash, nothing is copied.
      * <pre>
-     *  RECEIVING ──pause──▶ PAUSED_RECEIVING ──packet──▶ HOLDING ──resume──▶ RESUMED_HOLDING ──next loop turn:
-     *                                                         ▲                      │ pause      deliver held──▶ RECEIVING
-     *                                                         └──────────────────────┘
-     *      ▲                     │ resume                   │
-     *      └─────────────────────┘                          │
-     *  RECEIVING ──pause while no receive is in flight (inside dataReceived)──▶ PAUSED ──resume──▶ RECEIVING
-     *  any ──EOF delivered / error / close / abort──▶ STOPPED
+     *  RECEIVING ──pause──────────▶ PAUSED_RECEIVING ──packet──▶ HOLDING ──resume──▶ RESUMED_HOLDING
+     *      ▲ ▲                          │ resume                  ▲                     │     │ next loop turn:
+     *      │ └──────────────────────────┘                         └──────pause──────────┘     │ deliver the held
+     *      └──────────────────────────────────────────────────────────────────────────────────┘ result
+     *
+     *  RECEIVING ──pause with no receive in flight (inside dataReceived)──▶ PAUSED ──resume──▶ RECEIVING
+     *
+     *  any but STOPPED ──close()──▶ DRAINING ──peer's FIN / error / socket closed──▶ STOPPED
+     *  any ──EOF delivered / error / abort / socket closed──▶ STOPPED
      * </pre>
      */
     enum ReadState {
@@ -63,7 +65,15 @@ final class IocpConnection implements Transport, LoopResource {
         RESUMED_HOLDING,
         /** Paused with nothing in flight and nothing held. */
         PAUSED,
-        /** No more reading: EOF was delivered, the connection is closing or gone. A packet still in flight is dropped. */
+        /**
+         * close() was called: the protocol is told nothing more, but a receive stays armed and what it brings is
+         * discarded, until the peer's FIN. Closing a socket that still has unread bytes makes the kernel answer with
+         * RST instead of FIN (RFC 2525 §2.17), and a peer's kernel that gets the RST throws away what we sent and it
+         * has not read yet — so a "graceful" close that left the peer's pipelined bytes unread would lose our last
+         * response for the peer. Draining also keeps a peer that writes before it reads from blocking our flush.
+         */
+        DRAINING,
+        /** No more reading: EOF was delivered, the connection is aborted or gone. A packet still in flight is dropped. */
         STOPPED
     }
 
@@ -86,15 +96,28 @@ final class IocpConnection implements Transport, LoopResource {
         STOPPED
     }
 
-    /** The connection's life (invariants 5 and 6). */
+    /**
+     * The connection's life (invariants 5 and 6).
+     * <pre>
+     *  OPEN ──close()──▶ CLOSING ──queue drained: shutdown(SD_SEND)──▶ LINGERING ──peer's FIN──▶ CLOSED ──last packet──▶ LOST
+     *                       │ deadline: abort (RST), CloseTimeoutException     │ deadline: closesocket (graceful)
+     *  any ──abort() / reset / callback threw──▶ CLOSED
+     * </pre>
+     */
     enum ConnState {
         /** Reading and writing as the protocol asks. */
         OPEN,
-        /** close() called: reading stopped, flushing the queue under a deadline, then FIN. */
+        /** close() called: reading drained and discarded, flushing the queue under the close deadline. */
         CLOSING,
+        /**
+         * Flushed and FIN sent (shutdown SD_SEND); still draining the peer's bytes until its FIN, so that the final
+         * closesocket finds nothing unread and stays a FIN, never an RST. Bounded by the same close deadline; when
+         * it passes, the socket is closed gracefully (everything was sent: an RST now could only destroy it).
+         */
+        LINGERING,
         /** The socket is closed (gracefully or not); waiting for the packets of ops still in flight. */
         CLOSED,
-        /** connectionLost has been called. Terminal. */
+        /** Every op has its packet; connectionLost is queued or has run. Terminal. */
         LOST
     }
 
@@ -118,8 +141,13 @@ final class IocpConnection implements Transport, LoopResource {
     /** A held receive's result (valid in {@link ReadState#HOLDING}). */
     private int heldBytes;
     private int heldError;
-    /** True while a receive's result is being handed to the protocol (so a nested resume doesn't re-deliver). */
-    private boolean delivering;
+    /**
+     * True while a callback runs after which the read stream arms its next receive itself (connectionMade,
+     * dataReceived): a resumeReading or close inside it leaves the arming to that code, so a receive is armed once.
+     */
+    private boolean inReadCallback;
+    /** The peer will send nothing more: its FIN was received (delivered, held or drained), or a receive failed. */
+    private boolean peerFinished;
 
     private boolean eofRequested;
     private boolean writingPaused;
@@ -138,6 +166,8 @@ final class IocpConnection implements Transport, LoopResource {
     private volatile boolean userStoppedWriting;
     private volatile boolean closingVisible;
     private volatile long writeBufferSizeVisible;
+    /** Bytes of writes made off the loop and not yet queued (their task is on its way): part of writeBufferSize. */
+    private final java.util.concurrent.atomic.AtomicLong bytesInTransit = new java.util.concurrent.atomic.AtomicLong();
 
     private final CompletionHandler recvHandler = new CompletionHandler() {
         @Override
@@ -179,8 +209,23 @@ final class IocpConnection implements Transport, LoopResource {
         this.lowWater = config.writeLowWater();
     }
 
-    /** Loop thread: tell the protocol, then start reading. */
-    void start() {
+    /**
+     * Loop thread: tell the protocol, then start reading. Returns false — and the protocol hears nothing, the socket
+     * is closed — when the loop is already shutting down: a connection must never get connectionLost before
+     * connectionMade, nor be handed out dead.
+     *
+     * @return null once the protocol has the connection; else why it must not be handed out: a
+     *         {@link LoopShutdownException} (the protocol heard nothing), or what connectionMade threw (the
+     *         connection is being aborted with it, and connectionLost follows)
+     */
+    Throwable start() {
+        if (loop.isShuttingDown()) {
+            recvOp.release();
+            sendOp.release();
+            connState = ConnState.LOST;
+            backend.close(socket, true);
+            return new LoopShutdownException("the event loop is shutting down; connection closed before use");
+        }
         loop.register(this);
         try {
             localAddress = backend.localAddress(socket);
@@ -195,15 +240,17 @@ final class IocpConnection implements Transport, LoopResource {
                 logger.debug("TCP_NODELAY failed", e);
             }
         }
+        inReadCallback = true;
         try {
             protocol.connectionMade(this);
         } catch (Throwable t) {
+            inReadCallback = false;
             abortWith(t);
-            return;
+            return t;
         }
-        if (connState == ConnState.OPEN && readState == ReadState.RECEIVING) {
-            armReceive();
-        }
+        inReadCallback = false;
+        afterReadCallback();
+        return null;
     }
 
     /**
@@ -251,8 +298,11 @@ final class IocpConnection implements Transport, LoopResource {
                 heldError = error;
                 readState = ReadState.HOLDING;
                 break;
+            case DRAINING:
+                discardWhileClosing(bytes, error);
+                break;
             case STOPPED:
-                // Reading ended (close/abort/EOF): this packet only returns the op. Data in it arrived after the
+                // Reading ended (EOF/abort/closed): this packet only returns the op. Data in it arrived after the
                 // user stopped reading and is dropped by their choice, never silently while they still read.
                 maybeLost();
                 break;
@@ -271,22 +321,28 @@ final class IocpConnection implements Transport, LoopResource {
             eofFromPeer();
             return;
         }
-        delivering = true;
+        inReadCallback = true;
         try {
             receiveBuffer.clear().limit(bytes);
             protocol.dataReceived(receiveBuffer);
         } catch (Throwable t) {
-            delivering = false;
+            inReadCallback = false;
             abortWith(t);
             return;
         }
-        delivering = false;
+        inReadCallback = false;
+        afterReadCallback();
+    }
+
+    /** After connectionMade or dataReceived returned: arm the next receive if the stream still wants one. */
+    private void afterReadCallback() {
         switch (readState) {
             case RECEIVING:
+            case DRAINING: // close() inside the callback: keep draining
                 armReceive();
                 break;
             case PAUSED_RECEIVING:
-                // Paused inside dataReceived: nothing is in flight, so this is plain PAUSED.
+                // Paused inside the callback: nothing is in flight, so this is plain PAUSED.
                 readState = ReadState.PAUSED;
                 break;
             default:
@@ -296,8 +352,26 @@ final class IocpConnection implements Transport, LoopResource {
         }
     }
 
+    /** A receive's result while closing: discarded, and another armed until the peer's FIN. */
+    private void discardWhileClosing(int bytes, int error) {
+        if (error != 0) {
+            readFailed(error);
+            return;
+        }
+        if (bytes == 0) {
+            readState = ReadState.STOPPED;
+            peerFinished = true;
+            if (connState == ConnState.LINGERING) {
+                closeSocket(false);
+            }
+            return;
+        }
+        armReceive(); // the bytes are dropped: the protocol closed, and said it wants nothing more
+    }
+
     private void eofFromPeer() {
         readState = ReadState.STOPPED;
+        peerFinished = true;
         boolean keepOpen;
         try {
             keepOpen = protocol.eofReceived();
@@ -315,7 +389,8 @@ final class IocpConnection implements Transport, LoopResource {
 
     private void readFailed(int error) {
         readState = ReadState.STOPPED;
-        if (Win32Error.isAborted(error) && connState != ConnState.OPEN) {
+        peerFinished = true;
+        if (Win32Error.isAborted(error) && connState == ConnState.CLOSED) {
             maybeLost(); // our own close cancelled it
             return;
         }
@@ -347,10 +422,10 @@ final class IocpConnection implements Transport, LoopResource {
                 break;
             case PAUSED:
                 readState = ReadState.RECEIVING;
-                if (!delivering) {
+                if (!inReadCallback) {
                     armReceive();
                 }
-                // else: resumed inside dataReceived; deliver() re-arms when the callback returns.
+                // else: resumed inside connectionMade/dataReceived; afterReadCallback arms when it returns.
                 break;
             case HOLDING:
                 readState = ReadState.RESUMED_HOLDING;
@@ -402,7 +477,7 @@ final class IocpConnection implements Transport, LoopResource {
             writeOnLoop(data, offset, length);
         } else {
             byte[] copy = java.util.Arrays.copyOfRange(data, offset, offset + length); // copied at call time
-            hopped(() -> writeOnLoop(copy, 0, copy.length), false);
+            writeFromElsewhere(copy);
         }
     }
 
@@ -417,12 +492,31 @@ final class IocpConnection implements Transport, LoopResource {
             if (!acceptsWrites()) {
                 return;
             }
-            queue.append(data);
+            try {
+                queue.append(data);
+            } catch (Throwable t) {
+                writeFailed(t);
+                return;
+            }
             afterAppend();
         } else {
             byte[] copy = new byte[data.remaining()];
             data.get(data.position(), copy);
-            hopped(() -> writeOnLoop(copy, 0, copy.length), false);
+            writeFromElsewhere(copy);
+        }
+    }
+
+    /** A write made off the loop: its bytes count in writeBufferSize from now until they are queued or dropped. */
+    private void writeFromElsewhere(byte[] copy) {
+        bytesInTransit.addAndGet(copy.length);
+        try {
+            hopped(() -> {
+                bytesInTransit.addAndGet(-copy.length);
+                writeOnLoop(copy, 0, copy.length);
+            }, false);
+        } catch (RuntimeException e) {
+            bytesInTransit.addAndGet(-copy.length);
+            throw e;
         }
     }
 
@@ -436,8 +530,22 @@ final class IocpConnection implements Transport, LoopResource {
         if (!acceptsWrites()) {
             return;
         }
-        queue.append(data, offset, length);
+        try {
+            queue.append(data, offset, length);
+        } catch (Throwable t) {
+            writeFailed(t);
+            return;
+        }
         afterAppend();
+    }
+
+    /**
+     * A write could not be queued (the write queue is all or nothing: none of its bytes are). The bytes after it
+     * must never reach the wire with a hole before them, so the connection ends here, with that cause.
+     */
+    private void writeFailed(Throwable cause) {
+        logger.debug("a write could not be queued on {}; aborting it", this, cause);
+        abortWith(cause);
     }
 
     /**
@@ -453,7 +561,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (writeState == WriteState.IDLE) {
             submitSend();
         }
-        if (!writingPaused && queue.size() > highWater) {
+        if (!writingPaused && queue.size() > highWater && connState == ConnState.OPEN) {
             writingPaused = true;
             try {
                 protocol.pauseWriting();
@@ -502,7 +610,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (!queue.isEmpty()) {
             submitSend();
         } else {
-            drained();
+            queueDrained();
         }
         if (writingPaused && queue.size() <= lowWater && connState == ConnState.OPEN) {
             writingPaused = false;
@@ -514,9 +622,12 @@ final class IocpConnection implements Transport, LoopResource {
         }
     }
 
-    /** The queue is empty and nothing is in flight: finish a requested EOF or graceful close. */
-    private void drained() {
-        if (eofRequested && writeState == WriteState.IDLE) {
+    /**
+     * The queue is empty and nothing is in flight: finish a requested EOF, or go on with a graceful close —
+     * shutdown(SD_SEND), then linger until the peer's FIN (ConnState).
+     */
+    private void queueDrained() {
+        if ((eofRequested || connState == ConnState.CLOSING) && writeState == WriteState.IDLE) {
             try {
                 backend.shutdownOutput(socket);
                 writeState = WriteState.EOF_SENT;
@@ -525,8 +636,11 @@ final class IocpConnection implements Transport, LoopResource {
                 return;
             }
         }
-        if (connState == ConnState.CLOSING) {
-            closeSocket(false);
+        if (connState == ConnState.CLOSING && writeState == WriteState.EOF_SENT) {
+            connState = ConnState.LINGERING;
+            if (peerFinished) {
+                closeSocket(false); // nothing more can arrive: nothing is left unread
+            }
         }
     }
 
@@ -541,13 +655,13 @@ final class IocpConnection implements Transport, LoopResource {
         }
         eofRequested = true;
         if (writeState == WriteState.IDLE) {
-            drained();
+            queueDrained();
         }
     }
 
     @Override
     public long writeBufferSize() {
-        return writeBufferSizeVisible;
+        return writeBufferSizeVisible + bytesInTransit.get();
     }
 
     @Override
@@ -600,21 +714,61 @@ final class IocpConnection implements Transport, LoopResource {
             return;
         }
         connState = ConnState.CLOSING;
-        stopReading();
-        if (writeState == WriteState.SENDING) {
-            // Flush first, under a deadline: a peer that never reads must not hold the connection forever.
-            if (config.closeTimeoutMillis() > 0) {
-                closeDeadline = loop.schedule(this::closeDeadlinePassed, config.closeTimeoutMillis(),
-                        TimeUnit.MILLISECONDS);
-            }
-        } else {
-            closeSocket(false);
+        startDraining();
+        if (connState != ConnState.CLOSING) {
+            return; // arming the draining receive failed: aborted
+        }
+        if (config.closeTimeoutMillis() > 0) {
+            // A peer that never reads (or never closes) must not hold the connection forever.
+            closeDeadline = loop.schedule(this::closeDeadlinePassed, config.closeTimeoutMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+        if (writeState == WriteState.IDLE || writeState == WriteState.EOF_SENT) {
+            queueDrained();
+        }
+        // else SENDING: the last send's packet calls queueDrained.
+    }
+
+    /**
+     * close(): the protocol is told nothing more; what the peer still sends is received and discarded until its
+     * FIN (ReadState.DRAINING). Whatever was held while paused is dropped here.
+     */
+    private void startDraining() {
+        switch (readState) {
+            case RECEIVING:
+            case PAUSED_RECEIVING:
+                // A receive is in flight (its packet is discarded and re-armed), or we are inside connectionMade /
+                // dataReceived and afterReadCallback arms once it returns.
+                readState = ReadState.DRAINING;
+                break;
+            case HOLDING:
+            case RESUMED_HOLDING:
+                if (heldError != 0 || heldBytes == 0) {
+                    readState = ReadState.STOPPED; // the held result was the peer's FIN or an error
+                    peerFinished = true;
+                } else {
+                    readState = ReadState.DRAINING;
+                    armReceive();
+                }
+                break;
+            case PAUSED:
+                readState = ReadState.DRAINING;
+                if (!inReadCallback) {
+                    armReceive();
+                }
+                break;
+            default:
+                break; // STOPPED: the peer's EOF was delivered already (peerFinished)
         }
     }
 
     private void closeDeadlinePassed() {
         if (connState == ConnState.CLOSING) {
             abortWith(new CloseTimeoutException(config.closeTimeoutMillis(), queue.size()));
+        } else if (connState == ConnState.LINGERING) {
+            // Everything was sent and FIN is out; the peer just hasn't closed. An RST now could only destroy what
+            // it has not read yet, so close gracefully: the kernel finishes the exchange on its own.
+            closeSocket(false);
         }
     }
 
@@ -640,7 +794,7 @@ final class IocpConnection implements Transport, LoopResource {
             lostCause = cause;
         }
         closingVisible = true;
-        stopReading();
+        readState = ReadState.STOPPED; // no cancel: closing the socket completes a receive in flight
         if (writeState != WriteState.SENDING) {
             queue.discardAll();
             writeBufferSizeVisible = 0;
@@ -649,11 +803,6 @@ final class IocpConnection implements Transport, LoopResource {
         // discards the queue, in onSendComplete.
         writeState = WriteState.STOPPED;
         closeSocket(true);
-    }
-
-    private void stopReading() {
-        // No cancel: closing the socket completes a receive in flight, and its packet then returns the op.
-        readState = ReadState.STOPPED;
     }
 
     private void closeSocket(boolean abortive) {
@@ -670,10 +819,15 @@ final class IocpConnection implements Transport, LoopResource {
         maybeLost();
     }
 
-    /** Ends the connection exactly once, after every op of the socket has its packet (invariant 5). */
+    /**
+     * Ends the connection exactly once, after every op of the socket has its packet (invariant 5). connectionLost
+     * itself runs as a task of its own on the loop: this point is often reached inside another callback (a close()
+     * in eofReceived or connectionMade, another connection's callback that aborted this one), and connectionLost
+     * must never run nested in one — as in asyncio, which schedules connection_lost with call_soon.
+     */
     private void maybeLost() {
         if (connState != ConnState.CLOSED || receiveInFlight() || sendOp.state() == Op.State.IN_FLIGHT
-                || delivering) {
+                || inReadCallback) {
             return;
         }
         connState = ConnState.LOST;
@@ -683,6 +837,14 @@ final class IocpConnection implements Transport, LoopResource {
         recvOp.release();
         sendOp.release();
         loop.deregister(this);
+        try {
+            loop.execute(this::notifyLost);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            notifyLost(); // the loop is past running tasks (terminating): nothing else can be running now
+        }
+    }
+
+    private void notifyLost() {
         try {
             protocol.connectionLost(lostCause);
         } catch (Throwable t) {
@@ -703,7 +865,7 @@ final class IocpConnection implements Transport, LoopResource {
 
     @Override
     public void closeForShutdown() {
-        abortWith(new java.io.IOException("event loop shut down"));
+        abortWith(new LoopShutdownException("the event loop shut down"));
     }
 
     @Override

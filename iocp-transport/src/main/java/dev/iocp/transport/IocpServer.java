@@ -59,9 +59,9 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
             backend.bind(listener, address);
             backend.listen(listener, backlog);
             localAddress = backend.localAddress(listener);
-        } catch (Win32Exception e) {
+        } catch (Throwable t) { // whatever failed, the socket must not leak
             backend.close(listener, false);
-            throw e;
+            throw t;
         }
         loop.register(this);
         for (int i = 0; i < pendingAccepts; i++) {

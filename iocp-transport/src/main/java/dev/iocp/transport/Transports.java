@@ -1,9 +1,5 @@
 package dev.iocp.transport;
 
-import dev.iocp.core.backend.Backend;
-import dev.iocp.core.backend.CompletionHandler;
-import dev.iocp.core.backend.Op;
-import dev.iocp.core.backend.OpType;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.core.win32.Win32Error;
@@ -11,7 +7,6 @@ import dev.iocp.core.win32.Win32Exception;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -58,6 +53,9 @@ public final class Transports {
                                            InetSocketAddress address, Supplier<? extends Protocol> protocolFactory,
                                            TransportConfig config, int pendingAccepts) {
         Objects.requireNonNull(address, "address");
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("unresolved address " + address);
+        }
         Objects.requireNonNull(protocolFactory, "protocolFactory");
         Objects.requireNonNull(config, "config");
         if (pendingAccepts < 1) {
@@ -69,8 +67,8 @@ public final class Transports {
             try {
                 server.listen(address, DEFAULT_BACKLOG, pendingAccepts);
                 promise.setSuccess(server);
-            } catch (Win32Exception e) {
-                promise.setFailure(e);
+            } catch (Throwable t) { // not only Win32Exception: every failure must complete the future
+                promise.setFailure(t);
             }
         });
         return promise;
@@ -82,7 +80,9 @@ public final class Transports {
 
     /**
      * Connects with ConnectEx. The future fails with a {@link Win32Exception} naming the error (e.g.
-     * {@code WSAECONNREFUSED (10061)}); on success {@link Protocol#connectionMade} has already run.
+     * {@code WSAECONNREFUSED (10061)}), with a {@link LoopShutdownException} if the loop shuts down first, or with
+     * what {@link Protocol#connectionMade} threw; on success connectionMade has already run. Cancelling the future
+     * while the connect is in flight closes its socket.
      */
     public static Future<Transport> connect(IocpEventLoop loop, InetSocketAddress remote, Protocol protocol,
                                             TransportConfig config) {
@@ -97,49 +97,7 @@ public final class Transports {
             throw new IllegalStateException("event loop is shut down");
         }
         Promise<Transport> promise = loop.newPromise();
-        loop.execute(() -> {
-            Backend backend = loop.backend();
-            long socket;
-            try {
-                socket = backend.openTcpSocket(remote.getAddress() instanceof Inet6Address);
-            } catch (Win32Exception e) {
-                promise.setFailure(e);
-                return;
-            }
-            Op op = loop.acquireOp();
-            op.prepare(OpType.CONNECT, socket, new CompletionHandler() {
-                @Override
-                public void onCompletion(Op done, int bytes, int error) {
-                    done.release();
-                    if (error != 0) {
-                        backend.close(socket, true);
-                        promise.setFailure(new Win32Exception("ConnectEx to " + remote, error));
-                        return;
-                    }
-                    try {
-                        backend.finishConnect(done);
-                    } catch (Win32Exception e) {
-                        backend.close(socket, true);
-                        promise.setFailure(e);
-                        return;
-                    }
-                    IocpConnection connection = new IocpConnection(loop, socket, protocol, config);
-                    connection.start();
-                    promise.setSuccess(connection);
-                }
-
-                @Override
-                public void onDispatchFailure(Op done, Throwable cause) {
-                    promise.tryFailure(cause);
-                }
-            });
-            int error = backend.submitConnect(op, remote);
-            if (error != 0) {
-                op.release();
-                backend.close(socket, true);
-                promise.setFailure(new Win32Exception("ConnectEx to " + remote, error));
-            }
-        });
+        loop.execute(() -> new Connector(loop, remote, protocol, config, promise).start());
         return promise;
     }
 

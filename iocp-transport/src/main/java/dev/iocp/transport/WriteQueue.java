@@ -21,11 +21,23 @@ final class WriteQueue {
 
     /** A chunk of native memory with a read and a write index. */
     static final class Chunk {
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK_SIZE);
-        final long address = PlatformDependent.directBufferAddress(buffer);
+        final ByteBuffer buffer;
+        final long address;
         int read;
         int write;
+
+        Chunk(ByteBuffer buffer) {
+            this.buffer = buffer;
+            this.address = PlatformDependent.directBufferAddress(buffer);
+        }
     }
+
+    /**
+     * Where new chunks' memory comes from: {@code ByteBuffer.allocateDirect}, which throws OutOfMemoryError when the
+     * JVM's direct memory is exhausted. A seam for tests that inject that failure (fault injection); production
+     * code never changes it.
+     */
+    static volatile java.util.function.IntFunction<ByteBuffer> directAllocator = ByteBuffer::allocateDirect;
 
     /** Free chunks of one loop thread: reused so a write in steady state allocates nothing. */
     private static final class Pool {
@@ -34,7 +46,7 @@ final class WriteQueue {
 
         Chunk take() {
             Chunk c = free.poll();
-            return c != null ? c : new Chunk();
+            return c != null ? c : new Chunk(directAllocator.apply(CHUNK_SIZE));
         }
 
         void give(Chunk c) {
@@ -68,48 +80,78 @@ final class WriteQueue {
         return size == 0;
     }
 
+    /**
+     * Queues all of {@code src[offset, offset+length)} or none of it: every chunk the bytes need is taken first, so
+     * running out of memory (OutOfMemoryError for direct memory) leaves the queue exactly as it was, and the
+     * caller's later writes can never follow a truncated one on the wire.
+     */
     void append(byte[] src, int offset, int length) {
+        int fill = reserve(length);
         while (length > 0) {
-            Chunk tail = writableTail();
-            int n = Math.min(length, CHUNK_SIZE - tail.write);
-            PlatformDependent.copyMemory(src, offset, tail.address + tail.write, n);
-            tail.write += n;
+            Chunk c = chunk(fill++);
+            int n = Math.min(length, CHUNK_SIZE - c.write);
+            PlatformDependent.copyMemory(src, offset, c.address + c.write, n);
+            c.write += n;
             offset += n;
             length -= n;
             size += n;
         }
     }
 
+    /** Like {@link #append(byte[], int, int)} for the buffer's remaining bytes; its position is not moved. */
     void append(ByteBuffer src) {
         int pos = src.position();
         int length = src.remaining();
+        int fill = reserve(length);
         while (length > 0) {
-            Chunk tail = writableTail();
-            int n = Math.min(length, CHUNK_SIZE - tail.write);
-            tail.buffer.put(tail.write, src, pos, n);
-            tail.write += n;
+            Chunk c = chunk(fill++);
+            int n = Math.min(length, CHUNK_SIZE - c.write);
+            c.buffer.put(c.write, src, pos, n);
+            c.write += n;
             pos += n;
             length -= n;
             size += n;
         }
     }
 
-    private Chunk writableTail() {
-        Chunk tail = count == 0 ? null : ring[(head + count - 1) & (ring.length - 1)];
-        if (tail == null || tail.write == CHUNK_SIZE) {
-            tail = pool.take();
-            if (count == ring.length) {
-                Chunk[] grown = new Chunk[ring.length * 2];
-                for (int i = 0; i < count; i++) {
-                    grown[i] = ring[(head + i) & (ring.length - 1)];
-                }
-                ring = grown;
-                head = 0;
+    /**
+     * Makes room for {@code length} more bytes at the tail, adding empty chunks as needed, and returns the index of
+     * the first chunk with room. If taking a chunk fails, the chunks added here go back to the pool and the failure
+     * propagates: nothing was queued.
+     */
+    private int reserve(int length) {
+        int countBefore = count;
+        Chunk tail = count == 0 ? null : chunk(count - 1);
+        int fill = tail != null && tail.write < CHUNK_SIZE ? count - 1 : count;
+        long room = tail == null ? 0 : CHUNK_SIZE - tail.write;
+        try {
+            while (room < length) {
+                addChunk(pool.take());
+                room += CHUNK_SIZE;
             }
-            ring[(head + count) & (ring.length - 1)] = tail;
-            count++;
+        } catch (Throwable t) {
+            while (count > countBefore) {
+                count--;
+                int last = (head + count) & (ring.length - 1);
+                pool.give(ring[last]);
+                ring[last] = null;
+            }
+            throw t;
         }
-        return tail;
+        return fill;
+    }
+
+    private void addChunk(Chunk c) {
+        if (count == ring.length) {
+            Chunk[] grown = new Chunk[ring.length * 2];
+            for (int i = 0; i < count; i++) {
+                grown[i] = ring[(head + i) & (ring.length - 1)];
+            }
+            ring = grown;
+            head = 0;
+        }
+        ring[(head + count) & (ring.length - 1)] = c;
+        count++;
     }
 
     private Chunk chunk(int i) {

@@ -23,6 +23,8 @@ public class RecordingProtocol implements Protocol {
     private final List<String> events = new ArrayList<>();
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private int lostCalls;
+    /** The Protocol contract, checked on every callback (a violation fails the suite that ran it). */
+    private final ProtocolContract contract = new ProtocolContract("RecordingProtocol@" + Integer.toHexString(System.identityHashCode(this)));
     private String wrongThread;
 
     /** Hooks a test may set; they run inside the callback, on the loop thread. */
@@ -31,6 +33,7 @@ public class RecordingProtocol implements Protocol {
     public volatile Runnable onEof;
     public volatile boolean echo;
     public volatile Runnable onResumeWriting;
+    public volatile Consumer<Transport> onMade;
 
     public Transport transport() {
         try {
@@ -53,65 +56,99 @@ public class RecordingProtocol implements Protocol {
 
     @Override
     public void connectionMade(Transport transport) {
-        checkThread();
-        event("made");
-        made.complete(transport);
+        contract.enter("connectionMade", transport, null);
+        try {
+            checkThread();
+            event("made");
+            made.complete(transport);
+            Consumer<Transport> hook = onMade;
+            if (hook != null) {
+                hook.accept(transport);
+            }
+        } finally {
+            contract.exit();
+        }
     }
 
     @Override
     public void dataReceived(ByteBuffer data) {
-        // Read the hook before recording: recording wakes waiting tests, which may change the hook.
-        Consumer<ByteBuffer> hook = onData;
-        checkThread();
-        if (!data.hasRemaining()) {
-            event("EMPTY-DATA");
-        }
-        byte[] copy = new byte[data.remaining()];
-        data.duplicate().get(copy);
-        synchronized (this) {
-            received.write(copy, 0, copy.length);
-        }
-        event("data:" + copy.length);
-        if (echo) {
-            made.join().write(copy);
-        }
-        if (hook != null) {
-            hook.accept(data);
+        contract.enter("dataReceived", null, data);
+        try {
+            // Read the hook before recording: recording wakes waiting tests, which may change the hook.
+            Consumer<ByteBuffer> hook = onData;
+            checkThread();
+            if (!data.hasRemaining()) {
+                event("EMPTY-DATA");
+            }
+            byte[] copy = new byte[data.remaining()];
+            data.duplicate().get(copy);
+            synchronized (this) {
+                received.write(copy, 0, copy.length);
+            }
+            event("data:" + copy.length);
+            if (echo) {
+                made.join().write(copy);
+            }
+            if (hook != null) {
+                hook.accept(data);
+            }
+        } finally {
+            contract.exit();
         }
     }
 
     @Override
     public boolean eofReceived() {
-        Runnable hook = onEof;
-        checkThread();
-        event("eof");
-        if (hook != null) {
-            hook.run();
+        contract.enter("eofReceived", null, null);
+        try {
+            Runnable hook = onEof;
+            checkThread();
+            event("eof");
+            if (hook != null) {
+                hook.run();
+            }
+            return keepOpenOnEof;
+        } finally {
+            contract.exit();
         }
-        return keepOpenOnEof;
     }
 
     @Override
     public void connectionLost(Throwable cause) {
-        checkThread();
-        synchronized (this) {
-            lostCalls++;
+        contract.enter("connectionLost", null, null);
+        try {
+            checkThread();
+            synchronized (this) {
+                lostCalls++;
+            }
+            event("lost:" + (cause == null ? "null" : cause.getClass().getSimpleName()));
+            lostCause.complete(cause);
+        } finally {
+            contract.exit();
         }
-        event("lost:" + (cause == null ? "null" : cause.getClass().getSimpleName()));
-        lostCause.complete(cause);
     }
 
     @Override
     public void pauseWriting() {
-        event("pauseWriting");
+        contract.enter("pauseWriting", null, null);
+        try {
+            event("pauseWriting");
+        } finally {
+            contract.exit();
+        }
     }
 
     @Override
     public void resumeWriting() {
-        event("resumeWriting");
-        Runnable hook = onResumeWriting;
-        if (hook != null) {
-            hook.run();
+        contract.enter("resumeWriting", null, null);
+        try {
+            event("resumeWriting");
+            Runnable hook = onResumeWriting;
+            if (hook != null) {
+                hook.run();
+            }
+        } finally {
+            contract.exit();
         }
     }
 

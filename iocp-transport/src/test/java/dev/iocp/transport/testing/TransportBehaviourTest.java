@@ -44,12 +44,13 @@ public abstract class TransportBehaviourTest {
 
     protected TransportEnv env;
     protected IocpEventLoopGroup group;
-    private final List<Server> servers = new ArrayList<>();
+    protected final List<Server> servers = new ArrayList<>();
 
     protected abstract TransportEnv newEnv() throws Exception;
 
     @BeforeEach
     void setUpEnv() throws Exception {
+        ProtocolContract.clearViolations();
         env = newEnv();
         group = env.newGroup(2);
     }
@@ -67,6 +68,7 @@ public abstract class TransportBehaviourTest {
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
         assertTrue(group.isTerminated());
         env.close();
+        assertEquals(List.of(), ProtocolContract.violations(), "Protocol contract violations");
     }
 
     /** A server whose connections get protocols from {@code factory}; returns its address. */
@@ -146,6 +148,7 @@ public abstract class TransportBehaviourTest {
             assertEquals(ps.address().getPort(), t.remoteAddress().getPort());
             t.close();
             assertEquals(Peer.Ending.FIN, peer.awaitEnding(T));
+            peer.close(); // the lingering close ends at the peer's FIN
             assertNull(client.awaitLost(T));
         }
     }
@@ -181,8 +184,7 @@ public abstract class TransportBehaviourTest {
         t.resumeReading();
         a.protocol().awaitReceived(7 + 13 + 8, T);
         assertEquals("before while paused and more", new String(a.protocol().received(), StandardCharsets.US_ASCII));
-        t.close();
-        assertNull(a.protocol().awaitLost(T));
+        closeAndAwaitCleanEnd(a);
     }
 
     @Test
@@ -230,8 +232,7 @@ public abstract class TransportBehaviourTest {
         t.resumeReading();
         a.protocol().awaitReceived(4, T);
         assertArrayEquals(ascii("held"), a.protocol().received());
-        t.close();
-        assertNull(a.protocol().awaitLost(T));
+        closeAndAwaitCleanEnd(a);
     }
 
     @Test
@@ -293,6 +294,8 @@ public abstract class TransportBehaviourTest {
         assertThrows(TransportClosedException.class, () -> a.transport().write(ascii("late")));
         assertArrayEquals(big, a.peer().readExactly(big.length, T));
         assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T));
+        assertFalse(a.protocol().lostCause.isDone(), "a graceful close lingers until the peer's FIN");
+        a.peer().close();
         assertNull(a.protocol().awaitLost(T));
     }
 
@@ -380,8 +383,7 @@ public abstract class TransportBehaviourTest {
         Peer.Drained drained = drainWhileOpen(a, written);
         assertEquals(written, drained.bytes());
         a.protocol().awaitEvent("resumeWriting", T);
-        a.transport().close();
-        assertNull(a.protocol().awaitLost(T));
+        closeAndAwaitCleanEnd(a);
     }
 
     @Test
@@ -431,6 +433,8 @@ public abstract class TransportBehaviourTest {
         t.close();
         TransportClosedException e = assertThrows(TransportClosedException.class, () -> t.write(ascii("x")));
         assertTrue(e.getMessage().contains("close()"), e.getMessage());
+        assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T));
+        a.peer().close();
         assertNull(a.protocol().awaitLost(T));
     }
 
@@ -463,8 +467,7 @@ public abstract class TransportBehaviourTest {
         });
         a.peer().write(ascii("alive"));
         assertArrayEquals(ascii("alive"), a.peer().readExactly(5, T));
-        a.transport().close();
-        assertNull(a.protocol().awaitLost(T));
+        closeAndAwaitCleanEnd(a);
     }
 
     @Test
@@ -540,6 +543,112 @@ public abstract class TransportBehaviourTest {
      * polls it and later reads see 0 bytes; newer Wine and Windows remember the reset). The RST is on the wire there
      * too; {@link #anAbortIsSeenAsAResetByAPeerWithAReceivePending} checks it strictly on every platform.
      */
+    // ------------------------------------------------------------------------------- failure handling (issue 10)
+
+    /**
+     * The peer pipelined a request while we were paused; we answer 1 MiB and close. Closing with the peer's bytes
+     * unread would make our kernel send RST and the peer's kernel drop the part of the answer it had not read yet
+     * (RFC 2525 §2.17). The lingering close must leave the peer everything we sent, then FIN, and end cleanly once
+     * the peer closes.
+     */
+    @Test
+    void aGracefulCloseWithThePeersPipelinedBytesUnreadStillGivesThePeerEverythingThenFin() throws Exception {
+        Accepted a = accept();
+        a.protocol().onData = data -> a.transport().pauseReading(); // paused from the first request on
+        a.peer().write(ascii("GET /1\n"));
+        a.protocol().awaitReceived(7, T);
+        a.peer().write(pattern(96 * 1024, 5)); // pipelined behind it: never read by us
+        byte[] response = pattern(1024 * 1024, 9);
+        a.transport().write(response);
+        a.transport().close();
+        assertArrayEquals(response, a.peer().readExactly(response.length, T),
+                "the peer must read every byte we flushed");
+        assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T), "a graceful close is a FIN for the peer too");
+        a.peer().close();
+        assertNull(a.protocol().awaitLost(T));
+        assertEquals(7, a.protocol().receivedCount(), "nothing is delivered after close()");
+    }
+
+    /** close() inside eofReceived (the common case) and inside connectionMade: connectionLost comes later. */
+    @Test
+    void connectionLostNeverRunsInsideTheCallbackThatClosed() throws Exception {
+        Accepted a = accept();
+        a.protocol().onEof = () -> a.transport().close();
+        a.peer().shutdownOutput();
+        assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T));
+        assertNull(a.protocol().awaitLost(T));
+
+        RecordingProtocol abortsAtOnce = new RecordingProtocol();
+        abortsAtOnce.onMade = Transport::abort;
+        InetSocketAddress address = serve(() -> abortsAtOnce, TransportConfig.DEFAULT);
+        Peer peer = env.connectPeer(address);
+        assertNull(abortsAtOnce.awaitLost(T));
+        assertPeerSawAbort(peer.drainToEnd(T).ending(), "abort inside connectionMade");
+        assertEquals(List.of("made", "lost:null"), abortsAtOnce.events());
+        assertEquals(List.of(), ProtocolContract.violations());
+    }
+
+    /** One connection's callback aborts another on the same loop: the other's connectionLost is not nested. */
+    @Test
+    void abortingAnotherConnectionFromACallbackDoesNotNestItsConnectionLost() throws Exception {
+        IocpEventLoop loop = (IocpEventLoop) group.next();
+        List<RecordingProtocol> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Server server = Transports.listen(loop, env.bindAddress(), () -> {
+            RecordingProtocol p = new RecordingProtocol();
+            made.add(p);
+            return p;
+        }, TransportConfig.DEFAULT, 2).get(T, TimeUnit.MILLISECONDS);
+        servers.add(server);
+        Peer first = env.connectPeer(server.localAddress());
+        dev.iocp.core.testing.LoopTesting.await("first accepted", () -> made.size() == 1);
+        Transport victim = made.get(0).transport();
+        Peer second = env.connectPeer(server.localAddress());
+        dev.iocp.core.testing.LoopTesting.await("second accepted", () -> made.size() == 2);
+        made.get(1).transport();
+        made.get(1).onData = data -> victim.abort(); // on the loop, inside the second one's dataReceived
+        second.write(ascii("x"));
+        assertNull(made.get(0).awaitLost(T));
+        assertPeerSawAbort(first.drainToEnd(T).ending(), "the victim was aborted");
+        assertEquals(List.of(), ProtocolContract.violations());
+        second.close();
+    }
+
+    /** pause/resume inside connectionMade: one receive is armed, not two (the second used to throw). */
+    @Test
+    void pausingAndResumingInsideConnectionMadeArmsOneReceive() throws Exception {
+        RecordingProtocol client = new RecordingProtocol();
+        client.onMade = t -> {
+            t.pauseReading();
+            t.resumeReading();
+        };
+        try (TransportEnv.PeerServer ps = env.listenPeer()) {
+            Transport t = Transports.connect((IocpEventLoop) group.next(), ps.address(), client)
+                    .get(T, TimeUnit.MILLISECONDS);
+            Peer peer = ps.accept(T);
+            peer.write(ascii("hello"));
+            client.awaitReceived(5, T);
+            assertArrayEquals(ascii("hello"), client.received());
+            t.close();
+            assertEquals(Peer.Ending.FIN, peer.awaitEnding(T));
+            peer.close();
+            assertNull(client.awaitLost(T));
+        }
+    }
+
+    @Test
+    void listenOnAnUnresolvedAddressFailsAtOnce() {
+        assertThrows(IllegalArgumentException.class, () -> Transports.listen(group,
+                InetSocketAddress.createUnresolved("no-such-host.invalid", 0), RecordingProtocol::new));
+    }
+
+    /** Our graceful close, seen through: the peer reads FIN, closes in turn, and the close ends cleanly. */
+    protected void closeAndAwaitCleanEnd(Accepted a) throws Exception {
+        a.transport().close();
+        assertEquals(Peer.Ending.FIN, a.peer().awaitEnding(T));
+        a.peer().close();
+        assertNull(a.protocol().awaitLost(T));
+    }
+
     protected void assertPeerSawAbort(Peer.Ending ending, String what) {
         if (dev.iocp.core.testing.Platform.underWine() && ending == Peer.Ending.FIN) {
             System.out.println("[wine] " + what + ": the late reader saw EOF for the RST (Wine 8 limitation)");

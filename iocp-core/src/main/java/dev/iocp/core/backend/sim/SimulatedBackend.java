@@ -1,6 +1,7 @@
 package dev.iocp.core.backend.sim;
 
 import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
 import dev.iocp.core.backend.Op;
@@ -566,12 +567,19 @@ public final class SimulatedBackend implements Backend {
         } finally {
             net.lock.unlock();
         }
+        Throwable firstFailure = null;
         for (int i = 0; i < n; i++) {
             Op op = batchOps[i];
             batchOps[i] = null;
             packetsDequeued++;
-            sink.onPacket(op, batchBytes[i], batchErrors[i]);
+            try {
+                sink.onPacket(op, batchBytes[i], batchErrors[i]);
+            } catch (Throwable failure) {
+                // Keep going: the rest of the batch is out of the port and exists nowhere else (BatchFailures).
+                firstFailure = BatchFailures.add(firstFailure, failure);
+            }
         }
+        BatchFailures.rethrowIfAny(firstFailure);
         return n;
     }
 

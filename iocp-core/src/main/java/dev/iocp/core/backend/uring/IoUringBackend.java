@@ -2,6 +2,7 @@ package dev.iocp.core.backend.uring;
 
 import com.sun.jna.Native;
 import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
 import dev.iocp.core.backend.Op;
@@ -773,7 +774,7 @@ public final class IoUringBackend implements Backend {
         int head = PlatformDependent.getInt(cqHeadAddr); // only we write the CQ head
         int tail = PlatformDependent.getVolatileInt(null, cqTailAddr);
         int delivered = 0;
-        RuntimeException firstFailure = null;
+        Throwable firstFailure = null;
         while (head != tail) {
             long cqe = cqesAddr + (long) (head & cqMask) * CQE_SIZE;
             long userData = PlatformDependent.getLong(cqe + CQE_USER_DATA);
@@ -804,18 +805,12 @@ public final class IoUringBackend implements Backend {
                 }
                 delivered++;
                 sink.onPacket(op, bytes, error);
-            } catch (RuntimeException failure) {
-                // Keep going: the remaining CQEs are ours alone now.
-                if (firstFailure == null) {
-                    firstFailure = failure;
-                } else {
-                    firstFailure.addSuppressed(failure);
-                }
+            } catch (Throwable failure) {
+                // Keep going: the remaining CQEs are ours alone now (BatchFailures).
+                firstFailure = BatchFailures.add(firstFailure, failure);
             }
         }
-        if (firstFailure != null) {
-            throw firstFailure;
-        }
+        BatchFailures.rethrowIfAny(firstFailure);
         return delivered;
     }
 

@@ -2,6 +2,7 @@ package dev.iocp.core.backend.win32;
 
 import com.sun.jna.Native;
 import dev.iocp.core.backend.Backend;
+import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
 import dev.iocp.core.backend.Op;
@@ -463,7 +464,7 @@ public final class Win32Backend implements Backend {
         }
         int n = PlatformDependent.getInt(numRemoved);
         int delivered = 0;
-        RuntimeException firstFailure = null;
+        Throwable firstFailure = null;
         for (int i = 0; i < n; i++) {
             long e = entries + (long) i * Kernel32.OVERLAPPED_ENTRY_SIZE;
             long overlapped = PlatformDependent.getLong(e + Kernel32.OVERLAPPED_ENTRY_OVERLAPPED);
@@ -485,18 +486,12 @@ public final class Win32Backend implements Backend {
                 int error = status == 0 ? 0 : winsockError(op, status);
                 delivered++;
                 sink.onPacket(op, bytes, error);
-            } catch (RuntimeException failure) {
-                // Keep going: the remaining entries are already dequeued and exist nowhere else.
-                if (firstFailure == null) {
-                    firstFailure = failure;
-                } else {
-                    firstFailure.addSuppressed(failure);
-                }
+            } catch (Throwable failure) {
+                // Keep going: the remaining entries are already dequeued and exist nowhere else (BatchFailures).
+                firstFailure = BatchFailures.add(firstFailure, failure);
             }
         }
-        if (firstFailure != null) {
-            throw firstFailure;
-        }
+        BatchFailures.rethrowIfAny(firstFailure);
         return delivered;
     }
 
