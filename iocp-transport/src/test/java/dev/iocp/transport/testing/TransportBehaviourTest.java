@@ -581,9 +581,15 @@ public abstract class TransportBehaviourTest {
         RecordingProtocol abortsAtOnce = new RecordingProtocol();
         abortsAtOnce.onMade = Transport::abort;
         InetSocketAddress address = serve(() -> abortsAtOnce, TransportConfig.DEFAULT);
-        Peer peer = env.connectPeer(address);
+        Peer.Ending ending;
+        try {
+            Peer peer = env.connectPeer(address);
+            ending = peer.drainToEnd(T).ending();
+        } catch (java.net.SocketException e) {
+            ending = Peer.Ending.RESET; // the RST can beat the peer's connect() to its return
+        }
         assertNull(abortsAtOnce.awaitLost(T));
-        assertPeerSawAbort(peer.drainToEnd(T).ending(), "abort inside connectionMade");
+        assertPeerSawAbort(ending, "abort inside connectionMade");
         assertEquals(List.of("made", "lost:null"), abortsAtOnce.events());
         assertEquals(List.of(), ProtocolContract.violations());
     }
@@ -639,6 +645,46 @@ public abstract class TransportBehaviourTest {
     void listenOnAnUnresolvedAddressFailsAtOnce() {
         assertThrows(IllegalArgumentException.class, () -> Transports.listen(group,
                 InetSocketAddress.createUnresolved("no-such-host.invalid", 0), RecordingProtocol::new));
+    }
+
+    /**
+     * A loop shutting down with a connect in flight (to a loopback listener whose accept queue is full, so the SYN
+     * goes unanswered) fails the connect's future promptly with a LoopShutdownException and terminates without
+     * waiting for the kernel to give up on the connect. (The simulated network answers a connect at once: there,
+     * LoopShutdownTest holds the packet instead.)
+     */
+    @Test
+    void shutdownWithAConnectInFlightFailsItsFuturePromptlyAndTerminates() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(env instanceof SimulatedEnv, "see LoopShutdownTest");
+        try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, dev.iocp.core.testing.LoopTesting.LOOPBACK_V4)) {
+            List<java.net.Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; i < 16; i++) { // fill the accept queue until a connect is left unanswered
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(full.getLocalSocketAddress(), 500);
+                        queued.add(s);
+                    } catch (java.net.SocketTimeoutException e) {
+                        s.close();
+                        break;
+                    }
+                }
+                RecordingProtocol p = new RecordingProtocol();
+                io.netty.util.concurrent.Future<Transport> connecting = Transports.connect((IocpEventLoop) group.next(),
+                        (InetSocketAddress) full.getLocalSocketAddress(), p);
+                org.junit.jupiter.api.Assumptions.assumeFalse(connecting.await(300),
+                        "this stack answered a connect to a full accept queue: " + connecting.cause());
+                group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+                assertTrue(connecting.await(T), "the connect future completes at shutdown");
+                assertInstanceOf(dev.iocp.transport.LoopShutdownException.class, connecting.cause());
+                assertTrue(group.terminationFuture().await(T), "the loop terminates without waiting for the kernel");
+                assertEquals(List.of(), p.events());
+            } finally {
+                for (java.net.Socket s : queued) {
+                    s.close();
+                }
+            }
+        }
     }
 
     /** Our graceful close, seen through: the peer reads FIN, closes in turn, and the close ends cleanly. */
