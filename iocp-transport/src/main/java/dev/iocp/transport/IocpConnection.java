@@ -110,6 +110,8 @@ final class IocpConnection implements Transport, LoopResource {
     private final Op recvOp;
     private final Op sendOp;
     private final WriteQueue queue = new WriteQueue();
+    /** Read-stream counts (pauses, held receives): written here on the loop, read via {@link #counters()}. */
+    private final TransportCounters counters = new TransportCounters();
 
     private ReadState readState = ReadState.RECEIVING;
     private WriteState writeState = WriteState.IDLE;
@@ -250,6 +252,7 @@ final class IocpConnection implements Transport, LoopResource {
                 heldBytes = bytes;
                 heldError = error;
                 readState = ReadState.HOLDING;
+                counters.held++; // the race window was hit
                 break;
             case STOPPED:
                 // Reading ended (close/abort/EOF): this packet only returns the op. Data in it arrived after the
@@ -329,6 +332,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (hopped(this::pauseReading, false)) {
             return;
         }
+        counters.pausing(readState, receiveInFlight());
         if (readState == ReadState.RECEIVING) {
             readState = receiveInFlight() ? ReadState.PAUSED_RECEIVING : ReadState.PAUSED;
         } else if (readState == ReadState.RESUMED_HOLDING) {
@@ -341,6 +345,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (hopped(this::resumeReading, false)) {
             return;
         }
+        counters.resuming(readState);
         switch (readState) {
             case PAUSED_RECEIVING:
                 readState = ReadState.RECEIVING;
@@ -365,6 +370,7 @@ final class IocpConnection implements Transport, LoopResource {
     private void deliverHeld() {
         if (readState == ReadState.RESUMED_HOLDING) {
             readState = ReadState.RECEIVING;
+            counters.heldDelivered(heldBytes, heldError);
             deliver(heldBytes, heldError);
         }
     }
@@ -373,6 +379,11 @@ final class IocpConnection implements Transport, LoopResource {
     public boolean isReading() {
         ReadState s = readState;
         return s == ReadState.RECEIVING || s == ReadState.RESUMED_HOLDING;
+    }
+
+    @Override
+    public TransportCounters counters() {
+        return counters;
     }
 
     /** For tests and diagnostics. Loop thread. */
