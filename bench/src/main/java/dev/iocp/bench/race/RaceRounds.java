@@ -134,7 +134,8 @@ public final class RaceRounds {
         String rounds = String.format(Locale.ROOT, "%d round%s, %.1f s", r.rounds(), r.rounds() == 1 ? "" : "s",
                 wallSeconds());
         if (r.held() >= minHeld) {
-            return "race: ok: every byte came back in order, both ways (" + rounds + "); the race window (a receive"
+            return "race: ok: every byte came back in order" + (r.serverChecked() ? ", both ways" : "") + " (" + rounds
+                    + "); the race window (a receive"
                     + " completing while reading was paused) was " + hits + ", at least the " + minHeld + " asked for.";
         }
         return "race: NOT STRESSED: every byte came back in order (" + rounds + "), but the race window (a receive"
