@@ -187,6 +187,10 @@ class InterleavingTest {
         s.sim().holdPackets(false);
         t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
         if (action == Action.PAUSE || action == Action.PAUSE_RESUME_PAUSE) {
+            // The released packet reaches the loop when it next dequeues, which may be after the task above: wait
+            // until it was dispatched (and held), or the resume below could come first and nothing would be held.
+            dev.iocp.core.testing.LoopTesting.await("the packet was dequeued while paused, and held",
+                    () -> Counts.of(t).held() == 1);
             assertEquals(List.of("made"), s.protocol().events(), "nothing is delivered while paused");
             t.resumeReading();
         }
