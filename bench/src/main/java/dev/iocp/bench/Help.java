@@ -16,8 +16,10 @@ final class Help {
         out.println();
         out.println("commands:");
         out.println("  doctor   (alias: version) the JVM, the OS and the Winsock this process runs on");
-        out.println("  race     [--packets N] [--size BYTES] [--pause-interval MS] [--connections C]: the echo race stress");
-        out.println("           test (race.py, bpo-33694): exit 0 only if every byte came back in order");
+        out.println("  race     [--packets N] [--size BYTES] [--pause-interval MS] [--connections C] [--rounds N]");
+        out.println("           [--min-held N] [--max-seconds S] [--jitter-interval MS]: the echo race stress test (race.py,");
+        out.println("           bpo-33694) in rounds until the race window was hit --min-held times (default 100): exit 0");
+        out.println("           only if every byte came back in order and it was; 3 if clean but not stressed enough");
         out.println("  race server [--host H] [--port P] [--pause-interval MS] | race client --host H --port P [...]");
         out.println("  echo     [--host H] [--port P] [--loops N] [--backend B]: an echo server with flow control,");
         out.println("           prints 'listening on HOST:PORT', runs until killed");

@@ -9,7 +9,9 @@ import java.util.Arrays;
  * that gets the arguments after its name and returns the exit code. To add one (race, echo, bench), add its case
  * and a line to {@link Help}.
  *
- * <p>Exit codes: {@value #OK} success, {@value #FAILED} the command ran and failed, {@value #USAGE} usage error.
+ * <p>Exit codes: {@value #OK} success, {@value #FAILED} the command ran and failed, {@value #USAGE} usage error;
+ * {@code race} adds {@value dev.iocp.bench.race.RaceRounds#NOT_STRESSED}: clean, but the race window was hit fewer
+ * times than asked ({@code --min-held}).
  */
 public final class Main {
     public static final int OK = 0;

@@ -133,6 +133,8 @@ final class IocpConnection implements Transport, LoopResource {
     private final Op recvOp;
     private final Op sendOp;
     private final WriteQueue queue = new WriteQueue();
+    /** Read-stream counts (pauses, held receives): written here on the loop, read via {@link #counters()}. */
+    private final TransportCounters counters = new TransportCounters();
 
     private ReadState readState = ReadState.RECEIVING;
     private WriteState writeState = WriteState.IDLE;
@@ -297,6 +299,7 @@ final class IocpConnection implements Transport, LoopResource {
                 heldBytes = bytes;
                 heldError = error;
                 readState = ReadState.HOLDING;
+                counters.held++; // the race window was hit
                 break;
             case DRAINING:
                 discardWhileClosing(bytes, error);
@@ -404,6 +407,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (hopped(this::pauseReading, false)) {
             return;
         }
+        counters.pausing(readState, receiveInFlight());
         if (readState == ReadState.RECEIVING) {
             readState = receiveInFlight() ? ReadState.PAUSED_RECEIVING : ReadState.PAUSED;
         } else if (readState == ReadState.RESUMED_HOLDING) {
@@ -416,6 +420,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (hopped(this::resumeReading, false)) {
             return;
         }
+        counters.resuming(readState);
         switch (readState) {
             case PAUSED_RECEIVING:
                 readState = ReadState.RECEIVING;
@@ -440,6 +445,7 @@ final class IocpConnection implements Transport, LoopResource {
     private void deliverHeld() {
         if (readState == ReadState.RESUMED_HOLDING) {
             readState = ReadState.RECEIVING;
+            counters.heldDelivered(heldBytes, heldError);
             deliver(heldBytes, heldError);
         }
     }
@@ -448,6 +454,11 @@ final class IocpConnection implements Transport, LoopResource {
     public boolean isReading() {
         ReadState s = readState;
         return s == ReadState.RECEIVING || s == ReadState.RESUMED_HOLDING;
+    }
+
+    @Override
+    public TransportCounters counters() {
+        return counters;
     }
 
     /** For tests and diagnostics. Loop thread. */

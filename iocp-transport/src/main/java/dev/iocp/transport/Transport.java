@@ -52,6 +52,14 @@ public interface Transport {
     boolean isReading();
 
     /**
+     * This connection's read-stream counts: pauses, resumes, and receives that completed while paused (held, then
+     * delivered on resume — the race window of bpo-33694). Live and read-only; exact when read on {@link #loop()}
+     * (e.g. in {@link Protocol#connectionLost}, after which they stop changing), racy elsewhere: see
+     * {@link TransportCounters}.
+     */
+    TransportCounters counters();
+
+    /**
      * Graceful close: stops reading, sends everything queued, then closes (the peer sees FIN). If that can't finish
      * within the close deadline ({@link TransportConfig#closeTimeoutMillis()}) — a peer that doesn't read — the
      * connection is aborted and {@link Protocol#connectionLost} gets a {@link CloseTimeoutException}. Idempotent.

@@ -100,12 +100,24 @@ public final class EchoServer {
         long pauses;
         long bytes;
         ScheduledFuture<?> timer;
+        /** The transport's counters, taken in connectionLost (on the loop: exact, and final). */
+        volatile ReadCounts finalCounts;
 
         Conn(int index) {
             this.index = index;
             this.verifier = new StreamVerifier(new StreamPattern(Math.max(cfg.size, StreamPattern.HEADER + 1)),
                     verify ? cfg.totalBytesPerConnection() : -1);
             this.rnd = new SplittableRandom(cfg.seed ^ 0x5DEECE66DL ^ index);
+        }
+
+        /** Exact once the connection ended; before that (a timed-out run) a racy read. */
+        ReadCounts counts() {
+            ReadCounts f = finalCounts;
+            if (f != null) {
+                return f;
+            }
+            Transport tr = t;
+            return tr == null ? ReadCounts.ZERO : ReadCounts.of(tr.counters());
         }
 
         @Override
@@ -181,6 +193,7 @@ public final class EchoServer {
         @Override
         public void connectionLost(Throwable cause) {
             ended = true;
+            finalCounts = ReadCounts.of(t.counters());
             if (timer != null) {
                 timer.cancel(false);
             }

@@ -13,10 +13,17 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * race [--packets N] [--size BYTES] [--pause-interval MS] [--connections C] [--backend win32|simulated|io_uring]
  *      [--jitter] [--seed S] [--pause-server] [--pause-in-callback] [--foreign-resume] [--timeout MS]
+ *      [--rounds N] [--min-held N] [--max-seconds S] [--jitter-interval MS]
  * race server [--host H] [--port P] [--pause-interval MS] [--backend ...]
  * race client --host H --port P [same options as race]
  * </pre>
- * The last line is the summary; exit 0 only if every byte was verified and none lost, duplicated or reordered.
+ * Rounds ({@link RaceRounds}): {@code --rounds N} (default 0: automatic — a 100 ms round and a jittered round, then
+ * more until the race window was hit {@code --min-held} times, default 100, or {@code --max-seconds} passed, default
+ * 40); {@code --jitter-interval MS} (default 5; 0: no jittered rounds). {@code --rounds 1 --pause-interval 100} is
+ * race.py's run exactly.
+ * <p>The last line is the summary. Exit 0 only if every byte was verified and none lost, duplicated or reordered,
+ * and the window was hit at least {@code --min-held} times; {@value RaceRounds#NOT_STRESSED} if the run was clean
+ * but hit the window fewer times (a sentence says so); 1 if not clean; 2 for bad arguments.
  */
 public final class RaceCommand {
     private RaceCommand() {}
@@ -36,6 +43,7 @@ public final class RaceCommand {
                 i = 1;
             }
             RaceConfig cfg = new RaceConfig().progressEveryMs(1000);
+            RaceRounds rounds = new RaceRounds();
             String host = null;
             int port = -1;
             for (; i < args.length; i++) {
@@ -52,6 +60,10 @@ public final class RaceCommand {
                     case "--pause-in-callback" -> cfg.pauseInCallback(true);
                     case "--foreign-resume" -> cfg.resumeFromForeignThread(true);
                     case "--timeout" -> cfg.timeoutMs(Long.parseLong(args[++i]));
+                    case "--rounds" -> rounds.rounds(Integer.parseInt(args[++i]));
+                    case "--min-held" -> rounds.minHeld(Long.parseLong(args[++i]));
+                    case "--max-seconds" -> rounds.maxSeconds(Long.parseLong(args[++i]));
+                    case "--jitter-interval" -> rounds.jitterIntervalMs(Long.parseLong(args[++i]));
                     case "--host" -> host = args[++i];
                     case "--port" -> port = Integer.parseInt(args[++i]);
                     case "-h", "--help" -> {
@@ -69,6 +81,11 @@ public final class RaceCommand {
                 err.println("race: need --packets >= 1, --size >= " + (StreamPattern.HEADER + 1) + ", --connections >= 1");
                 return 2;
             }
+            if (rounds.rounds() < 0 || rounds.minHeld() < 0 || rounds.maxSeconds() < 0 || rounds.jitterIntervalMs() < 0
+                    || cfg.pauseIntervalMs < 0) {
+                err.println("race: --rounds, --min-held, --max-seconds, --jitter-interval and --pause-interval must be >= 0");
+                return 2;
+            }
             switch (mode) {
                 case "server":
                     return server(cfg, host == null ? "127.0.0.1" : host, port < 0 ? 0 : port, out);
@@ -77,11 +94,11 @@ public final class RaceCommand {
                         err.println("race client: --host and --port are required");
                         return 2;
                     }
-                    return client(cfg, host, port, out, err);
+                    return client(cfg, rounds, host, port, out, err);
                 default:
-                    out.println("race: config " + cfg);
-                    RaceResult r = RaceHarness.run(cfg, err::println);
-                    return report(r, out);
+                    out.println("race: config " + cfg + " " + describe(rounds));
+                    RaceResult r = rounds.run(cfg, err::println);
+                    return report(r, rounds, out);
             }
         } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
             err.println("race: bad arguments: " + e.getMessage());
@@ -94,11 +111,20 @@ public final class RaceCommand {
         }
     }
 
-    private static int report(RaceResult r, PrintStream out) {
+    private static String describe(RaceRounds rounds) {
+        return (rounds.rounds() > 0 ? "rounds=" + rounds.rounds()
+                : "rounds=auto(min-held=" + rounds.minHeld() + ", max-seconds=" + rounds.maxSeconds() + ")")
+                + (rounds.jitterIntervalMs() > 0 ? " jitter-interval=1.." + rounds.jitterIntervalMs() + "ms"
+                : " jitter-interval=none");
+    }
+
+    /** The detail line, the verdict sentence, then the summary line, last. */
+    private static int report(RaceResult r, RaceRounds rounds, PrintStream out) {
         out.println(r.toDetailLine());
+        out.println(rounds.verdict(r));
         out.println(r.toSummaryLine());
         out.flush();
-        return r.ok() ? 0 : 1;
+        return rounds.exitCode(r);
     }
 
     private static InetAddress resolve(String host) throws Exception {
@@ -117,12 +143,16 @@ public final class RaceCommand {
         return 0;
     }
 
-    private static int client(RaceConfig cfg, String host, int port, PrintStream out, PrintStream err) throws Exception {
+    private static int client(RaceConfig cfg, RaceRounds rounds, String host, int port, PrintStream out,
+                              PrintStream err) throws Exception {
         IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend));
         try {
-            RaceResult r = RaceHarness.runClients(cfg, group, new InetSocketAddress(resolve(host), port), null,
+            InetSocketAddress address = new InetSocketAddress(resolve(host), port);
+            out.println("race: config " + cfg + " " + describe(rounds) + " (server in another process: only the"
+                    + " client side's window counts)");
+            RaceResult r = rounds.run(cfg, c -> RaceHarness.runClients(c, group, address, null, err::println),
                     err::println);
-            return report(r, out);
+            return report(r, rounds, out);
         } finally {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
         }
@@ -131,7 +161,8 @@ public final class RaceCommand {
     static String usage() {
         return "usage: race [--packets N] [--size BYTES] [--pause-interval MS] [--connections C]"
                 + " [--backend win32|simulated|io_uring] [--jitter] [--seed S] [--pause-server] [--pause-in-callback]"
-                + " [--foreign-resume] [--timeout MS]\n"
+                + " [--foreign-resume] [--timeout MS] [--rounds N] [--min-held N] [--max-seconds S]"
+                + " [--jitter-interval MS]\n"
                 + "       race server [--host H] [--port P] [--pause-interval MS] [--backend ...]\n"
                 + "       race client --host H --port P [race options]";
     }

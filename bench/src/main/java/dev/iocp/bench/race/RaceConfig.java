@@ -12,6 +12,7 @@ public final class RaceConfig {
     boolean pauseServer;
     boolean pauseInCallback;
     boolean resumeFromForeignThread;
+    boolean firstPauseUntilHeld;
     int connections = 1;
     String backend; // null: Backends.defaultFactory()
     long timeoutMs = 300_000;
@@ -31,6 +32,14 @@ public final class RaceConfig {
     public RaceConfig pauseInCallback(boolean on) { this.pauseInCallback = on; return this; }
     /** resumeReading is called from a thread that is not the loop. */
     public RaceConfig resumeFromForeignThread(boolean on) { this.resumeFromForeignThread = on; return this; }
+    /**
+     * A certain hit of the race window, whatever the machine's speed: each client's first pause comes right after its
+     * first delivery (from a loop task: the receive is re-armed and the rest of the stream is still to come) and
+     * lasts until that receive has completed and been held (checked on the loop every millisecond, bounded by the
+     * run's timeout); then the usual schedule starts. Without it, a fast machine can finish the whole exchange before
+     * the first timer fires. The race suite uses it to assert a hit; the CLI doesn't (it is race.py's schedule).
+     */
+    public RaceConfig firstPauseUntilHeld(boolean on) { this.firstPauseUntilHeld = on; return this; }
     public RaceConfig connections(int n) { this.connections = n; return this; }
     /** win32, simulated, io_uring; null for the platform default. */
     public RaceConfig backend(String name) { this.backend = name; return this; }
@@ -38,12 +47,36 @@ public final class RaceConfig {
     public RaceConfig transport(TransportConfig c) { this.transport = c; return this; }
     public RaceConfig progressEveryMs(long ms) { this.progressEveryMs = ms; return this; }
 
+    /** A copy, to derive one round's configuration from. */
+    public RaceConfig copy() {
+        RaceConfig c = new RaceConfig();
+        c.packets = packets;
+        c.size = size;
+        c.pauseIntervalMs = pauseIntervalMs;
+        c.jitter = jitter;
+        c.seed = seed;
+        c.pauseServer = pauseServer;
+        c.pauseInCallback = pauseInCallback;
+        c.resumeFromForeignThread = resumeFromForeignThread;
+        c.firstPauseUntilHeld = firstPauseUntilHeld;
+        c.connections = connections;
+        c.backend = backend;
+        c.timeoutMs = timeoutMs;
+        c.transport = transport;
+        c.progressEveryMs = progressEveryMs;
+        return c;
+    }
+
     public int packets() { return packets; }
     public int size() { return size; }
     public long pauseIntervalMs() { return pauseIntervalMs; }
     public boolean jitter() { return jitter; }
     public long seed() { return seed; }
     public int connections() { return connections; }
+    public boolean pauseServer() { return pauseServer; }
+    public boolean pauseInCallback() { return pauseInCallback; }
+    public boolean resumeFromForeignThread() { return resumeFromForeignThread; }
+    public boolean firstPauseUntilHeld() { return firstPauseUntilHeld; }
     public String backend() { return backend; }
     public long totalBytesPerConnection() { return (long) packets * size; }
 
@@ -52,6 +85,7 @@ public final class RaceConfig {
         return "packets=" + packets + " size=" + size + " pause-interval=" + pauseIntervalMs + "ms"
                 + (jitter ? " jitter(seed=" + seed + ")" : "") + (pauseServer ? " pause-server" : "")
                 + (pauseInCallback ? " pause-in-callback" : "") + (resumeFromForeignThread ? " foreign-resume" : "")
+                + (firstPauseUntilHeld ? " first-pause-until-held" : "")
                 + " connections=" + connections + " backend=" + (backend == null ? "default" : backend);
     }
 }

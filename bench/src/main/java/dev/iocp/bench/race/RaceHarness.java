@@ -9,6 +9,7 @@ import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.transport.Protocol;
 import dev.iocp.transport.Server;
 import dev.iocp.transport.Transport;
+import dev.iocp.transport.TransportCounters;
 import dev.iocp.transport.Transports;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -46,6 +47,8 @@ public final class RaceHarness {
     }
 
     private static final int CHUNK = 64 * 1024;
+    /** firstPauseUntilHeld: how long the first pause may wait for its receive to complete (it takes microseconds). */
+    static final long FIRST_HOLD_TIMEOUT_SECONDS = 30;
 
     private RaceHarness() {}
 
@@ -140,7 +143,10 @@ public final class RaceHarness {
         }
         long sent = 0, verified = 0, lost = 0, dup = 0, reord = 0, corrupt = 0, pauses = 0;
         String firstBad = null;
+        ReadCounts clientCounts = ReadCounts.ZERO;
+        ReadCounts serverCounts = ReadCounts.ZERO;
         for (RaceClient cl : clients) {
+            clientCounts = clientCounts.plus(cl.counts());
             sent += cl.sent.get();
             StreamVerifier v = cl.verifier;
             synchronized (cl) {
@@ -172,6 +178,7 @@ public final class RaceHarness {
                     }
                 }
                 pauses += sc0.pauses;
+                serverCounts = serverCounts.plus(sc0.counts());
             }
             errors.addAll(server.errors);
             causes.addAll(server.causes);
@@ -180,7 +187,8 @@ public final class RaceHarness {
         }
         return new RaceResult(cfg.packets, cfg.size, cfg.connections, sent, echoed, verified, lost, dup, reord,
                 corrupt, sv, sl, sd, sr, sc, cfg.totalBytesPerConnection() * cfg.connections, firstBad, pauses,
-                elapsed, List.copyOf(errors), List.copyOf(causes), inFlight, server != null);
+                elapsed, List.copyOf(errors), List.copyOf(causes), inFlight, server != null, clientCounts, serverCounts,
+                1);
     }
 
     /** Sum of opsInFlight() over the group's loops, waiting (bounded) for it to reach 0. */
@@ -233,6 +241,9 @@ public final class RaceHarness {
         final byte[] chunk;
         volatile Transport transport;
         volatile boolean ended;
+        /** The transport's counters, taken in connectionLost (on the loop: exact, and final). */
+        volatile ReadCounts finalCounts;
+        boolean firstPausePending; // firstPauseUntilHeld: waiting for the first delivery
         long nextPos; // next stream position to send
         boolean writePaused;
         boolean eofSent;
@@ -263,8 +274,10 @@ public final class RaceHarness {
             try {
                 transport = t;
                 nextCallbackPauseNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(cfg.pauseIntervalMs);
-                if (cfg.pauseIntervalMs > 0 && !cfg.pauseInCallback) {
-                    schedulePause();
+                if (cfg.firstPauseUntilHeld) {
+                    firstPausePending = true; // the schedule starts once the first window was hit
+                } else {
+                    startSchedule();
                 }
                 pump();
             } catch (Throwable e) {
@@ -287,6 +300,67 @@ public final class RaceHarness {
                 eofSent = true;
                 transport.writeEof();
             }
+        }
+
+        private void startSchedule() {
+            if (cfg.pauseIntervalMs > 0 && !cfg.pauseInCallback) {
+                schedulePause();
+            }
+        }
+
+        /**
+         * firstPauseUntilHeld: a loop task queued by the first dataReceived, so it runs after deliver() re-armed the
+         * receive — the pause leaves it in flight, with the rest of the stream (or at least the EOF) still to come,
+         * so it will complete while paused. The pause lasts until it has.
+         */
+        private void firstPause() {
+            if (ended) {
+                return;
+            }
+            TransportCounters c = transport.counters();
+            long opened = c.pausesWithReceiveInFlight();
+            long heldBefore = c.held();
+            transport.pauseReading();
+            pauses.incrementAndGet();
+            if (c.pausesWithReceiveInFlight() == opened) {
+                errors.add("client " + index + ": the first pause found no receive in flight (" + c + ")");
+                transport.resumeReading();
+                startSchedule();
+                return;
+            }
+            awaitFirstHeld(heldBefore, System.nanoTime() + TimeUnit.SECONDS.toNanos(FIRST_HOLD_TIMEOUT_SECONDS));
+        }
+
+        /** A wait on a condition, polled on the loop, bounded: past the deadline it is an error, and reading resumes. */
+        private void awaitFirstHeld(long heldBefore, long deadline) {
+            if (ended) {
+                return;
+            }
+            boolean held = transport.counters().held() > heldBefore;
+            boolean timedOut = !held && System.nanoTime() > deadline;
+            if (timedOut) {
+                errors.add("client " + index + ": the receive left in flight by the first pause was not held within "
+                        + FIRST_HOLD_TIMEOUT_SECONDS + " s (" + transport.counters() + ")");
+            }
+            if (held || timedOut) {
+                transport.resumeReading();
+                if (cfg.pauseInCallback) {
+                    nextCallbackPauseNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval(cfg, rnd));
+                }
+                startSchedule();
+                return;
+            }
+            timer = transport.loop().schedule(() -> awaitFirstHeld(heldBefore, deadline), 1, TimeUnit.MILLISECONDS);
+        }
+
+        /** This client's read counts: exact once it ended; before that (a timed-out run) a racy read. */
+        ReadCounts counts() {
+            ReadCounts f = finalCounts;
+            if (f != null) {
+                return f;
+            }
+            Transport t = transport;
+            return t == null ? ReadCounts.ZERO : ReadCounts.of(t.counters());
         }
 
         private void schedulePause() {
@@ -340,6 +414,11 @@ public final class RaceHarness {
                     verifier.update(data);
                 }
                 verifiedVisible.lazySet(verifier.verified());
+                if (firstPausePending) {
+                    firstPausePending = false;
+                    transport.loop().execute(this::firstPause); // after this delivery re-armed the receive
+                    return;
+                }
                 if (cfg.pauseInCallback && cfg.pauseIntervalMs > 0 && !pausePending
                         && System.nanoTime() >= nextCallbackPauseNanos) {
                     pausePending = true;
@@ -381,6 +460,7 @@ public final class RaceHarness {
         @Override
         public void connectionLost(Throwable cause) {
             ended = true;
+            finalCounts = ReadCounts.of(transport.counters());
             if (timer != null) {
                 timer.cancel(false);
             }

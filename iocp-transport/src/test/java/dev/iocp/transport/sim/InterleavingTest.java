@@ -101,6 +101,39 @@ class InterleavingTest {
         }
     }
 
+    /**
+     * The counters a case must leave ({@link dev.iocp.transport.TransportCounters}), read on the loop after
+     * connectionLost: pauses, pauses that left the receive in flight, resumes, held, and held delivered by kind.
+     */
+    record Counts(long pauses, long pausesInFlight, long resumes, long held, long heldData, long heldEof,
+                  long heldError) {
+        static Counts of(Transport t) {
+            return dev.iocp.core.testing.LoopTesting.onLoop(t.loop(), () -> {
+                var c = t.counters();
+                return new Counts(c.pauses(), c.pausesWithReceiveInFlight(), c.resumes(), c.held(), c.heldData(),
+                        c.heldEof(), c.heldError());
+            });
+        }
+    }
+
+    /** The counters' oracle. The packet waits in the port while the action runs, so the receive is in flight. */
+    static Counts expectedCounts(Completion c, Action a) {
+        // Only a pause still in force when the packet is dequeued holds it (the window is hit); the test resumes then.
+        boolean held = a == Action.PAUSE || a == Action.PAUSE_RESUME_PAUSE;
+        long pauses = switch (a) {
+            case PAUSE, PAUSE_RESUME -> 1;
+            case PAUSE_RESUME_PAUSE -> 2;
+            default -> 0;
+        };
+        long resumes = switch (a) {
+            case PAUSE, PAUSE_RESUME -> 1; // PAUSE: the test's resume after checking nothing was delivered
+            case PAUSE_RESUME_PAUSE -> 2;
+            default -> 0;
+        };
+        return new Counts(pauses, pauses, resumes, held ? 1 : 0, held && c == Completion.DATA ? 1 : 0,
+                held && c == Completion.EOF ? 1 : 0, held && c == Completion.RESET ? 1 : 0);
+    }
+
     private record Setup(RecordingProtocol protocol, Transport transport, SimPeer peer, SimulatedBackend sim) {}
 
     private Setup accept() throws Exception {
@@ -162,6 +195,10 @@ class InterleavingTest {
         s.sim().holdPackets(false);
         t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
         if (action == Action.PAUSE || action == Action.PAUSE_RESUME_PAUSE) {
+            // The released packet reaches the loop when it next dequeues, which may be after the task above: wait
+            // until it was dispatched (and held), or the resume below could come first and nothing would be held.
+            dev.iocp.core.testing.LoopTesting.await("the packet was dequeued while paused, and held",
+                    () -> Counts.of(t).held() == 1);
             assertEquals(List.of("made"), s.protocol().events(), "nothing is delivered while paused");
             t.resumeReading();
         }
@@ -181,6 +218,40 @@ class InterleavingTest {
             assertArrayEquals(new byte[] {'d', 'a', 't', 'a'}, s.protocol().received());
         }
         assertEquals(1, s.protocol().lostCalls());
+        assertEquals(expectedCounts(completion, action), Counts.of(t), "counters");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aHeldReceiveDiscardedByCloseIsCountedHeldButNotDelivered() throws Exception {
+        Setup s = accept();
+        Transport t = s.transport();
+        t.loop().submit(t::pauseReading).get(T, TimeUnit.MILLISECONDS);
+        s.peer().write(new byte[] {1, 2, 3});
+        dev.iocp.core.testing.LoopTesting.await("the receive completed while paused and was held",
+                () -> Counts.of(t).held() == 1);
+        t.close();
+        s.protocol().awaitEvent("lost", T);
+        assertEquals(List.of("made", "lost:null"), s.protocol().events());
+        assertEquals(new Counts(1, 1, 0, 1, 0, 0, 0), Counts.of(t));
+        assertEquals(1, dev.iocp.core.testing.LoopTesting.onLoop(t.loop(), () -> t.counters().heldUndelivered()));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aPauseInsideDataReceivedLeavesNothingInFlightSoNothingIsHeld() throws Exception {
+        Setup s = accept();
+        Transport t = s.transport();
+        s.protocol().onData = d -> t.pauseReading();
+        s.peer().write(new byte[] {1});
+        s.protocol().awaitReceived(1, T);
+        s.protocol().onData = null;
+        s.peer().write(new byte[] {2, 3}); // arrives while paused, but no receive is in flight to complete
+        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+        assertEquals(new Counts(1, 0, 0, 0, 0, 0, 0), Counts.of(t));
+        t.resumeReading();
+        s.protocol().awaitReceived(3, T);
+        t.close();
+        s.protocol().awaitEvent("lost", T);
+        assertEquals(new Counts(1, 0, 1, 0, 0, 0, 0), Counts.of(t));
     }
 
     /** What ends a connection while its send's packet waits in the port. */

@@ -201,6 +201,6 @@ class NaiveReaderNegativeControlTest {
     private static RaceResult summary(StreamVerifier v, long dropped) {
         return new RaceResult(N, S, 1, (long) N * S, (long) N * S, v.verified(), v.lost(), v.duplicated(),
                 v.reordered(), v.corrupt(), 0, 0, 0, 0, 0, (long) N * S, v.firstBad(), 1, 0, List.of(), List.of(),
-                0, false);
+                0, false, dev.iocp.bench.race.ReadCounts.ZERO, dev.iocp.bench.race.ReadCounts.ZERO, 1);
     }
 }

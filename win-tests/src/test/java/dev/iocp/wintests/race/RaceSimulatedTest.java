@@ -13,15 +13,15 @@ class RaceSimulatedTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 Arguments.of("original 2000 x 16 KiB, every 2 ms (the simulated run is ~100x faster than 100 ms would pause)",
-                        new RaceConfig().backend("simulated").packets(2000).size(16384).pauseIntervalMs(2)),
+                        RaceCases.race().backend("simulated").packets(2000).size(16384).pauseIntervalMs(2)),
                 Arguments.of("jitter 1..10 ms, server paused too",
-                        new RaceConfig().backend("simulated").packets(2000).size(16384).pauseIntervalMs(10)
+                        RaceCases.race().backend("simulated").packets(2000).size(16384).pauseIntervalMs(10)
                                 .jitter(true).seed(7).pauseServer(true)),
                 Arguments.of("pause in dataReceived, resume from a foreign thread, every 5 ms",
-                        new RaceConfig().backend("simulated").packets(2000).size(16384).pauseIntervalMs(5)
+                        RaceCases.race().backend("simulated").packets(2000).size(16384).pauseIntervalMs(5)
                                 .pauseInCallback(true).resumeFromForeignThread(true)),
                 Arguments.of("8 connections x 20000 x 64 B, jitter 1..5 ms",
-                        new RaceConfig().backend("simulated").packets(20000).size(64).pauseIntervalMs(5)
+                        RaceCases.race().backend("simulated").packets(20000).size(64).pauseIntervalMs(5)
                                 .connections(8).jitter(true).seed(11)));
     }
 

@@ -20,30 +20,30 @@ class RaceWin32Test {
         long seed = Long.getLong("iocp.race.seed", 20180528L);
         return Stream.of(
                 Arguments.of("original 2000 x 16 KiB, client paused/resumed every 100 ms",
-                        new RaceConfig().packets(2000).size(16384).pauseIntervalMs(100)),
+                        RaceCases.race().packets(2000).size(16384).pauseIntervalMs(100)),
                 Arguments.of("5000 x 16 KiB, every 100 ms",
-                        new RaceConfig().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(100)),
+                        RaceCases.race().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(100)),
                 Arguments.of("50 x 16 MiB, every 100 ms",
-                        new RaceConfig().packets(RaceCases.scaled(50, 2)).size(16 * 1024 * 1024).pauseIntervalMs(100)),
+                        RaceCases.race().packets(RaceCases.scaled(50, 2)).size(16 * 1024 * 1024).pauseIntervalMs(100)),
                 Arguments.of("jitter 1..100 ms (seed " + seed + ")",
-                        new RaceConfig().packets(2000).size(16384).pauseIntervalMs(100).jitter(true).seed(seed)),
+                        RaceCases.race().packets(2000).size(16384).pauseIntervalMs(100).jitter(true).seed(seed)),
                 Arguments.of("server side paused too",
-                        new RaceConfig().packets(2000).size(16384).pauseIntervalMs(100).pauseServer(true)),
+                        RaceCases.race().packets(2000).size(16384).pauseIntervalMs(100).pauseServer(true)),
                 Arguments.of("pause from inside dataReceived",
-                        new RaceConfig().packets(2000).size(16384).pauseIntervalMs(100).pauseInCallback(true)),
+                        RaceCases.race().packets(2000).size(16384).pauseIntervalMs(100).pauseInCallback(true)),
                 Arguments.of("resume from a foreign thread",
-                        new RaceConfig().packets(2000).size(16384).pauseIntervalMs(100).resumeFromForeignThread(true)),
+                        RaceCases.race().packets(2000).size(16384).pauseIntervalMs(100).resumeFromForeignThread(true)),
                 Arguments.of("8 connections at once, jitter, server paused too",
-                        new RaceConfig().packets(RaceCases.scaled(500, 50)).size(16384).pauseIntervalMs(100)
+                        RaceCases.race().packets(RaceCases.scaled(500, 50)).size(16384).pauseIntervalMs(100)
                                 .connections(8).jitter(true).seed(seed).pauseServer(true)),
                 Arguments.of("many transitions: 5000 x 16 KiB, jitter 1..3 ms, both sides paused",
-                        new RaceConfig().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(3)
+                        RaceCases.race().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(3)
                                 .jitter(true).seed(seed).pauseServer(true)),
                 Arguments.of("many transitions: pause in dataReceived, foreign resume, jitter 1..3 ms",
-                        new RaceConfig().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(3)
+                        RaceCases.race().packets(RaceCases.scaled(5000, 100)).size(16384).pauseIntervalMs(3)
                                 .jitter(true).seed(seed).pauseInCallback(true).resumeFromForeignThread(true)),
                 Arguments.of("200000 x 64 B (one write each), jitter 1..5 ms",
-                        new RaceConfig().packets(RaceCases.scaled(200_000, 20_000)).size(64).pauseIntervalMs(5)
+                        RaceCases.race().packets(RaceCases.scaled(200_000, 20_000)).size(64).pauseIntervalMs(5)
                                 .jitter(true).seed(seed)));
     }
 
