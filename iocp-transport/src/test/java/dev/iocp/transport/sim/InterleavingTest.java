@@ -230,6 +230,7 @@ class InterleavingTest {
         dev.iocp.core.testing.LoopTesting.await("the receive completed while paused and was held",
                 () -> Counts.of(t).held() == 1);
         t.close();
+        finAndCloseFromPeer(s.peer());
         s.protocol().awaitEvent("lost", T);
         assertEquals(List.of("made", "lost:null"), s.protocol().events());
         assertEquals(new Counts(1, 1, 0, 1, 0, 0, 0), Counts.of(t));
@@ -250,6 +251,7 @@ class InterleavingTest {
         t.resumeReading();
         s.protocol().awaitReceived(3, T);
         t.close();
+        finAndCloseFromPeer(s.peer());
         s.protocol().awaitEvent("lost", T);
         assertEquals(new Counts(1, 0, 1, 0, 0, 0, 0), Counts.of(t));
     }
