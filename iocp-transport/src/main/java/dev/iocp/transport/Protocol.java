@@ -33,11 +33,13 @@ public interface Protocol {
     }
 
     /**
-     * The connection is gone and every one of its operations has finished. Called exactly once, last.
+     * The connection is gone and every one of its operations has finished. Called exactly once, last, as a loop task
+     * of its own: never inside another callback (a close() in eofReceived returns before this runs).
      *
      * @param cause {@code null} for a clean close (ours or after the peer's FIN); {@link ConnectionResetException}
      *              when the peer reset it (RST); {@link CloseTimeoutException} when a graceful close hit its deadline
-     *              and was turned into an abort; the exception a callback of this protocol threw; or a
+     *              and was turned into an abort; {@link LoopShutdownException} when the loop shut down under
+     *              the connection; the exception a callback of this protocol threw; or a
      *              {@link dev.iocp.core.win32.Win32Exception} naming another failure
      */
     default void connectionLost(Throwable cause) {}

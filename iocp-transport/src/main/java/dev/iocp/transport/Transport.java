@@ -60,11 +60,14 @@ public interface Transport {
     TransportCounters counters();
 
     /**
-     * Graceful close: stops reading, sends everything queued, then closes (the peer sees FIN). If that can't finish
-     * within the close deadline ({@link TransportConfig#closeTimeoutMillis()}) — a peer that doesn't read — the
-     * connection is aborted and {@link Protocol#connectionLost} gets a {@link CloseTimeoutException}. Idempotent.
-     * Data that arrives after close() — or that was held while reading was paused — is not delivered: the caller
-     * chose to stop reading.
+     * Graceful close: stops delivering data, sends everything queued, sends FIN, then lingers — receiving and
+     * discarding what the peer still sends — until the peer's FIN, and closes. (Closing with the peer's bytes unread
+     * would turn the FIN into an RST, and the peer's kernel would drop what it had not read of ours yet.) The whole
+     * close has one deadline ({@link TransportConfig#closeTimeoutMillis()}): if the queue has not drained by then —
+     * a peer that doesn't read — the connection is aborted and {@link Protocol#connectionLost} gets a
+     * {@link CloseTimeoutException}; if everything was sent but the peer has not closed, the socket is closed
+     * gracefully. Idempotent. Data that arrives after close() — or that was held while reading was paused — is not
+     * delivered: the caller chose to stop reading.
      */
     void close();
 
