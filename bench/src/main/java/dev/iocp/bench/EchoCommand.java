@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code echo [--host H] [--port P] [--loops N] [--backend B]}: an echo server with flow control, until killed.
- * Prints {@code listening on HOST:PORT} once it accepts connections.
+ * Prints {@code listening on HOST:PORT} once it accepts connections; while accepts fail (out of descriptors, ...)
+ * it goes on listening and says so on stderr at most once a second ({@link AcceptErrorReporter}).
  */
 public final class EchoCommand {
     private EchoCommand() {}
@@ -75,6 +76,7 @@ public final class EchoCommand {
         IocpEventLoopGroup group = new IocpEventLoopGroup(loops);
         Server server = Transports.listen(group, new InetSocketAddress(address, port), EchoProtocol::new)
                 .get(30, TimeUnit.SECONDS);
+        server.onAcceptError(new AcceptErrorReporter(System.err)); // keeps listening; says so at most once a second
         InetSocketAddress bound = server.localAddress();
         System.out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
         System.out.flush();

@@ -111,6 +111,7 @@ public final class RaceCommand {
     private static int server(RaceConfig cfg, String host, int port, PrintStream out) throws Exception {
         IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend));
         EchoServer server = EchoServer.start(group, new InetSocketAddress(resolve(host), port), cfg, false);
+        server.onAcceptError(new dev.iocp.bench.AcceptErrorReporter(System.err));
         out.println("listening on " + host + ":" + server.address().getPort());
         out.flush();
         new CountDownLatch(1).await(); // until killed
