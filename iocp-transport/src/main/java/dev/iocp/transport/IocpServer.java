@@ -44,8 +44,9 @@ import java.util.function.Supplier;
  * AcceptEx needs, io_uring's EMFILE packet; WSAENOBUFS; a full submission ring): re-arming at once would fail at
  * once, forever, with a core at 100 % (issue 10). One timer per server re-arms every parked slot; its delay starts
  * at {@value #DEFAULT_RETRY_MIN_MILLIS} ms, doubles while rounds keep failing, is capped at
- * {@value #DEFAULT_RETRY_MAX_MILLIS} ms, and goes back to the start on the next successful accept — Netty backs off
- * the same way, asyncio waits a fixed second. The system properties {@value #RETRY_MIN_PROPERTY} and
+ * {@value #DEFAULT_RETRY_MAX_MILLIS} ms, and goes back to the start on the next successful accept. (Netty's server
+ * bootstrap and asyncio both stop accepting for a fixed second after such an error; starting at 10 ms recovers
+ * sooner from a transient failure, and the cap keeps a persistent one at a few wake-ups a second.) The properties {@value #RETRY_MIN_PROPERTY} and
  * {@value #RETRY_MAX_PROPERTY} (read when a server is created) change the bounds; a minimum of 0 turns the back-off
  * off, which only the tests' negative control should want.
  *
