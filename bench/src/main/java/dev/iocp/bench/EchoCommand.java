@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code echo [--host H] [--port P] [--loops N] [--backend B]}: an echo server with flow control, until killed.
- * Prints {@code listening on HOST:PORT} once it accepts connections.
+ * Prints {@code listening on HOST:PORT} once it accepts connections; while accepts fail (out of descriptors, ...)
+ * it goes on listening and says so on stderr at most once a second ({@link AcceptErrorReporter}).
  */
 public final class EchoCommand {
     private EchoCommand() {}
@@ -73,8 +74,7 @@ public final class EchoCommand {
         // By address, not by name: resolving "localhost" would consult NetworkInterface, which crashes under Wine.
         InetAddress address = InetAddress.getByAddress(host, parseLiteral(host));
         IocpEventLoopGroup group = new IocpEventLoopGroup(loops);
-        Server server = Transports.listen(group, new InetSocketAddress(address, port), EchoProtocol::new)
-                .get(30, TimeUnit.SECONDS);
+        Server server = listen(group, new InetSocketAddress(address, port), System.err);
         InetSocketAddress bound = server.localAddress();
         System.out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
         System.out.flush();
@@ -86,6 +86,17 @@ public final class EchoCommand {
         }));
         forever.await();
         return 0;
+    }
+
+    /**
+     * The echo server as the command runs it: {@link EchoProtocol} on every connection, accept errors reported on
+     * {@code err} at most once a second while it keeps listening.
+     */
+    public static Server listen(IocpEventLoopGroup group, InetSocketAddress address, java.io.PrintStream err)
+            throws Exception {
+        Server server = Transports.listen(group, address, EchoProtocol::new).get(30, TimeUnit.SECONDS);
+        server.onAcceptError(new AcceptErrorReporter(err));
+        return server;
     }
 
     /** Parses an IPv4 or IPv6 literal without any name lookup. */

@@ -3,8 +3,21 @@ package dev.iocp.transport;
 import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
-/** A listening socket that hands each accepted connection to a new {@link Protocol}. */
+/**
+ * A listening socket that hands each accepted connection to a new {@link Protocol}.
+ *
+ * <h2>Accept errors</h2>
+ * A server never stops listening because an accept failed. A client that reset its connection before we accepted
+ * it is skipped (the accept is re-armed at once; it is not an error of the server). Any other failure — out of
+ * descriptors or buffers (WSAEMFILE, WSAENOBUFS, io_uring's EMFILE/ENFILE/ENOMEM, a full submission ring), an
+ * accepted socket that could not be finished or attached to its loop — is an <em>accept error</em>: it is counted
+ * ({@link #acceptErrors()}), logged (at most once a second per server, with the number of errors in between), and
+ * handed to the {@link #onAcceptError handler}; the failed accept is re-armed after a back-off that starts at 10 ms,
+ * doubles while accepts keep failing, is capped at 1 s and resets on the next successful accept (so running out of
+ * descriptors costs a few wake-ups a second, not a spinning core). Connections already accepted are not affected.
+ */
 public interface Server {
     /** The bound address (with the real port when 0 was asked for). */
     InetSocketAddress localAddress();
@@ -12,9 +25,24 @@ public interface Server {
     /** Connections accepted so far. */
     long acceptedCount();
 
+    /** Accept errors so far (see the class comment; resets before accept are not counted). Safe from any thread. */
+    long acceptErrors();
+
+    /**
+     * Sets the handler told of each accept error from now on, replacing the previous one ({@code null}: none). It
+     * gets the cause — a {@link dev.iocp.core.win32.Win32Exception} naming the call and the error, e.g.
+     * {@code AcceptEx: WSAEMFILE (10024)}, for anything the operating system reported — on the listener's loop thread,
+     * one call per error, after the server has already arranged to retry. It must not block; it may close the
+     * server. What it throws is logged and ignored. Errors before the handler is set are counted and logged only.
+     * Like Netty's {@code exceptionCaught} on a server channel, or asyncio's loop exception handler for accept.
+     *
+     * @return this server
+     */
+    Server onAcceptError(Consumer<? super Throwable> handler);
+
     /**
      * Stops accepting: closes the listening socket. Connections already accepted are left alone. The returned future
-     * completes once every pending accept has had its packet.
+     * completes once every pending accept has had its packet (an accept waiting out a back-off is released at once).
      */
     Future<Void> close();
 }

@@ -59,6 +59,11 @@ public final class EchoServer {
         return server.localAddress();
     }
 
+    /** See {@link Server#onAcceptError}. */
+    public void onAcceptError(java.util.function.Consumer<? super Throwable> handler) {
+        server.onAcceptError(handler);
+    }
+
     public IocpEventLoopGroup group() {
         return group;
     }

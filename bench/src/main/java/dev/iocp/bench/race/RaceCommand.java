@@ -136,11 +136,19 @@ public final class RaceCommand {
 
     private static int server(RaceConfig cfg, String host, int port, PrintStream out) throws Exception {
         IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend));
-        EchoServer server = EchoServer.start(group, new InetSocketAddress(resolve(host), port), cfg, false);
+        EchoServer server = startServer(group, new InetSocketAddress(resolve(host), port), cfg, System.err);
         out.println("listening on " + host + ":" + server.address().getPort());
         out.flush();
         new CountDownLatch(1).await(); // until killed
         return 0;
+    }
+
+    /** {@code race server}'s echo server: accept errors reported on {@code err} at most once a second. */
+    public static EchoServer startServer(IocpEventLoopGroup group, InetSocketAddress bind, RaceConfig cfg,
+                                         PrintStream err) throws Exception {
+        EchoServer server = EchoServer.start(group, bind, cfg, false);
+        server.onAcceptError(new dev.iocp.bench.AcceptErrorReporter(err));
+        return server;
     }
 
     private static int client(RaceConfig cfg, RaceRounds rounds, String host, int port, PrintStream out,

@@ -55,14 +55,22 @@ public interface Backend extends AutoCloseable {
     int submitSend(Op op);
 
     /**
-     * AcceptEx on the listening socket {@code op.socket()}. The backend creates the socket that will be accepted and
-     * records it with {@link Op#acceptSocket(long)}.
+     * AcceptEx on the listening socket {@code op.socket()}. The backend creates the socket that will be accepted (or,
+     * where the kernel creates it, learns it from the packet) and records it with {@link Op#acceptSocket(long)}.
+     *
+     * <p>The accepted socket has exactly one owner at each moment. Until the ACCEPT packet it is the backend's: a
+     * submit that fails closes whatever it prepared and leaves {@code acceptSocket()} 0. From the packet on it is the
+     * op owner's, whatever the packet says: after a failed packet the owner closes {@code acceptSocket()} if it is
+     * not 0; after a successful one it calls {@link #finishAccept}, and if that throws, the socket is still open and
+     * still the owner's to close — no backend ever closes it behind the owner (a second closesocket of the same
+     * handle value could close an unrelated socket that reused it).
      */
     int submitAccept(Op op);
 
     /**
      * After a successful ACCEPT packet: finishes the accepted socket (SO_UPDATE_ACCEPT_CONTEXT) and returns it, not
-     * yet registered with any port (the caller {@link #register registers} it with the loop that will own it).
+     * yet registered with any port (the caller {@link #register registers} it with the loop that will own it). If it
+     * throws, the accepted socket is left open, for the caller to close (see {@link #submitAccept}).
      */
     long finishAccept(Op op) throws Win32Exception;
 

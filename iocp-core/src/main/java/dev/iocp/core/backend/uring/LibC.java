@@ -49,6 +49,9 @@ final class LibC {
     static final int MAP_POPULATE = 0x8000;
     static final long MAP_FAILED = -1L;
 
+    /** getrlimit/setrlimit resource: the soft limit is one more than the highest fd number open() may return. */
+    static final int RLIMIT_NOFILE = 7;
+
     static final int EFD_CLOEXEC = 0x80000;
     static final int EFD_NONBLOCK = 0x800;
 
@@ -79,6 +82,11 @@ final class LibC {
     static native int close(int fd);
 
     static native int eventfd(int initval, int flags);
+
+    /** {@code rlim} points at a struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } (two 8-byte fields). */
+    static native int getrlimit(int resource, long rlim);
+
+    static native int setrlimit(int resource, long rlim);
 
     /** Adds {@code value} to the eventfd's counter: one 8-byte write. Safe from any thread. */
     static native int eventfd_write(int fd, long value);

@@ -347,8 +347,8 @@ public final class Win32Backend implements Backend {
     /**
      * AcceptEx with no receive data into the op's address area (local and remote address, 44 bytes each).
      * The accepted socket is created here with the listener's family and recorded in the op.
-     * <p>Who closes it: on a failed submit, this method; after a failed ACCEPT packet, the op's owner
-     * ({@code close(op.acceptSocket(), true)}); after a successful one, {@link #finishAccept} hands it over.
+     * <p>Who closes it: on a failed submit, this method; from the ACCEPT packet on (failed, or successful and then
+     * a failed {@link #finishAccept}), the op's owner: see {@link Backend#submitAccept}.
      */
     @Override
     public int submitAccept(Op op) {
@@ -377,7 +377,9 @@ public final class Win32Backend implements Backend {
 
     /**
      * SO_UPDATE_ACCEPT_CONTEXT (value: the listening SOCKET), without which getpeername, shutdown and
-     * setsockopt do not work on the accepted socket. If that fails the accepted socket is closed here.
+     * setsockopt do not work on the accepted socket. If that fails the accepted socket is left open: it is the op
+     * owner's, who closes it once (closing it here as well made the owner's close a second closesocket of a handle
+     * value another thread's new socket may already have).
      */
     @Override
     public long finishAccept(Op op) throws Win32Exception {
@@ -385,10 +387,7 @@ public final class Win32Backend implements Backend {
         PlatformDependent.putLong(sync + SYNC_VALUE, op.socket());
         if (Ws2_32.setsockopt(accepted, Ws2_32.SOL_SOCKET, Ws2_32.SO_UPDATE_ACCEPT_CONTEXT, sync + SYNC_VALUE, 8)
                 != 0) {
-            int error = Native.getLastError();
-            Ws2_32.closesocket(accepted);
-            op.acceptSocket(0);
-            throw new Win32Exception("setsockopt(SO_UPDATE_ACCEPT_CONTEXT)", error);
+            throw new Win32Exception("setsockopt(SO_UPDATE_ACCEPT_CONTEXT)", Native.getLastError());
         }
         return accepted;
     }

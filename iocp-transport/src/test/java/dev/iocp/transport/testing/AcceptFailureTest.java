@@ -1,0 +1,317 @@
+package dev.iocp.transport.testing;
+
+import dev.iocp.core.backend.BackendFactory;
+import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.core.testing.FaultInjectingBackend;
+import dev.iocp.core.testing.FaultInjectingBackend.Call;
+import dev.iocp.core.testing.FaultInjectingBackend.Faults;
+import dev.iocp.core.testing.ThreadCpu;
+import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.win32.Win32Exception;
+import dev.iocp.transport.Protocol;
+import dev.iocp.transport.Server;
+import dev.iocp.transport.Transport;
+import dev.iocp.transport.TransportConfig;
+import dev.iocp.transport.Transports;
+import io.netty.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.iocp.core.testing.LoopTesting.assertOpsDrained;
+import static dev.iocp.core.testing.LoopTesting.await;
+import static dev.iocp.core.testing.LoopTesting.onLoop;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A listener under accept failures (issue 10, items 1, 2 and 9), on any backend: the real backend runs under a
+ * {@link FaultInjectingBackend} that fails chosen accept submits, accept packets or finishAccept calls with the
+ * errors the operating system gives. Subclasses say which backend and which peers (simulated, io_uring natively,
+ * Win32 under Wine).
+ */
+public abstract class AcceptFailureTest {
+    protected static final long T = 20_000; // ms, the bound of every wait
+    /** IocpServer's diagnostic knob: the first back-off delay; 0 turns the back-off off (the negative control). */
+    public static final String RETRY_MIN_PROPERTY = "iocp.accept.retryMinMillis";
+    /** The bound on the loop's CPU while every accept fails: generous, a spinning loop uses ~100 %. */
+    public static final double IDLE_BOUND = 0.20;
+    public static final long WINDOW_MS = 1_000;
+
+    protected TransportEnv env;
+    protected Faults faults;
+    protected IocpEventLoopGroup group;
+    protected IocpEventLoop loop;
+    private final List<Server> servers = new ArrayList<>();
+    private final List<Peer> peers = new ArrayList<>();
+
+    protected abstract TransportEnv newEnv() throws Exception;
+
+    /** The real backend the fault injector wraps. */
+    protected abstract BackendFactory backendFactory(TransportEnv env);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        env = newEnv();
+        faults = new Faults(7);
+        group = new IocpEventLoopGroup(1, FaultInjectingBackend.wrap(backendFactory(env), faults));
+        loop = group.next();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            faults.clear();
+            for (Peer p : peers) {
+                p.close();
+            }
+            for (Server s : servers) {
+                assertTrue(s.close().await(T), "server close future completed");
+            }
+            assertOpsDrained(loop);
+        } finally {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
+            env.close();
+        }
+    }
+
+    /** Echoes; on the peer's EOF the transport flushes and closes. */
+    public static final class Echo implements Protocol {
+        private Transport transport;
+
+        @Override
+        public void connectionMade(Transport t) {
+            transport = t;
+        }
+
+        @Override
+        public void dataReceived(ByteBuffer data) {
+            transport.write(data);
+        }
+    }
+
+    protected Server listen(int pendingAccepts) throws Exception {
+        Server s = Transports.listen(loop, env.bindAddress(), Echo::new, TransportConfig.DEFAULT, pendingAccepts)
+                .get(T, TimeUnit.MILLISECONDS);
+        servers.add(s);
+        return s;
+    }
+
+    protected Peer connect(Server s) throws Exception {
+        Peer p = env.connectPeer(s.localAddress());
+        peers.add(p);
+        return p;
+    }
+
+    /** A client the server closes (abortively) as soon as it comes: over real sockets even its connect may see the reset. */
+    protected void connectAndSeeItClosed(Server s, String what) throws Exception {
+        Peer p;
+        try {
+            p = connect(s);
+        } catch (java.io.IOException reset) {
+            return; // the RST overtook the end of connect(): closed, as it should be
+        }
+        assertNotEquals(Peer.Ending.NONE, p.awaitEnding(T), what);
+    }
+
+    /** The peer's bytes come back: the server accepted it and serves it. */
+    protected static void assertEchoes(Peer p, String message) throws Exception {
+        byte[] bytes = message.getBytes(StandardCharsets.US_ASCII);
+        p.write(bytes);
+        assertArrayEquals(bytes, p.readExactly(bytes.length, T), "echo of " + message);
+    }
+
+    private long loopThreadId() {
+        return onLoop(loop, () -> Thread.currentThread().getId());
+    }
+
+    // ------------------------------------------------------------------------------------------ item 1
+
+    @Test
+    void everyAcceptSlotFailingToSubmitIsReArmedAndTheServerKeepsAccepting() throws Exception {
+        // Three failures per slot: the listener used to release a slot for good on each, and accept nothing.
+        faults.failNext(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS, 6);
+        Server s = listen(2);
+        Peer p = connect(s);
+        assertEchoes(p, "accepted after six failed submits");
+        assertEquals(6, s.acceptErrors(), "accept errors counted");
+        assertEquals(1, s.acceptedCount());
+    }
+
+    @Test
+    void acceptErrorsAreReportedToTheHandlerOnTheLoopWhileTheServerKeepsGoing() throws Exception {
+        Server s = listen(1);
+        BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
+        AtomicReference<Boolean> onLoopThread = new AtomicReference<>(true);
+        s.onAcceptError(e -> {
+            if (!loop.inEventLoop()) {
+                onLoopThread.set(false);
+            }
+            errors.add(e);
+        });
+        faults.failNext(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE, 3); // the re-arm after the first accept fails
+        assertEchoes(connect(s), "first");
+        assertEchoes(connect(s), "second, after three failed re-arms");
+        assertEquals(3, s.acceptErrors());
+        assertEquals(3, errors.size());
+        for (Throwable e : errors) {
+            Win32Exception w = assertInstanceOf(Win32Exception.class, e);
+            assertEquals(Win32Error.WSAEMFILE, w.errorCode());
+            assertTrue(w.getMessage().contains("WSAEMFILE (10024)"), w.getMessage());
+        }
+        assertTrue(onLoopThread.get(), "the handler runs on the listener's loop");
+    }
+
+    @Test
+    void aHandlerThatThrowsIsLoggedAndTheServerKeepsAccepting() throws Exception {
+        Server s = listen(1);
+        s.onAcceptError(e -> {
+            throw new IllegalStateException("handler bug");
+        });
+        faults.failNext(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS, 2);
+        assertEchoes(connect(s), "first");
+        assertEchoes(connect(s), "second");
+        assertEquals(2, s.acceptErrors());
+    }
+
+    @Test
+    void aResetBeforeAcceptOnSubmitIsSkippedAndReArmedAtOnce() throws Exception {
+        faults.failOnce(Call.SUBMIT_ACCEPT, Win32Error.WSAECONNRESET);
+        Server s = listen(1);
+        // listen's future completes in the loop task that armed the accepts: the retry has already been made, in
+        // that same task (no back-off), and it is not an error of the server.
+        assertEquals(2, faults.calls(Call.SUBMIT_ACCEPT), "submits: the failed one and its immediate retry");
+        assertEquals(0, s.acceptErrors());
+        assertEchoes(connect(s), "accepted");
+    }
+
+    @Test
+    void aResetAcceptPacketIsSkippedItsSocketClosedOnceAndTheNextClientAccepted() throws Exception {
+        Server s = listen(1);
+        faults.failOnce(Call.ACCEPT_PACKET, Win32Error.WSAECONNRESET);
+        connectAndSeeItClosed(s, "the skipped connection is closed");
+        List<Long> closed = faults.closeOrder();
+        assertEquals(1, closed.size(), "closes: " + closed);
+        assertEquals(1, faults.closes(closed.get(0)));
+        assertEchoes(connect(s), "next");
+        assertEquals(0, s.acceptErrors());
+    }
+
+    // ------------------------------------------------------------------------------------------ item 9
+
+    @Test
+    void aFailedFinishAcceptClosesTheAcceptedSocketExactlyOnce() throws Exception {
+        Server s = listen(1);
+        BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
+        s.onAcceptError(errors::add);
+        faults.failOnce(Call.FINISH_ACCEPT, Win32Error.WSAEINVAL);
+        connectAndSeeItClosed(s, "the connection that could not be finished is closed");
+        List<Long> closed = faults.closeOrder();
+        assertEquals(1, closed.size(), "closes: " + closed);
+        assertEquals(1, faults.closes(closed.get(0)), "the accepted socket is closed exactly once");
+        assertEquals(1, s.acceptErrors());
+        Win32Exception w = assertInstanceOf(Win32Exception.class, errors.poll(T, TimeUnit.MILLISECONDS));
+        assertEquals(Win32Error.WSAEINVAL, w.errorCode());
+        assertEchoes(connect(s), "next");
+        assertEquals(1, faults.closeOrder().size(), "nothing else closed: " + faults.closeOrder());
+    }
+
+    // ------------------------------------------------------------------------------------------ item 2
+
+    /** Every accept fails with WSAEMFILE while a client waits in the backlog; returns the loop's CPU over a window. */
+    private ThreadCpu.Sample cpuWhileEveryAcceptFails(Server s, Peer waiting) throws Exception {
+        long tid = loopThreadId();
+        await("every slot failed at least once", () -> faults.injected(Call.SUBMIT_ACCEPT) >= 4);
+        long submitsBefore = faults.calls(Call.SUBMIT_ACCEPT);
+        long errorsBefore = s.acceptErrors();
+        ThreadCpu.Sample sample = ThreadCpu.measure(tid, WINDOW_MS);
+        long submits = faults.calls(Call.SUBMIT_ACCEPT) - submitsBefore;
+        long errors = s.acceptErrors() - errorsBefore;
+        System.out.printf("accept-exhaustion: backend=%s retryMinMillis=%s: loop CPU %s, %d accept submits and %d"
+                        + " accept errors in the window%n", loop.backend().name(),
+                System.getProperty(RETRY_MIN_PROPERTY, "default"), sample, submits, errors);
+        return sample;
+    }
+
+    @Test
+    void descriptorExhaustionBacksOffInsteadOfSpinningAndAcceptingResumes() throws Exception {
+        ThreadCpu.assumeSupported();
+        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE);
+        Server s = listen(4);
+        Peer waiting = connect(s);
+        ThreadCpu.Sample sample = cpuWhileEveryAcceptFails(s, waiting);
+        assertTrue(sample.fraction() < IDLE_BOUND, "loop CPU while every accept fails: " + sample);
+        assertTrue(s.acceptErrors() >= 4, "accept errors counted: " + s.acceptErrors());
+        faults.clear();
+        assertEchoes(waiting, "accepted once descriptors are back");
+        assertEquals(1, s.acceptedCount());
+    }
+
+    /** Negative control: the same check catches the loop spinning when the back-off is turned off. */
+    @Test
+    void withoutTheBackOffTheSameExhaustionSpinsTheLoop() throws Exception {
+        ThreadCpu.assumeSupported();
+        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE);
+        Server s;
+        System.setProperty(RETRY_MIN_PROPERTY, "0");
+        try {
+            s = listen(4);
+        } finally {
+            System.clearProperty(RETRY_MIN_PROPERTY);
+        }
+        Peer waiting = connect(s);
+        System.setProperty(RETRY_MIN_PROPERTY, "0"); // for the printout only
+        ThreadCpu.Sample sample;
+        try {
+            sample = cpuWhileEveryAcceptFails(s, waiting);
+        } finally {
+            System.clearProperty(RETRY_MIN_PROPERTY);
+        }
+        assertTrue(sample.fraction() >= IDLE_BOUND, "without back-off the loop should spin, but used " + sample);
+        faults.clear();
+        assertEchoes(waiting, "accepted once descriptors are back");
+    }
+
+    // ------------------------------------------------------------------------------------------ close
+
+    @Test
+    void closingWhileEverySlotWaitsOutItsBackOffCompletesAndReleasesEveryOp() throws Exception {
+        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS);
+        Server s = listen(3);
+        await("every slot failed", () -> faults.injected(Call.SUBMIT_ACCEPT) >= 3);
+        Future<Void> closed = s.close();
+        assertTrue(closed.await(T) && closed.isSuccess(), "close future");
+        assertEquals(0, (int) onLoop(loop, loop::opsInUse), "ops held after close");
+    }
+
+    @Test
+    void aHandlerMayCloseTheServer() throws Exception {
+        Server s = listen(2);
+        AtomicReference<Future<Void>> closedByHandler = new AtomicReference<>();
+        s.onAcceptError(e -> closedByHandler.compareAndSet(null, s.close()));
+        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS);
+        assertEchoes(connect(s), "accepted; its re-arm fails and the handler closes the server");
+        await("the handler closed the server", () -> closedByHandler.get() != null);
+        Future<Void> closed = closedByHandler.get();
+        assertTrue(closed.await(T) && closed.isSuccess(), "close future");
+        for (Peer p : peers) {
+            p.close();
+        }
+        // The connection ends (the peer's FIN) and releases its ops; the server's slots are released already.
+        await("every op released", () -> onLoop(loop, loop::opsInUse) == 0);
+    }
+}
