@@ -3,10 +3,8 @@ package dev.iocp.wintests.scenarios;
 import dev.iocp.bench.race.RaceHarness;
 import dev.iocp.bench.race.StreamPattern;
 import dev.iocp.bench.race.StreamVerifier;
-import dev.iocp.core.backend.Backends;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
-import dev.iocp.core.testing.WindowsOnly;
 import dev.iocp.transport.CloseTimeoutException;
 import dev.iocp.transport.ConnectionResetException;
 import dev.iocp.transport.Protocol;
@@ -51,11 +49,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Seed scenarios, as a user meets them, on real loopback sockets (Win32 backend). The peers are plain blocking
+ * Seed scenarios, as a user meets them, on real loopback sockets, on every real backend (a subclass per backend:
+ * {@code Win32SeedScenariosTest}, {@code IoUringSeedScenariosTest}). The peers are plain blocking
  * {@code java.net.Socket}s: code that shares nothing with ours.
  */
-@WindowsOnly
-class SeedScenariosTest {
+public abstract class SeedScenariosTest {
+    /** The real backend the scenarios run on. */
+    protected abstract dev.iocp.core.backend.BackendFactory backendFactory();
+
     static final long T = 20_000;
 
     IocpEventLoopGroup group;
@@ -65,7 +66,7 @@ class SeedScenariosTest {
 
     @BeforeEach
     void setUp() {
-        group = new IocpEventLoopGroup(1, Backends.defaultFactory());
+        group = new IocpEventLoopGroup(1, backendFactory());
         loop = group.next();
     }
 
