@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# THE test command (README, .ci/run, .github/workflows/linux.yml). Three stages, all run even if one fails:
+# THE test command (README, .ci/run, .github/workflows/linux.yml). Four stages, all run even if one fails:
 #   1. linux       mvn -B clean verify over all modules on the Linux JVM (the win32 tests are reported as skipped;
 #                  a failing test does not stop the other modules' tests: all are counted)
 #   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine

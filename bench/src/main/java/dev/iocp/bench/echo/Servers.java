@@ -8,24 +8,18 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The registry of echo servers the benchmark knows, by name.
- *
- * <p><b>Extension point for iocp.</b> The iocp transport is being written concurrently. When it exists, add one
- * class, {@value #IOCP_CLASS}, implementing {@link EchoServer} with a public no-arg constructor and
- * {@code name()} returning {@code "iocp"}; it is registered here automatically (by reflection, so this module
- * compiles before it exists) and becomes the server that {@code ratio_vs_nio}/{@code ratio_vs_nio2} are computed
- * for. Until then, the ratios are computed for the first server listed, and the output says so.
+ * The registry of echo servers the benchmark knows, by name. iocp comes first: the {@code ratio_vs_...} lines are
+ * computed for it.
  */
 public final class Servers {
     public static final String IOCP = "iocp";
-    public static final String IOCP_CLASS = "dev.iocp.bench.echo.IocpEchoServer";
 
     private static final Map<String, Supplier<EchoServer>> REGISTRY = new LinkedHashMap<>();
     /** Declared before the static block that fills it. */
     private static final Map<String, String> UNAVAILABLE = new LinkedHashMap<>();
 
     static {
-        registerIocpIfPresent();
+        register(IOCP, IocpEchoServer::new);
         register("nio", NioEchoServer::new);
         register("nio2", Nio2EchoServer::new);
         // Netty's native Linux transports (bench-only dependencies). Not registered where they cannot run (Windows,
@@ -48,22 +42,6 @@ public final class Servers {
     }
 
     private Servers() {}
-
-    private static void registerIocpIfPresent() {
-        final Class<?> c;
-        try {
-            c = Class.forName(IOCP_CLASS);
-        } catch (ClassNotFoundException absent) {
-            return; // not written yet: the benchmark runs nio / nio2 only
-        }
-        register(IOCP, () -> {
-            try {
-                return (EchoServer) c.getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot instantiate " + IOCP_CLASS, e);
-            }
-        });
-    }
 
     /** Registers (or replaces) a server factory; tests use this for deliberately broken servers. */
     public static synchronized void register(String name, Supplier<EchoServer> factory) {

@@ -20,39 +20,21 @@ public final class Backends {
         return byName(chosen);
     }
 
+    /**
+     * The factory for a backend by name. The lambdas name their class only in their bodies, so a backend's class
+     * (and its native bindings) is loaded when a loop first creates one, never by merely asking for another backend.
+     */
     public static BackendFactory byName(String name) {
         switch (name) {
             case "win32":
-                return reflectiveFactory("dev.iocp.core.backend.win32.Win32Backend");
+                return () -> new dev.iocp.core.backend.win32.Win32Backend();
             case "io_uring":
-                return reflectiveFactory("dev.iocp.core.backend.uring.IoUringBackend");
+                return () -> new dev.iocp.core.backend.uring.IoUringBackend();
             case "simulated":
                 return dev.iocp.core.backend.sim.SimulatedBackend::new;
             default:
                 throw new IllegalArgumentException("unknown backend '" + name + "' (" + PROPERTY
                         + " takes win32, io_uring or simulated)");
         }
-    }
-
-    /** Loaded by name so that iocp-core's other backends don't link the Windows (or Linux) bindings early. */
-    private static BackendFactory reflectiveFactory(String className) {
-        return () -> {
-            Class<?> c;
-            try {
-                c = Class.forName(className);
-            } catch (ClassNotFoundException e) {
-                throw new UnsupportedOperationException("backend " + className + " is not part of this build", e);
-            }
-            try {
-                return (Backend) c.getConstructor().newInstance();
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                // Surface the backend's own reason (e.g. why io_uring is unavailable), not the reflection wrapper.
-                Throwable cause = e.getCause();
-                if (cause instanceof Exception ex) {
-                    throw ex;
-                }
-                throw e;
-            }
-        };
     }
 }
