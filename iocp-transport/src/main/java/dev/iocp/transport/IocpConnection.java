@@ -39,15 +39,18 @@ final class IocpConnection implements Transport, LoopResource {
      * The read stream (invariant 3). The receive op and its buffer are the connection's; while paused, a completed
      * receive is held in them as it is: its buffer is the stash, nothing is copied.
      * <pre>
-     *  RECEIVING ──pause──────────▶ PAUSED_RECEIVING ──packet──▶ HOLDING ──resume──▶ RESUMED_HOLDING
-     *      ▲ ▲                          │ resume                  ▲                     │     │ next loop turn:
-     *      │ └──────────────────────────┘                         └──────pause──────────┘     │ deliver the held
-     *      └──────────────────────────────────────────────────────────────────────────────────┘ result
-     *
-     *  RECEIVING ──pause with no receive in flight (inside dataReceived)──▶ PAUSED ──resume──▶ RECEIVING
-     *
-     *  any but STOPPED ──close()──▶ DRAINING ──peer's FIN / error / socket closed──▶ STOPPED
-     *  any ──EOF delivered / error / abort / socket closed──▶ STOPPED
+     *  from              on                                          to
+     *  RECEIVING         pause, receive in flight                    PAUSED_RECEIVING
+     *  RECEIVING         pause inside dataReceived (none in flight)  PAUSED
+     *  PAUSED_RECEIVING  resume                                      RECEIVING
+     *  PAUSED_RECEIVING  the receive's packet                        HOLDING (the result stays in the buffer)
+     *  HOLDING           resume                                      RESUMED_HOLDING (a delivery task is queued)
+     *  RESUMED_HOLDING   pause                                       HOLDING (the queued task finds nothing to do)
+     *  RESUMED_HOLDING   the queued task runs                        RECEIVING (held result delivered, re-armed)
+     *  PAUSED            resume                                      RECEIVING (re-armed)
+     *  any but STOPPED   close()                                     DRAINING
+     *  DRAINING          peer's FIN, an error, the socket closed     STOPPED
+     *  any               EOF delivered, an error, abort              STOPPED
      * </pre>
      */
     enum ReadState {
