@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Wine lane: runs the tests tagged `win32` (@WindowsOnly) of iocp-core, iocp-transport and win-tests on a
 # Windows JVM under Wine, on Linux. They exercise the real Win32 code path (kernel32, ws2_32, mswsock as Wine
-# implements them); WINE-FACTS.md says what Wine reproduces faithfully and what it does not.
+# implements them); ARCHITECTURE.md ("Wine facts") says what Wine reproduces faithfully and what it does not.
 #
 # Usage: scripts/wine-lane.sh
 # Environment:
