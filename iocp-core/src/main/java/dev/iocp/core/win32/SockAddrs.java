@@ -1,104 +1,31 @@
 package dev.iocp.core.win32;
 
-import io.netty.util.internal.PlatformDependent;
+import dev.iocp.core.backend.SockAddrCodec;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
-/**
- * Winsock socket addresses at a native address, without Structures.
- *
- * <pre>
- * SOCKADDR_IN  (16 bytes): u16 family = AF_INET (2, host order) | u16 port (network order) | 4 address bytes | 8 zero
- * SOCKADDR_IN6 (28 bytes): u16 family = AF_INET6 (23, host order) | u16 port (network order) | u32 flowinfo
- *                          | 16 address bytes | u32 scope id (host order)
- * </pre>
- * Host order is little-endian (x64 only). Pure memory code: it runs, and is tested, on any OS.
- */
+/** Winsock socket addresses: {@link SockAddrCodec#WINDOWS}, under the names the Win32 code reads best. */
 public final class SockAddrs {
     private SockAddrs() {}
 
-    public static final int SOCKADDR_IN_SIZE = 16;
-    public static final int SOCKADDR_IN6_SIZE = 28;
-    /** Room for either (SOCKADDR_STORAGE is 128; we never need more than an IN6). */
-    public static final int MAX_SIZE = SOCKADDR_IN6_SIZE;
+    public static final int SOCKADDR_IN_SIZE = SockAddrCodec.SOCKADDR_IN_SIZE;
+    public static final int SOCKADDR_IN6_SIZE = SockAddrCodec.SOCKADDR_IN6_SIZE;
+    public static final int MAX_SIZE = SockAddrCodec.MAX_SIZE;
 
-    /** Encodes {@code address} at {@code at} (which has room for {@link #MAX_SIZE} bytes) and returns its length. */
     public static int encode(InetSocketAddress address, long at) {
-        if (address.isUnresolved()) {
-            throw new IllegalArgumentException("unresolved address " + address);
-        }
-        InetAddress ip = address.getAddress();
-        byte[] raw = ip.getAddress();
-        int port = address.getPort();
-        if (ip instanceof Inet4Address) {
-            PlatformDependent.setMemory(at, SOCKADDR_IN_SIZE, (byte) 0);
-            putShortLE(at, Ws2_32.AF_INET);
-            putShortBE(at + 2, port);
-            PlatformDependent.copyMemory(raw, 0, at + 4, 4);
-            return SOCKADDR_IN_SIZE;
-        }
-        PlatformDependent.setMemory(at, SOCKADDR_IN6_SIZE, (byte) 0);
-        putShortLE(at, Ws2_32.AF_INET6);
-        putShortBE(at + 2, port);
-        PlatformDependent.copyMemory(raw, 0, at + 8, 16);
-        PlatformDependent.putInt(at + 24, ((Inet6Address) ip).getScopeId());
-        return SOCKADDR_IN6_SIZE;
+        return SockAddrCodec.WINDOWS.encode(address, at);
     }
 
-    /** The wildcard address of a family, port 0: what an unbound socket is bound to before ConnectEx. */
     public static InetSocketAddress wildcard(boolean ipv6) {
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(new byte[ipv6 ? 16 : 4]), 0);
-        } catch (UnknownHostException impossible) {
-            throw new AssertionError(impossible);
-        }
+        return SockAddrCodec.wildcard(ipv6);
     }
 
     /** The family at {@code at}: {@link Ws2_32#AF_INET}, {@link Ws2_32#AF_INET6} or something else. */
     public static int family(long at) {
-        return PlatformDependent.getShort(at) & 0xFFFF;
+        return SockAddrCodec.family(at);
     }
 
-    /** Decodes the address at {@code at}; {@code length} is what the call reported (checked against the family). */
     public static InetSocketAddress decode(long at, int length) {
-        int family = family(at);
-        int port = getShortBE(at + 2);
-        try {
-            if (family == Ws2_32.AF_INET && length >= SOCKADDR_IN_SIZE) {
-                byte[] raw = new byte[4];
-                PlatformDependent.copyMemory(at + 4, raw, 0, 4);
-                return new InetSocketAddress(InetAddress.getByAddress(raw), port);
-            }
-            if (family == Ws2_32.AF_INET6 && length >= SOCKADDR_IN6_SIZE) {
-                byte[] raw = new byte[16];
-                PlatformDependent.copyMemory(at + 8, raw, 0, 16);
-                int scope = PlatformDependent.getInt(at + 24);
-                // Inet6Address.getByAddress keeps a scope only when it is non-zero (link-local).
-                InetAddress ip = scope != 0 ? Inet6Address.getByAddress(null, raw, scope)
-                        : InetAddress.getByAddress(raw);
-                return new InetSocketAddress(ip, port);
-            }
-        } catch (UnknownHostException impossible) {
-            throw new AssertionError(impossible);
-        }
-        throw new IllegalArgumentException("not an IPv4/IPv6 socket address: family " + family + ", length " + length);
-    }
-
-    private static void putShortLE(long at, int v) {
-        PlatformDependent.putByte(at, (byte) v);
-        PlatformDependent.putByte(at + 1, (byte) (v >>> 8));
-    }
-
-    private static void putShortBE(long at, int v) {
-        PlatformDependent.putByte(at, (byte) (v >>> 8));
-        PlatformDependent.putByte(at + 1, (byte) v);
-    }
-
-    private static int getShortBE(long at) {
-        return ((PlatformDependent.getByte(at) & 0xFF) << 8) | (PlatformDependent.getByte(at + 1) & 0xFF);
+        return SockAddrCodec.WINDOWS.decode(at, length);
     }
 }

@@ -8,6 +8,7 @@ import dev.iocp.core.backend.CompletionSink;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.OpType;
+import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.win32.Win32Error;
 import dev.iocp.core.win32.Win32Exception;
@@ -16,11 +17,7 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.UncheckedIOException;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -877,55 +874,16 @@ public final class IoUringBackend implements Backend {
 
     // ------------------------------------------------------------------------------------------ sockaddr
 
-    /**
-     * Linux sockaddr_in (16 bytes: family in host order, port in network order, address) or sockaddr_in6
-     * (28 bytes: family, port, flowinfo, address, scope id).
-     *
-     * @return the length written
-     */
+    /** Linux's sockaddr_in / sockaddr_in6, with the codec every backend shares; returns the length written. */
     static int encodeSockaddr(InetSocketAddress address, long p) {
-        InetAddress a = address.getAddress();
-        if (a == null) {
-            throw new IllegalArgumentException("unresolved address " + address);
-        }
-        int port = address.getPort();
-        byte[] bytes = a.getAddress();
-        if (a instanceof Inet4Address) {
-            PlatformDependent.putShort(p, (short) LibC.AF_INET);
-            PlatformDependent.putByte(p + 2, (byte) (port >>> 8));
-            PlatformDependent.putByte(p + 3, (byte) port);
-            PlatformDependent.copyMemory(bytes, 0, p + 4, 4);
-            PlatformDependent.putLong(p + 8, 0L);
-            return 16;
-        }
-        PlatformDependent.putShort(p, (short) LibC.AF_INET6);
-        PlatformDependent.putByte(p + 2, (byte) (port >>> 8));
-        PlatformDependent.putByte(p + 3, (byte) port);
-        PlatformDependent.putInt(p + 4, 0);
-        PlatformDependent.copyMemory(bytes, 0, p + 8, 16);
-        PlatformDependent.putInt(p + 24, ((Inet6Address) a).getScopeId());
-        return 28;
+        return SockAddrCodec.LINUX.encode(address, p);
     }
 
+    /**
+     * Decodes what getsockname/getpeername wrote at {@code p}. Its length is not kept by the callers; the family
+     * decides the layout, and the buffer always has room for the larger one.
+     */
     static InetSocketAddress decodeSockaddr(long p) {
-        int family = PlatformDependent.getShort(p) & 0xFFFF;
-        int port = (PlatformDependent.getByte(p + 2) & 0xFF) << 8 | (PlatformDependent.getByte(p + 3) & 0xFF);
-        try {
-            if (family == LibC.AF_INET) {
-                byte[] b = new byte[4];
-                PlatformDependent.copyMemory(p + 4, b, 0, 4);
-                return new InetSocketAddress(InetAddress.getByAddress(b), port);
-            }
-            if (family == LibC.AF_INET6) {
-                byte[] b = new byte[16];
-                PlatformDependent.copyMemory(p + 8, b, 0, 16);
-                int scope = PlatformDependent.getInt(p + 24);
-                InetAddress a = scope != 0 ? Inet6Address.getByAddress(null, b, scope) : InetAddress.getByAddress(b);
-                return new InetSocketAddress(a, port);
-            }
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // only thrown for a wrong length
-        }
-        throw new IllegalArgumentException("unsupported address family " + family);
+        return SockAddrCodec.LINUX.decode(p, SockAddrCodec.MAX_SIZE);
     }
 }
