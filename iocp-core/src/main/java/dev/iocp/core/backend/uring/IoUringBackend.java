@@ -41,7 +41,7 @@ import java.util.Optional;
  *       user_data is the op id; the kernel posts exactly one CQE for it (no multishot ops, no CQE skipping, and
  *       IORING_FEAT_NODROP: a full CQ overflows into a kernel list that the next enter flushes — never dropped).
  *       Even an SQE the kernel rejects at submission time comes back as a CQE with the error.</li>
- *   <li><b>The packet is the only truth</b> (DESIGN invariant 1): {@link #cancel} asks with
+ *   <li><b>The packet is the only truth</b> (invariant 1, ARCHITECTURE.md): {@link #cancel} asks with
  *       IORING_REGISTER_SYNC_CANCEL; REQUESTED or NOT_FOUND, the op's CQE still comes and is delivered as it is:
  *       a RECV that completed with data before the cancel reached it delivers its bytes.</li>
  *   <li><b>The kernel owns the op's memory from submit to CQE</b> (invariant 2): the SQE names the op's buffers,

@@ -39,8 +39,8 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>Exactly one packet per successful submit.</b> A submit that returns 0 (immediate success) or
  *       WSA_IO_PENDING has queued, or will queue, one packet; we mark the op in flight and return 0. We deliberately
  *       do <em>not</em> set FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: with it an immediate success posts no packet
- *       (WINE-FACTS #7), and the SPI promises the loop a single path: every success arrives as a packet.</li>
- *   <li><b>The packet is the only truth</b> (DESIGN invariant 1): {@link #cancel} only asks; whatever it returns,
+ *       (Wine fact 7, ARCHITECTURE.md), and the SPI promises the loop a single path: every success arrives as a packet.</li>
+ *   <li><b>The packet is the only truth</b> (invariant 1, ARCHITECTURE.md): {@link #cancel} only asks; whatever it returns,
  *       the op's packet comes and is handed to the sink as it is, data included.</li>
  *   <li><b>The kernel owns the op's memory from submit to packet</b> (invariant 2): nothing here frees or reuses a
  *       slot; the slab refuses to. {@link #close(long, boolean)} closes a socket with ops in flight: their packets
