@@ -1,7 +1,7 @@
 package dev.iocp.bench.echo;
 
-import dev.iocp.bench.EchoCommand;
 import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.race.EchoProtocol;
 import dev.iocp.transport.Server;
 import dev.iocp.transport.Transports;
 import io.netty.util.concurrent.EventExecutor;
@@ -31,7 +31,7 @@ public final class IocpEchoServer implements EchoServer {
             for (EventExecutor loop : group) {
                 threads.add(loop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS));
             }
-            server = Transports.listen(group, bind, EchoCommand.EchoProtocol::new).get(10, TimeUnit.SECONDS);
+            server = Transports.listen(group, bind, EchoProtocol::new).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             close();
             throw new IOException("iocp echo server failed to start: " + e, e);

@@ -4,6 +4,7 @@ import dev.iocp.core.backend.sim.SimulatedBackend;
 import dev.iocp.core.backend.sim.SimulatedNetwork;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.race.EchoProtocol;
 import dev.iocp.transport.Protocol;
 import dev.iocp.transport.Server;
 import dev.iocp.transport.Transport;
@@ -40,7 +41,7 @@ public final class SimulatedEcho implements AutoCloseable {
         loop = group.next();
         backend = (SimulatedBackend) loop.submit(loop::backend).get();
         InetSocketAddress any = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
-        server = Transports.listen(group, any, dev.iocp.bench.EchoCommand.EchoProtocol::new).get(10, TimeUnit.SECONDS);
+        server = Transports.listen(group, any, EchoProtocol::new).get(10, TimeUnit.SECONDS);
         ping = new PingProtocol(messageSize, pipeline);
         client = Transports.connect(loop, server.localAddress(), ping).get(10, TimeUnit.SECONDS);
     }

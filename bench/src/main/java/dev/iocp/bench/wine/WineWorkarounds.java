@@ -23,7 +23,7 @@ public final class WineWorkarounds {
     private WineWorkarounds() {}
 
     /** True on a Windows JVM under Wine. */
-    public static boolean underWine() {
+    private static boolean underWine() {
         return dev.iocp.core.win32.Wine.underWine();
     }
 

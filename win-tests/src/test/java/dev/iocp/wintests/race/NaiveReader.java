@@ -1,12 +1,12 @@
 package dev.iocp.wintests.race;
 
-import dev.iocp.bench.race.StreamVerifier;
 import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionHandler;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.race.StreamVerifier;
 import io.netty.util.internal.PlatformDependent;
 
 import java.nio.ByteBuffer;

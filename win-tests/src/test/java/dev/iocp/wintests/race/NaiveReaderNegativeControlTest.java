@@ -1,9 +1,5 @@
 package dev.iocp.wintests.race;
 
-import dev.iocp.bench.race.RaceHarness;
-import dev.iocp.bench.race.RaceResult;
-import dev.iocp.bench.race.StreamPattern;
-import dev.iocp.bench.race.StreamVerifier;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionHandler;
 import dev.iocp.core.backend.Op;
@@ -13,6 +9,10 @@ import dev.iocp.core.backend.sim.SimulatedBackend;
 import dev.iocp.core.backend.sim.SimulatedNetwork;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.race.RaceHarness;
+import dev.iocp.race.RaceResult;
+import dev.iocp.race.StreamPattern;
+import dev.iocp.race.StreamVerifier;
 import dev.iocp.transport.Protocol;
 import dev.iocp.transport.Transport;
 import dev.iocp.transport.Transports;
@@ -201,6 +201,6 @@ class NaiveReaderNegativeControlTest {
     private static RaceResult summary(StreamVerifier v, long dropped) {
         return new RaceResult(N, S, 1, (long) N * S, (long) N * S, v.verified(), v.lost(), v.duplicated(),
                 v.reordered(), v.corrupt(), 0, 0, 0, 0, 0, (long) N * S, v.firstBad(), 1, 0, List.of(), List.of(),
-                0, false, dev.iocp.bench.race.ReadCounts.ZERO, dev.iocp.bench.race.ReadCounts.ZERO, 1);
+                0, false, dev.iocp.race.ReadCounts.ZERO, dev.iocp.race.ReadCounts.ZERO, 1);
     }
 }

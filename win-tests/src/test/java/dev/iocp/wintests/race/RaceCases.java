@@ -1,9 +1,9 @@
 package dev.iocp.wintests.race;
 
-import dev.iocp.bench.race.RaceConfig;
-import dev.iocp.bench.race.RaceHarness;
-import dev.iocp.bench.race.RaceResult;
-import dev.iocp.bench.race.ReadCounts;
+import dev.iocp.race.RaceConfig;
+import dev.iocp.race.RaceHarness;
+import dev.iocp.race.RaceResult;
+import dev.iocp.race.ReadCounts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,7 +1,7 @@
 package dev.iocp.wintests.race;
 
-import dev.iocp.bench.race.RaceConfig;
 import dev.iocp.core.backend.uring.IoUringBackend;
+import dev.iocp.race.RaceConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;

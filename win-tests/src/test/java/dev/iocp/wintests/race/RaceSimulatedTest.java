@@ -1,6 +1,6 @@
 package dev.iocp.wintests.race;
 
-import dev.iocp.bench.race.RaceConfig;
+import dev.iocp.race.RaceConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

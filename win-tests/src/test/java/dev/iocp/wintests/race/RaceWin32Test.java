@@ -1,7 +1,7 @@
 package dev.iocp.wintests.race;
 
-import dev.iocp.bench.race.RaceConfig;
 import dev.iocp.core.testing.WindowsOnly;
+import dev.iocp.race.RaceConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

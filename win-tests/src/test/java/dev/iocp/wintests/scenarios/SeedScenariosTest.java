@@ -1,10 +1,10 @@
 package dev.iocp.wintests.scenarios;
 
-import dev.iocp.bench.race.RaceHarness;
-import dev.iocp.bench.race.StreamPattern;
-import dev.iocp.bench.race.StreamVerifier;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.race.RaceHarness;
+import dev.iocp.race.StreamPattern;
+import dev.iocp.race.StreamVerifier;
 import dev.iocp.transport.CloseTimeoutException;
 import dev.iocp.transport.ConnectionResetException;
 import dev.iocp.transport.Protocol;

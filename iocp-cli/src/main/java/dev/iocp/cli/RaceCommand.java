@@ -1,6 +1,12 @@
-package dev.iocp.bench.race;
+package dev.iocp.cli;
 
 import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.race.EchoServer;
+import dev.iocp.race.RaceConfig;
+import dev.iocp.race.RaceHarness;
+import dev.iocp.race.RaceResult;
+import dev.iocp.race.RaceRounds;
+import dev.iocp.race.StreamPattern;
 
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -77,12 +83,12 @@ public final class RaceCommand {
                     }
                 }
             }
-            if (cfg.size < StreamPattern.HEADER + 1 || cfg.packets < 1 || cfg.connections < 1) {
+            if (cfg.size() < StreamPattern.HEADER + 1 || cfg.packets() < 1 || cfg.connections() < 1) {
                 err.println("race: need --packets >= 1, --size >= " + (StreamPattern.HEADER + 1) + ", --connections >= 1");
                 return 2;
             }
             if (rounds.rounds() < 0 || rounds.minHeld() < 0 || rounds.maxSeconds() < 0 || rounds.jitterIntervalMs() < 0
-                    || cfg.pauseIntervalMs < 0) {
+                    || cfg.pauseIntervalMs() < 0) {
                 err.println("race: --rounds, --min-held, --max-seconds, --jitter-interval and --pause-interval must be >= 0");
                 return 2;
             }
@@ -135,7 +141,7 @@ public final class RaceCommand {
     }
 
     private static int server(RaceConfig cfg, String host, int port, PrintStream out) throws Exception {
-        IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend));
+        IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend()));
         EchoServer server = startServer(group, new InetSocketAddress(resolve(host), port), cfg, System.err);
         out.println("listening on " + host + ":" + server.address().getPort());
         out.flush();
@@ -147,13 +153,13 @@ public final class RaceCommand {
     public static EchoServer startServer(IocpEventLoopGroup group, InetSocketAddress bind, RaceConfig cfg,
                                          PrintStream err) throws Exception {
         EchoServer server = EchoServer.start(group, bind, cfg, false);
-        server.onAcceptError(new dev.iocp.bench.AcceptErrorReporter(err));
+        server.onAcceptError(new AcceptErrorReporter(err));
         return server;
     }
 
     private static int client(RaceConfig cfg, RaceRounds rounds, String host, int port, PrintStream out,
                               PrintStream err) throws Exception {
-        IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend));
+        IocpEventLoopGroup group = new IocpEventLoopGroup(1, RaceHarness.factory(cfg.backend()));
         try {
             InetSocketAddress address = new InetSocketAddress(resolve(host), port);
             out.println("race: config " + cfg + " " + describe(rounds) + " (server in another process: only the"

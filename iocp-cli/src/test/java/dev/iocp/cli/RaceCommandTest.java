@@ -1,6 +1,5 @@
-package dev.iocp.wintests.race;
+package dev.iocp.cli;
 
-import dev.iocp.bench.race.RaceCommand;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

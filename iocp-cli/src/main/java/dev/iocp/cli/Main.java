@@ -1,4 +1,4 @@
-package dev.iocp.bench;
+package dev.iocp.cli;
 
 import java.util.Arrays;
 
@@ -6,11 +6,12 @@ import java.util.Arrays;
  * The {@code iocp} command line: {@code ./iocp COMMAND [ARGS...]} (or {@code iocp.cmd} on Windows).
  *
  * <p>One line per command in {@link #dispatch}: a command is a class with {@code static int run(String[] args)}
- * that gets the arguments after its name and returns the exit code. To add one (race, echo, bench), add its case
- * and a line to {@link Help}.
+ * that gets the arguments after its name and returns the exit code. To add one, add its case and a line to
+ * {@link Help}. The commands of this module drive the product and its correctness harness (iocp-race); {@code bench}
+ * is the bench module's, which is the only reason the jar carries JMH, HdrHistogram and Netty's transports.
  *
  * <p>Exit codes: {@value #OK} success, {@value #FAILED} the command ran and failed, {@value #USAGE} usage error;
- * {@code race} adds {@value dev.iocp.bench.race.RaceRounds#NOT_STRESSED}: clean, but the race window was hit fewer
+ * {@code race} adds {@value dev.iocp.race.RaceRounds#NOT_STRESSED}: clean, but the race window was hit fewer
  * times than asked ({@code --min-held}).
  */
 public final class Main {
@@ -21,7 +22,6 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         System.exit(dispatch(args));
     }
 
@@ -51,7 +51,7 @@ public final class Main {
         return switch (args[0]) {
             case "doctor", "version", "--version" -> Doctor.run(rest);
             case "help", "-h", "--help" -> Help.run(rest);
-            case "race" -> run(() -> dev.iocp.bench.race.RaceCommand.run(rest));
+            case "race" -> run(() -> RaceCommand.run(rest));
             case "echo" -> run(() -> EchoCommand.run(rest));
             case "bench" -> run(() -> dev.iocp.bench.echo.BenchCommand.run(rest));
             default -> {

@@ -1,15 +1,13 @@
-package dev.iocp.bench;
+package dev.iocp.cli;
 
 import dev.iocp.core.backend.Backends;
 import dev.iocp.core.loop.IocpEventLoopGroup;
-import dev.iocp.transport.Protocol;
+import dev.iocp.race.EchoProtocol;
 import dev.iocp.transport.Server;
-import dev.iocp.transport.Transport;
 import dev.iocp.transport.Transports;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -20,40 +18,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EchoCommand {
     private EchoCommand() {}
-
-    /**
-     * Echoes with flow control: a connection whose write buffer rose above the high-water mark (its peer reads slower
-     * than it sends) stops being read until the buffer drains — so a peer that floods without reading holds at most
-     * a bounded amount of our memory. On the peer's EOF, what is queued is flushed, then the connection closes.
-     */
-    public static final class EchoProtocol implements Protocol {
-        private Transport transport;
-
-        @Override
-        public void connectionMade(Transport t) {
-            transport = t;
-        }
-
-        @Override
-        public void dataReceived(ByteBuffer data) {
-            transport.write(data);
-        }
-
-        @Override
-        public void pauseWriting() {
-            transport.pauseReading();
-        }
-
-        @Override
-        public void resumeWriting() {
-            transport.resumeReading();
-        }
-
-        @Override
-        public boolean eofReceived() {
-            return false; // the transport flushes what is queued, then closes (FIN)
-        }
-    }
 
     public static int run(String[] args) throws Exception {
         String host = "127.0.0.1";

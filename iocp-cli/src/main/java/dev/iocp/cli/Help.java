@@ -1,4 +1,4 @@
-package dev.iocp.bench;
+package dev.iocp.cli;
 
 import java.io.PrintStream;
 

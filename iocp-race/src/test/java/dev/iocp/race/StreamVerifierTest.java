@@ -1,7 +1,7 @@
-package dev.iocp.wintests.race;
+package dev.iocp.race;
 
-import dev.iocp.bench.race.StreamPattern;
-import dev.iocp.bench.race.StreamVerifier;
+import dev.iocp.race.StreamPattern;
+import dev.iocp.race.StreamVerifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

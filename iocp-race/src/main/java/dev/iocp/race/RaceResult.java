@@ -1,4 +1,4 @@
-package dev.iocp.bench.race;
+package dev.iocp.race;
 
 import java.util.List;
 import java.util.Locale;

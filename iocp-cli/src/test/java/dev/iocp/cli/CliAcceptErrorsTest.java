@@ -1,15 +1,13 @@
-package dev.iocp.wintests;
+package dev.iocp.cli;
 
-import dev.iocp.bench.EchoCommand;
-import dev.iocp.bench.race.EchoServer;
-import dev.iocp.bench.race.RaceCommand;
-import dev.iocp.bench.race.RaceConfig;
 import dev.iocp.core.backend.sim.SimulatedBackend;
 import dev.iocp.core.loop.IocpEventLoopGroup;
-import dev.iocp.core.testing.FaultInjectingBackend;
 import dev.iocp.core.testing.FaultInjectingBackend.Call;
 import dev.iocp.core.testing.FaultInjectingBackend.Faults;
+import dev.iocp.core.testing.FaultInjectingBackend;
 import dev.iocp.core.win32.Win32Error;
+import dev.iocp.race.EchoServer;
+import dev.iocp.race.RaceConfig;
 import dev.iocp.transport.Server;
 import dev.iocp.transport.testing.Peer;
 import dev.iocp.transport.testing.SimulatedEnv;
@@ -32,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code ./iocp echo} and {@code ./iocp race server} keep serving while every accept fails, and say so on stderr
  * ({@code accept failing: WSAEMFILE (10024), N errors in the last second; still listening}) — driven through the
  * commands' own server set-up ({@link EchoCommand#listen}, {@link RaceCommand#startServer}) on a fault-injected
- * simulated backend. The once-a-second rate itself is checked exactly, with a fake clock, in bench's
+ * simulated backend. The once-a-second rate itself is checked exactly, with a fake clock, in
  * AcceptErrorReporterTest.
  */
 class CliAcceptErrorsTest {

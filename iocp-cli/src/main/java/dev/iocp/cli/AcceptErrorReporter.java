@@ -1,4 +1,4 @@
-package dev.iocp.bench;
+package dev.iocp.cli;
 
 import dev.iocp.core.win32.Win32Error;
 import dev.iocp.core.win32.Win32Exception;

@@ -1,5 +1,6 @@
-package dev.iocp.bench;
+package dev.iocp.cli;
 
+import dev.iocp.core.win32.Wine;
 import dev.iocp.core.win32.Winsock;
 
 import java.util.Locale;
@@ -25,7 +26,7 @@ final class Doctor {
         line("os.arch", System.getProperty("os.arch"));
         line("processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         line("winsock", winsock());
-        line("wine", dev.iocp.bench.wine.WineWorkarounds.underWine() ? "yes (a Windows JVM under Wine)" : "no");
+        line("wine", Wine.underWine() ? "yes (a Windows JVM under Wine)" : "no");
         line("backend", backend());
         return Main.OK;
     }

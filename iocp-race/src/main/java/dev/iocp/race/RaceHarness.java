@@ -1,4 +1,4 @@
-package dev.iocp.bench.race;
+package dev.iocp.race;
 
 import dev.iocp.core.backend.BackendFactory;
 import dev.iocp.core.backend.Backends;

@@ -1,4 +1,4 @@
-package dev.iocp.bench.race;
+package dev.iocp.race;
 
 /**
  * The race stream: packets of a fixed size, each a 12-byte header (4 magic bytes {@code FF FE FD FC}, then the

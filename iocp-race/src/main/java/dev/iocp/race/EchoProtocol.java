@@ -1,0 +1,43 @@
+package dev.iocp.race;
+
+import dev.iocp.transport.Protocol;
+import dev.iocp.transport.Transport;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The plain echo: what {@code iocp echo} serves (and {@code scripts/echo-check.sh} checks from Python) and what the
+ * benchmark measures as the iocp server, one class so that both speak of the same server.
+ *
+ * <p>Echoes with flow control: a connection whose write buffer rose above the high-water mark (its peer reads slower
+ * than it sends) stops being read until the buffer drains — so a peer that floods without reading holds at most
+ * a bounded amount of our memory. On the peer's EOF, what is queued is flushed, then the connection closes.
+ */
+public final class EchoProtocol implements Protocol {
+    private Transport transport;
+
+    @Override
+    public void connectionMade(Transport t) {
+        transport = t;
+    }
+
+    @Override
+    public void dataReceived(ByteBuffer data) {
+        transport.write(data);
+    }
+
+    @Override
+    public void pauseWriting() {
+        transport.pauseReading();
+    }
+
+    @Override
+    public void resumeWriting() {
+        transport.resumeReading();
+    }
+
+    @Override
+    public boolean eofReceived() {
+        return false; // the transport flushes what is queued, then closes (FIN)
+    }
+}
