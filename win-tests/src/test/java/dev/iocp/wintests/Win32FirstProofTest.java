@@ -34,7 +34,6 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -317,55 +316,6 @@ class Win32FirstProofTest {
         assertArrayEquals(big, received);
     }
 
-    /**
-     * The bpo-33694 situation, forced deterministically: the receive has completed in the kernel (its OVERLAPPED
-     * is no longer STATUS_PENDING, checked without dequeuing anything) but its packet is still in the port when we
-     * cancel. CancelIoEx must say ERROR_NOT_FOUND, and the packet must still come with every byte. A reader that
-     * trusted the cancel result and dropped the packet would lose the data; the packet is the only truth.
-     */
-    @Test
-    void cancelAfterTheReceiveCompletedIsNotFoundAndThePacketKeepsTheData() throws Exception {
-        long[] pair = connectedPair(V4);
-        long buf = nativeBuffer(4096);
-        Op recv = submitRecv(pair[0], buf, 4096);
-        byte[] data = pattern(176, 3);
-        long sendBuf = nativeBuffer(176);
-        PlatformDependent.copyMemory(data, 0, sendBuf, 176);
-        Op send = slab.acquire().prepare(OpType.SEND, pair[1], NO_HANDLER).addBuffer(sendBuf, 176);
-        assertEquals(0, backend.submitSend(send));
-        // Not a poll: polling now could dequeue the receive's packet, and then there would be no race to force.
-        awaitCondition("the WSARecv has completed in the kernel", () -> kernelFinished(recv));
-
-        assertEquals(CancelResult.NOT_FOUND, backend.cancel(recv));
-        assertTrue(recv.cancelRequested());
-        Packet sp = awaitPacket(send);
-        send.release();
-        assertEquals(176, sp.bytes());
-        Packet p = awaitPacket(recv);
-        recv.release();
-        assertEquals(0, p.error(), () -> "packet after a too-late cancel " + p);
-        assertEquals(176, p.bytes());
-        assertArrayEquals(data, copy(buf, 176));
-    }
-
-    @Test
-    void idleReceiveCancelledIsAbortedAndTheSocketStaysUsable() throws Exception {
-        long[] pair = connectedPair(V4);
-        long buf = nativeBuffer(4096);
-        Op recv = submitRecv(pair[0], buf, 4096);
-        assertTrue(!kernelFinished(recv), "nothing was sent, the receive must be pending");
-
-        assertEquals(CancelResult.REQUESTED, backend.cancel(recv));
-        Packet p = awaitPacket(recv);
-        assertEquals(Win32Error.ERROR_OPERATION_ABORTED, p.error(), () -> "cancelled receive " + p);
-        assertEquals(0, p.bytes());
-        recv.release();
-
-        byte[] data = pattern(7, 9);
-        sendAll(pair[1], data);
-        assertArrayEquals(data, receiveExactly(pair[0], 7), "the socket still works after a cancel");
-    }
-
     @Test
     void peerResetCompletesThePendingReceiveWithWsaEConnReset() throws Exception {
         long[] pair = connectedPair(V4);
@@ -498,67 +448,6 @@ class Win32FirstProofTest {
     }
 
     @Test
-    void peerFinCompletesThePendingReceiveWithZeroBytes() throws Exception {
-        long[] pair = connectedPair(V4);
-        Op recv = submitRecv(pair[0], nativeBuffer(4096), 4096);
-        backend.shutdownOutput(pair[1]); // FIN
-        Packet p = awaitPacket(recv);
-        assertEquals(0, p.error(), () -> "EOF is a success " + p);
-        assertEquals(0, p.bytes(), "EOF is a 0-byte success");
-        recv.release();
-
-        // And a plain (graceful) close of the other direction's peer: also EOF, not an error.
-        Op recv2 = submitRecv(pair[1], nativeBuffer(64), 64);
-        backend.close(pair[0], false);
-        forget(pair[0]);
-        Packet p2 = awaitPacket(recv2);
-        recv2.release();
-        assertEquals(0, p2.error(), () -> "graceful close seen as " + p2);
-        assertEquals(0, p2.bytes());
-    }
-
-    /** Closing our own socket with a receive pending: the packet still comes (aborted); only then is the op free. */
-    @Test
-    void closingASocketWithAPendingReceiveStillDeliversItsPacket() throws Exception {
-        long[] pair = connectedPair(V4);
-        Op recv = submitRecv(pair[0], nativeBuffer(4096), 4096);
-        backend.close(pair[0], false);
-        forget(pair[0]);
-        assertEquals(1, slab.inFlight(), "close does not complete the op: its packet does");
-        assertThrows(IllegalStateException.class, recv::release, "the kernel still owns the op");
-        Packet p = awaitPacket(recv);
-        recv.release();
-        assertTrue(Win32Error.isAborted(p.error()), () -> "receive on a socket we closed: " + p);
-        System.out.println("pending receive on a socket we closed completed with " + Win32Error.describe(p.error()));
-    }
-
-    @Test
-    void connectToAClosedPortIsRefused() throws Exception {
-        // A bound but not listening socket reserves a port nobody listens on.
-        long placeholder = track(backend.openTcpSocket(false));
-        backend.bind(placeholder, new InetSocketAddress(V4, 0));
-        InetSocketAddress closed = backend.localAddress(placeholder);
-
-        long client = track(backend.openTcpSocket(false));
-        Op connect = slab.acquire().prepare(OpType.CONNECT, client, NO_HANDLER);
-        int submit = backend.submitConnect(connect, closed);
-        int error = submit != 0 ? submit : awaitPacket(connect).error();
-        connect.release();
-        assertEquals(Win32Error.WSAECONNREFUSED, error, () -> "connect to a closed port: " + Win32Error.describe(error));
-    }
-
-    @Test
-    void bindingAPortInUseNamesWsaEAddrInUse() throws Exception {
-        long first = listener(V4);
-        InetSocketAddress taken = backend.localAddress(first);
-        long second = track(backend.openTcpSocket(false));
-        Win32Exception e = assertThrows(Win32Exception.class, () -> backend.bind(second, taken));
-        assertEquals(Win32Error.WSAEADDRINUSE, e.errorCode());
-        assertTrue(e.getMessage().contains("WSAEADDRINUSE (10048)"), e.getMessage());
-        assertTrue(e.getMessage().startsWith("bind "), e.getMessage());
-    }
-
-    @Test
     void socketOptionsRoundTrip() throws Exception {
         long[] pair = connectedPair(V4);
         long s = pair[1];
@@ -603,32 +492,4 @@ class Win32FirstProofTest {
         }
     }
 
-    /** A sink that throws for one packet does not lose the others already dequeued in the same batch. */
-    @Test
-    void aThrowingSinkDoesNotLoseTheRestOfTheBatch() throws Exception {
-        long[] pair = connectedPair(V4);
-        List<Op> recvs = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            recvs.add(submitRecv(pair[0], nativeBuffer(16), 16));
-        }
-        recvs.forEach(backend::cancel);
-        awaitCondition("all three are final in the kernel", () -> recvs.stream().allMatch(Win32FirstProofTest::kernelFinished));
-        List<Op> delivered = new ArrayList<>();
-        awaitCondition("three packets", () -> {
-            try {
-                backend.poll(slab, (op, b, e) -> {
-                    op.markCompleted();
-                    delivered.add(op);
-                    if (delivered.size() == 1) {
-                        throw new IllegalStateException("sink failure on purpose");
-                    }
-                }, 0);
-            } catch (IllegalStateException expected) {
-                assertEquals("sink failure on purpose", expected.getMessage());
-            }
-            return delivered.size() == 3;
-        });
-        assertEquals(0, slab.inFlight());
-        delivered.forEach(Op::release);
-    }
 }
