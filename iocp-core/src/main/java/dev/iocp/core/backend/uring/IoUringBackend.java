@@ -18,10 +18,9 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
+
+import static dev.iocp.core.backend.uring.IoUringAbi.*;
 
 /**
  * The {@link Backend} over one Linux io_uring instance: the same loop and transport as on Windows, on a real
@@ -68,60 +67,6 @@ public final class IoUringBackend implements Backend {
     public static final int DEFAULT_SQ_ENTRIES = 1024;
     public static final int DEFAULT_CQ_ENTRIES = 8192;
 
-    // ---- io_uring ABI (include/uapi/linux/io_uring.h) ----
-    static final int IORING_SETUP_CQSIZE = 1 << 3;
-    static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;
-    static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
-    static final int IORING_SETUP_TASKRUN_FLAG = 1 << 9;
-    static final int IORING_SQ_TASKRUN = 1 << 2;
-    static final int IORING_FEAT_SINGLE_MMAP = 1;
-    static final int IORING_FEAT_NODROP = 1 << 1;
-    static final int IORING_FEAT_EXT_ARG = 1 << 8;
-    static final int IORING_ENTER_GETEVENTS = 1;
-    static final int IORING_ENTER_EXT_ARG = 1 << 3;
-    static final int IORING_SQ_CQ_OVERFLOW = 1 << 1;
-    static final int IORING_REGISTER_SYNC_CANCEL = 24;
-    static final int IORING_ASYNC_CANCEL_ALL = 1;
-    static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
-    static final long IORING_OFF_SQ_RING = 0L;
-    static final long IORING_OFF_SQES = 0x10000000L;
-
-    static final byte IORING_OP_SENDMSG = 9;
-    static final byte IORING_OP_RECVMSG = 10;
-    static final byte IORING_OP_ACCEPT = 13;
-    static final byte IORING_OP_CONNECT = 16;
-    static final byte IORING_OP_READ = 22;
-    static final byte IORING_OP_SEND = 26;
-    static final byte IORING_OP_RECV = 27;
-
-    // struct io_uring_params (120 bytes) and its sq_off / cq_off members.
-    private static final int PARAMS_SIZE = 120;
-    private static final int P_SQ_ENTRIES = 0;
-    private static final int P_CQ_ENTRIES = 4;
-    private static final int P_FLAGS = 8;
-    private static final int P_FEATURES = 20;
-    private static final int P_SQ_OFF = 40;
-    private static final int P_CQ_OFF = 80;
-    // io_sqring_offsets: head, tail, ring_mask, ring_entries, flags, dropped, array
-    private static final int SQ_OFF_HEAD = 0, SQ_OFF_TAIL = 4, SQ_OFF_MASK = 8, SQ_OFF_FLAGS = 16, SQ_OFF_ARRAY = 24;
-    // io_cqring_offsets: head, tail, ring_mask, ring_entries, overflow, cqes
-    private static final int CQ_OFF_HEAD = 0, CQ_OFF_TAIL = 4, CQ_OFF_MASK = 8, CQ_OFF_CQES = 20;
-
-    // struct io_uring_sqe (64 bytes)
-    private static final int SQE_SIZE = 64;
-    private static final int SQE_OPCODE = 0;
-    private static final int SQE_IOPRIO = 2;     // u16; for RECV/SEND: IORING_RECVSEND_* flags
-    private static final int SQE_FD = 4;
-    private static final int SQE_OFF = 8;        // off / addr2
-    private static final int SQE_ADDR = 16;
-    private static final int SQE_LEN = 24;
-    private static final int SQE_OP_FLAGS = 28;  // msg_flags, accept_flags, rw_flags
-    private static final int SQE_USER_DATA = 32;
-    // struct io_uring_cqe (16 bytes)
-    private static final int CQE_SIZE = 16;
-    private static final int CQE_USER_DATA = 0;
-    private static final int CQE_RES = 8;
-
     /**
      * Reserved user_data values. Op ids are non-negative ints, so every negative value is free for the backend's
      * own requests; a CQE with one of these is consumed here and never reaches the sink.
@@ -141,12 +86,7 @@ public final class IoUringBackend implements Backend {
     private static final int SYNC_PARAMS = 264;      // 120: io_uring_params at setup
     private static final int SYNC_SIZE = 384;
 
-    // msghdr (56 bytes) in the op's scratch area: name, namelen, iov, iovlen, control, controllen, flags.
-    private static final int MSG_IOV = 16;
-    private static final int MSG_IOVLEN = 24;
-    private static final int MSGHDR_SIZE = 56;
-
-    private static final String UNAVAILABLE = probe();
+    private static final String UNAVAILABLE = IoUringProbe.probe();
 
     private final int ringFd;
     private final long ringMem;
@@ -262,77 +202,6 @@ public final class IoUringBackend implements Backend {
      */
     public static Optional<String> unavailableReason() {
         return Optional.ofNullable(UNAVAILABLE);
-    }
-
-    /** Tries a real ring once per JVM: OS, native access, io_uring_setup, the features we rely on. */
-    private static String probe() {
-        String os = System.getProperty("os.name", "");
-        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
-            return "io_uring is Linux-only (os.name=" + os + ")";
-        }
-        if (!PlatformDependent.hasUnsafe()) {
-            return "needs sun.misc.Unsafe for native memory (netty-common PlatformDependent): "
-                    + PlatformDependent.getUnsafeUnavailabilityCause();
-        }
-        try {
-            long p = PlatformDependent.allocateMemory(PARAMS_SIZE + 64);
-            try {
-                PlatformDependent.setMemory(p, PARAMS_SIZE + 64, (byte) 0);
-                long fd = LibC.syscall(LibC.SYS_IO_URING_SETUP, 2, p, 0, 0, 0, 0);
-                if (fd < 0) {
-                    return setupFailure(Native.getLastError());
-                }
-                try {
-                    int features = PlatformDependent.getInt(p + P_FEATURES);
-                    int needed = IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_EXT_ARG;
-                    if ((features & needed) != needed) {
-                        return "kernel io_uring lacks SINGLE_MMAP/NODROP/EXT_ARG (features 0x"
-                                + Integer.toHexString(features) + "; needs Linux >= 5.11, this backend >= 6.0)";
-                    }
-                    long reg = p + PARAMS_SIZE;
-                    PlatformDependent.putLong(reg, PROBE_USER_DATA);
-                    PlatformDependent.putInt(reg + 8, -1);
-                    long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, fd, IORING_REGISTER_SYNC_CANCEL, reg, 1, 0, 0);
-                    int errno = r < 0 ? Native.getLastError() : 0;
-                    if (errno != Errno.ENOENT) {
-                        return "IORING_REGISTER_SYNC_CANCEL unsupported (" + (r < 0 ? Errno.name(errno) : "returned " + r)
-                                + "): this backend needs Linux >= 6.0 (running " + System.getProperty("os.version") + ")";
-                    }
-                } finally {
-                    LibC.close((int) fd);
-                }
-            } finally {
-                PlatformDependent.freeMemory(p);
-            }
-        } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: JNA could not bind libc
-            return "could not bind libc through JNA: " + t;
-        }
-        return null;
-    }
-
-    private static String setupFailure(int errno) {
-        String disabled = readSysctl("/proc/sys/kernel/io_uring_disabled");
-        switch (errno) {
-            case Errno.ENOSYS:
-                return "io_uring_setup failed with ENOSYS: the kernel has no io_uring (CONFIG_IO_URING off, or older "
-                        + "than 5.1), or a seccomp filter answers ENOSYS (container runtimes do)";
-            case Errno.EPERM:
-                return "io_uring_setup failed with EPERM: io_uring is disabled (kernel.io_uring_disabled=" + disabled
-                        + "; 2 = off for all, 1 = only for kernel.io_uring_group) or blocked by a seccomp filter "
-                        + "(Docker's default profile blocks it; run with a profile that allows io_uring_*)";
-            case Errno.ENOMEM:
-                return "io_uring_setup failed with ENOMEM: RLIMIT_MEMLOCK too low for the rings (raise ulimit -l)";
-            default:
-                return "io_uring_setup failed with " + Errno.name(errno) + " (kernel.io_uring_disabled=" + disabled + ")";
-        }
-    }
-
-    private static String readSysctl(String path) {
-        try {
-            return Files.readString(Path.of(path)).trim();
-        } catch (Exception e) {
-            return "unreadable";
-        }
     }
 
     @Override
