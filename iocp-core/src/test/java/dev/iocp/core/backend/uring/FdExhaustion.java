@@ -76,6 +76,27 @@ public final class FdExhaustion implements AutoCloseable {
         }
     }
 
+    /**
+     * Fills the table again up to EMFILE: takes back whatever was released and not used, or freed meanwhile by
+     * another thread of the JVM. Returns how many descriptors it took.
+     */
+    public int refill() throws IOException {
+        int taken = 0;
+        for (long i = 0; i < lowered + 1; i++) {
+            int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
+            if (fd < 0) {
+                int errno = Native.getLastError();
+                if (errno != Errno.EMFILE) {
+                    throw new IOException("eventfd while refilling the descriptor table: " + Errno.name(errno));
+                }
+                return taken;
+            }
+            fillers.push(fd);
+            taken++;
+        }
+        throw new IOException("refill never got EMFILE");
+    }
+
     /** Descriptors held by the fillers right now. */
     public int fillers() {
         return fillers.size();
