@@ -249,8 +249,14 @@ public abstract class FaultSoakTest {
             ServerEnd ours = serverEnds.get(r.port());
             if (r.end() == ClientEnd.INTACT) {
                 intact++;
-                assertTrue(ours != null && ours.cause() == null && ours.echoed() == bytesPerStream() && ours.sawEof(),
-                        "an intact stream ends cleanly on our side too: " + ours);
+                // Our side may still have met a fault after its last echoed byte (a failed receive submit before the
+                // peer's FIN: a typed error, and the client, under Wine, reads our RST as EOF — Wine fact 9). What it
+                // must never do is report a clean end without having echoed everything and seen the FIN.
+                assertTrue(ours != null, "no end recorded on our side for port " + r.port());
+                if (ours.cause() == null) {
+                    assertTrue(ours.echoed() == bytesPerStream() && ours.sawEof(),
+                            "a clean end on our side for an incomplete stream: " + ours);
+                }
                 continue;
             }
             broken++;
