@@ -151,8 +151,6 @@ final class IocpConnection implements Transport, LoopResource {
      * dataReceived): a resumeReading or close inside it leaves the arming to that code, so a receive is armed once.
      */
     private boolean inReadCallback;
-    /** The peer will send nothing more: its FIN was received (delivered, held or drained), or a receive failed. */
-    private boolean peerFinished;
 
     private boolean eofRequested;
     private boolean writingPaused;
@@ -366,7 +364,6 @@ final class IocpConnection implements Transport, LoopResource {
         }
         if (bytes == 0) {
             readState = ReadState.STOPPED;
-            peerFinished = true;
             if (connState == ConnState.LINGERING) {
                 closeSocket(false);
             }
@@ -377,7 +374,6 @@ final class IocpConnection implements Transport, LoopResource {
 
     private void eofFromPeer() {
         readState = ReadState.STOPPED;
-        peerFinished = true;
         boolean keepOpen;
         try {
             keepOpen = protocol.eofReceived();
@@ -395,7 +391,6 @@ final class IocpConnection implements Transport, LoopResource {
 
     private void readFailed(int error) {
         readState = ReadState.STOPPED;
-        peerFinished = true;
         if (Win32Error.isAborted(error) && connState == ConnState.CLOSED) {
             maybeLost(); // our own close cancelled it
             return;
@@ -652,8 +647,10 @@ final class IocpConnection implements Transport, LoopResource {
         }
         if (connState == ConnState.CLOSING && writeState == WriteState.EOF_SENT) {
             connState = ConnState.LINGERING;
-            if (peerFinished) {
-                closeSocket(false); // nothing more can arrive: nothing is left unread
+            // While closing, reading is DRAINING until the peer's FIN (or an error) stops it: STOPPED here means the
+            // peer will send nothing more, so nothing can be left unread.
+            if (readState == ReadState.STOPPED) {
+                closeSocket(false);
             }
         }
     }
@@ -759,8 +756,7 @@ final class IocpConnection implements Transport, LoopResource {
             case RESUMED_HOLDING:
                 if (heldError != 0 || heldBytes == 0) {
                     readState = ReadState.STOPPED; // the held result was the peer's FIN or an error
-                    peerFinished = true;
-                } else {
+                        } else {
                     readState = ReadState.DRAINING;
                     armReceive();
                 }
@@ -772,7 +768,7 @@ final class IocpConnection implements Transport, LoopResource {
                 }
                 break;
             default:
-                break; // STOPPED: the peer's EOF was delivered already (peerFinished)
+                break; // STOPPED: the peer's EOF was delivered already
         }
     }
 

@@ -126,12 +126,9 @@ class IoUringDescriptorExhaustionTest {
         try (SocketChannel c = SocketChannel.open(s.localAddress())) {
             assertEchoes(c, "warm"); // through the other slot
         }
-        // The failed slot's re-arm by the back-off timer (2 initial submits, 2 re-arms, the timer's): a warm-up, so
-        // a bounded wait that does not assert.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (faults.calls(Call.SUBMIT_ACCEPT) < 5 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        // The failed slot comes back through the back-off timer: 2 initial submits, its re-arm after the EMFILE
+        // packet (refused: WSAENOBUFS), the next re-arm (accepted), and the echoing slot's re-arm — 5 in all.
+        await("the failed slot re-armed by the back-off timer", () -> faults.calls(Call.SUBMIT_ACCEPT) >= 5);
         assertTrue(s.close().await(T));
         // Every warm-up connection has ended and closed its socket: none will free a descriptor in the window.
         assertOpsDrained(loop);
