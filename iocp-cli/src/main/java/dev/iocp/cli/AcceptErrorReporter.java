@@ -1,7 +1,7 @@
 package dev.iocp.cli;
 
-import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 
 import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
@@ -56,10 +56,10 @@ public final class AcceptErrorReporter implements Consumer<Throwable> {
                 + when + "; still listening";
     }
 
-    /** {@code WSAEMFILE (10024)} for an OS error, else the exception itself. */
+    /** {@code WSAEMFILE (10024)} (on Linux {@code EMFILE (24)}) for an OS error, else the exception itself. */
     static String describe(Throwable cause) {
-        if (cause instanceof Win32Exception w) {
-            return Win32Error.describe(w.errorCode());
+        if (cause instanceof IoException e) {
+            return IoError.describe(e.error());
         }
         return String.valueOf(cause);
     }

@@ -1,7 +1,7 @@
 package dev.iocp.cli;
 
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -28,8 +28,8 @@ class AcceptErrorReporterTest {
         now += TimeUnit.MILLISECONDS.toNanos(ms);
     }
 
-    private static Win32Exception emfile() {
-        return new Win32Exception("AcceptEx on /127.0.0.1:5000", Win32Error.WSAEMFILE);
+    private static IoException emfile() {
+        return Win32Error.ERRORS.exception("accept on /127.0.0.1:5000", Win32Error.WSAEMFILE);
     }
 
     @Test
@@ -46,7 +46,7 @@ class AcceptErrorReporterTest {
         assertEquals("accept failing: WSAEMFILE (10024), 37 errors in the last second; still listening",
                 lines().get(1));
         advanceMillis(5_000);
-        reporter.accept(new Win32Exception("AcceptEx", Win32Error.WSAENOBUFS));
+        reporter.accept(Win32Error.ERRORS.exception("accept", Win32Error.WSAENOBUFS));
         assertEquals("accept failing: WSAENOBUFS (10055), 1 error in the last 5 s; still listening", lines().get(2));
         assertEquals(3, lines().size());
     }

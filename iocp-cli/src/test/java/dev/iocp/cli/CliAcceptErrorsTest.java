@@ -1,11 +1,11 @@
 package dev.iocp.cli;
 
+import dev.iocp.core.backend.ErrorCode;
 import dev.iocp.core.backend.sim.SimulatedBackend;
 import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.core.testing.FaultInjectingBackend.Call;
 import dev.iocp.core.testing.FaultInjectingBackend.Faults;
 import dev.iocp.core.testing.FaultInjectingBackend;
-import dev.iocp.core.win32.Win32Error;
 import dev.iocp.race.EchoServer;
 import dev.iocp.race.RaceConfig;
 import dev.iocp.transport.Server;
@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code ./iocp echo} and {@code ./iocp race server} keep serving while every accept fails, and say so on stderr
  * ({@code accept failing: WSAEMFILE (10024), N errors in the last second; still listening}) — driven through the
  * commands' own server set-up ({@link EchoCommand#listen}, {@link RaceCommand#startServer}) on a fault-injected
- * simulated backend. The once-a-second rate itself is checked exactly, with a fake clock, in
+ * simulated backend (which simulates Windows, hence Winsock's name for the injected NO_DESCRIPTORS). The once-a-second rate itself is checked exactly, with a fake clock, in
  * AcceptErrorReporterTest.
  */
 class CliAcceptErrorsTest {
@@ -80,7 +80,7 @@ class CliAcceptErrorsTest {
 
     @Test
     void echoKeepsServingWhileAcceptsFailAndSaysSoOnStderr() throws Exception {
-        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE);
+        faults.failAlways(Call.SUBMIT_ACCEPT, ErrorCode.NO_DESCRIPTORS);
         Server server = EchoCommand.listen(group, env.bindAddress(), err);
         try {
             keepsServingAndSaysSo(server.localAddress(), server);
@@ -91,7 +91,7 @@ class CliAcceptErrorsTest {
 
     @Test
     void raceServerKeepsServingWhileAcceptsFailAndSaysSoOnStderr() throws Exception {
-        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE);
+        faults.failAlways(Call.SUBMIT_ACCEPT, ErrorCode.NO_DESCRIPTORS);
         EchoServer server = RaceCommand.startServer(group, env.bindAddress(), new RaceConfig(), err);
         keepsServingAndSaysSo(server.address(), null);
     }

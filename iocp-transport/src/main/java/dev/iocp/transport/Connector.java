@@ -2,18 +2,18 @@ package dev.iocp.transport;
 
 import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.LoopResource;
-import dev.iocp.core.win32.Win32Exception;
 import io.netty.util.concurrent.Promise;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 
 /**
- * One outgoing connection attempt: a socket with a ConnectEx in flight. It is a loop resource, so a loop that shuts
+ * One outgoing connection attempt: a socket with a connect in flight. It is a loop resource, so a loop that shuts
  * down mid-connect closes the socket (the connect's packet then comes, aborted) instead of waiting for it, and the
  * future fails at once with a {@link LoopShutdownException}.
  *
@@ -68,7 +68,7 @@ final class Connector implements LoopResource, CompletionHandler {
             return;
         }
         if (error != 0) {
-            finishFailed(new Win32Exception("ConnectEx to " + remote, error));
+            finishFailed(new IoException("connect to " + remote, error));
             return;
         }
         loop.register(this);
@@ -88,7 +88,7 @@ final class Connector implements LoopResource, CompletionHandler {
             return;
         }
         if (error != 0) {
-            finishFailed(new Win32Exception("ConnectEx to " + remote, error));
+            finishFailed(new IoException("connect to " + remote, error));
             return;
         }
         try {

@@ -2,13 +2,13 @@ package dev.iocp.transport;
 
 import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.LoopResource;
-import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -233,13 +233,13 @@ final class IocpConnection implements Transport, LoopResource {
         try {
             localAddress = backend.localAddress(socket);
             remoteAddress = backend.remoteAddress(socket);
-        } catch (Win32Exception e) {
+        } catch (IoException e) {
             logger.debug("address lookup failed on new connection", e);
         }
         if (config.tcpNoDelay()) {
             try {
                 backend.setOption(socket, SocketOpt.TCP_NODELAY, 1);
-            } catch (Win32Exception e) {
+            } catch (IoException e) {
                 logger.debug("TCP_NODELAY failed", e);
             }
         }
@@ -391,13 +391,11 @@ final class IocpConnection implements Transport, LoopResource {
 
     private void readFailed(int error) {
         readState = ReadState.STOPPED;
-        if (Win32Error.isAborted(error) && connState == ConnState.CLOSED) {
+        if (IoError.isAborted(error) && connState == ConnState.CLOSED) {
             maybeLost(); // our own close cancelled it
             return;
         }
-        abortWith(Win32Error.isReset(error)
-                ? new ConnectionResetException("receive", error)
-                : new Win32Exception("WSARecv", error));
+        abortWith(opFailure("receive", error));
     }
 
     @Override
@@ -586,9 +584,7 @@ final class IocpConnection implements Transport, LoopResource {
         int error = backend.submitSend(sendOp);
         if (error != 0) {
             writeState = WriteState.STOPPED;
-            abortWith(Win32Error.isReset(error)
-                    ? new ConnectionResetException("send", error)
-                    : new Win32Exception("WSASend", error));
+            abortWith(opFailure("send", error));
             return;
         }
         writeState = WriteState.SENDING;
@@ -607,9 +603,7 @@ final class IocpConnection implements Transport, LoopResource {
             writeState = WriteState.STOPPED;
             queue.discardAll();
             writeBufferSizeVisible = 0;
-            abortWith(Win32Error.isReset(error)
-                    ? new ConnectionResetException("send", error)
-                    : new Win32Exception("WSASend", error));
+            abortWith(opFailure("send", error));
             return;
         }
         // Apply the completion's effect before any callback (invariant 4).
@@ -640,7 +634,7 @@ final class IocpConnection implements Transport, LoopResource {
             try {
                 backend.shutdownOutput(socket);
                 writeState = WriteState.EOF_SENT;
-            } catch (Win32Exception e) {
+            } catch (IoException e) {
                 abortWith(e);
                 return;
             }
@@ -920,12 +914,17 @@ final class IocpConnection implements Transport, LoopResource {
         return onLoopChecked(() -> backend.getOption(socket, option));
     }
 
-    private interface Win32Call<T> {
-        T call() throws Win32Exception;
+    /** What a failed receive or send is reported as: a reset keeps its own type (invariant 5's typed causes). */
+    private static IoException opFailure(String call, int error) {
+        return IoError.isReset(error) ? new ConnectionResetException(call, error) : new IoException(call, error);
+    }
+
+    private interface SocketCall<T> {
+        T call() throws IoException;
     }
 
     /** Runs a socket call on the loop (waiting for it when called elsewhere); failures surface as unchecked. */
-    private <T> T onLoopChecked(Win32Call<T> call) {
+    private <T> T onLoopChecked(SocketCall<T> call) {
         if (loop.inEventLoop()) {
             return callNow(call);
         }
@@ -942,13 +941,13 @@ final class IocpConnection implements Transport, LoopResource {
         }
     }
 
-    private <T> T callNow(Win32Call<T> call) {
+    private <T> T callNow(SocketCall<T> call) {
         if (connState == ConnState.CLOSED || connState == ConnState.LOST) {
             throw new TransportClosedException("socket option call on a closed transport");
         }
         try {
             return call.call();
-        } catch (Win32Exception e) {
+        } catch (IoException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }

@@ -2,12 +2,13 @@ package dev.iocp.transport;
 
 import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.LoopResource;
-import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -25,7 +26,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * A listener on one loop keeping several AcceptEx in flight (so a burst of connections doesn't wait for a round trip
+ * A listener on one loop keeping several accepts in flight (so a burst of connections doesn't wait for a round trip
  * per accept), spreading accepted connections over the group's loops.
  *
  * <h2>An accept slot's life</h2>
@@ -40,8 +41,9 @@ import java.util.function.Supplier;
  *   parked            --back-off timer--------------> re-arm
  *   any, after close  ------------------------------> release (an armed slot when its packet comes)
  * </pre>
- * Parking is the listener's defence against a persistent failure (out of descriptors: WSAEMFILE from the WSASocketW
- * AcceptEx needs, io_uring's EMFILE packet; WSAENOBUFS; a full submission ring): re-arming at once would fail at
+ * Parking is the listener's defence against a persistent failure ({@link ErrorCode#NO_DESCRIPTORS}: Win32's
+ * WSAEMFILE from the socket AcceptEx needs, io_uring's EMFILE packet; {@link ErrorCode#NO_BUFFERS}: WSAENOBUFS, a
+ * full submission ring): re-arming at once would fail at
  * once, forever, with a core at 100 % (issue 10). One timer per server re-arms every parked slot; its delay starts
  * at {@value #DEFAULT_RETRY_MIN_MILLIS} ms, doubles while rounds keep failing, is capped at
  * {@value #DEFAULT_RETRY_MAX_MILLIS} ms, and goes back to the start on the next successful accept. (Netty's server
@@ -109,7 +111,7 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
     }
 
     /** Loop thread. */
-    void listen(InetSocketAddress address, int backlog, int pendingAccepts) throws Win32Exception {
+    void listen(InetSocketAddress address, int backlog, int pendingAccepts) throws IoException {
         listener = backend.openTcpSocket(address.getAddress() instanceof Inet6Address);
         try {
             backend.bind(listener, address);
@@ -127,7 +129,7 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
         }
     }
 
-    /** Submits the slot's AcceptEx, or parks the slot. Loop thread; {@code op} OWNED. */
+    /** Submits the slot's accept, or parks the slot. Loop thread; {@code op} OWNED. */
     private void arm(Op op) {
         for (int resets = 0; ; resets++) {
             if (closed) {
@@ -139,13 +141,13 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
             if (error == 0) {
                 return;
             }
-            if (Win32Error.isReset(error) && resets < MAX_IMMEDIATE_RETRIES) {
-                logger.debug("{}: a client reset before AcceptEx took it ({}); skipped", this,
-                        Win32Error.describe(error));
+            if (IoError.isReset(error) && resets < MAX_IMMEDIATE_RETRIES) {
+                logger.debug("{}: a client reset before the accept took it ({}); skipped", this,
+                        IoError.describe(error));
                 continue;
             }
             park(op);
-            acceptFailed(new Win32Exception("AcceptEx on " + localAddress, error));
+            acceptFailed(new IoException("accept on " + localAddress, error));
             return;
         }
     }
@@ -192,20 +194,20 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
             }
             if (closed) {
                 release(op);
-            } else if (Win32Error.isReset(error)) {
+            } else if (IoError.isReset(error)) {
                 logger.debug("{}: a client reset before its accept completed ({}); skipped", this,
-                        Win32Error.describe(error));
+                        IoError.describe(error));
                 arm(op);
             } else {
                 park(op);
-                acceptFailed(new Win32Exception("AcceptEx on " + localAddress, error));
+                acceptFailed(new IoException("accept on " + localAddress, error));
             }
             return;
         }
         long newSocket;
         try {
             newSocket = backend.finishAccept(op);
-        } catch (Win32Exception e) {
+        } catch (IoException e) {
             backend.close(socket, true); // a failed finishAccept leaves the socket to us: its one close
             arm(op);
             acceptFailed(e);
@@ -244,9 +246,9 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
     private void adopt(IocpEventLoop target, long socket, Protocol protocol) {
         try {
             target.backend().register(socket);
-        } catch (Win32Exception e) {
+        } catch (IoException e) {
             target.backend().close(socket, true);
-            acceptFailedOnAnyThread(new Win32Exception("registering an accepted socket with " + target, e.errorCode()));
+            acceptFailedOnAnyThread(new IoException("register an accepted socket with " + target, e.error()));
             return;
         }
         new IocpConnection(target, socket, protocol, config).start();
@@ -340,7 +342,7 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
         if (!closed) {
             closed = true;
             loop.deregister(this);
-            backend.close(listener, false); // pending AcceptEx complete with ERROR_OPERATION_ABORTED
+            backend.close(listener, false); // pending accepts complete, aborted
             if (rearmTimer != null) {
                 rearmTimer.cancel(false);
                 rearmTimer = null;

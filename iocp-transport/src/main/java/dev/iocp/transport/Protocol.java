@@ -40,7 +40,8 @@ public interface Protocol {
      *              when the peer reset it (RST); {@link CloseTimeoutException} when a graceful close hit its deadline
      *              and was turned into an abort; {@link LoopShutdownException} when the loop shut down under
      *              the connection; the exception a callback of this protocol threw; or a
-     *              {@link dev.iocp.core.win32.Win32Exception} naming another failure
+     *              {@link dev.iocp.core.backend.IoException} naming another failure (its {@code code()} says what
+     *              it was, its message the native error: {@code receive: WSAENOBUFS (10055)})
      */
     default void connectionLost(Throwable cause) {}
 

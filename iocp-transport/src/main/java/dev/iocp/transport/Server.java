@@ -11,7 +11,9 @@ import java.util.function.Consumer;
  * <h2>Accept errors</h2>
  * A server never stops listening because an accept failed. A client that reset its connection before we accepted
  * it is skipped (the accept is re-armed at once; it is not an error of the server). Any other failure — out of
- * descriptors or buffers (WSAEMFILE, WSAENOBUFS, io_uring's EMFILE/ENFILE/ENOMEM, a full submission ring), an
+ * descriptors or buffers ({@link dev.iocp.core.backend.ErrorCode#NO_DESCRIPTORS NO_DESCRIPTORS}: WSAEMFILE, EMFILE,
+ * ENFILE; {@link dev.iocp.core.backend.ErrorCode#NO_BUFFERS NO_BUFFERS}: WSAENOBUFS, ENOBUFS, ENOMEM, a full
+ * submission ring), an
  * accepted socket that could not be finished or attached to its loop — is an <em>accept error</em>: it is counted
  * ({@link #acceptErrors()}), logged (at most once a second per server, with the number of errors in between), and
  * handed to the {@link #onAcceptError handler}; the failed accept is re-armed after a back-off that starts at 10 ms,
@@ -30,8 +32,9 @@ public interface Server {
 
     /**
      * Sets the handler told of each accept error from now on, replacing the previous one ({@code null}: none). It
-     * gets the cause — a {@link dev.iocp.core.win32.Win32Exception} naming the call and the error, e.g.
-     * {@code AcceptEx: WSAEMFILE (10024)}, for anything the operating system reported — on the listener's loop thread,
+     * gets the cause — a {@link dev.iocp.core.backend.IoException} naming the call and the error, e.g.
+     * {@code accept on /127.0.0.1:8080: WSAEMFILE (10024)} ({@code EMFILE (24)} on Linux), for anything the
+     * operating system reported — on the listener's loop thread,
      * one call per error, after the server has already arranged to retry. It must not block; it may close the
      * server. What it throws is logged and ignored. Errors before the handler is set are counted and logged only.
      * Like Netty's {@code exceptionCaught} on a server channel, or asyncio's loop exception handler for accept.

@@ -2,8 +2,8 @@ package dev.iocp.transport;
 
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
-import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /** Entry points: {@link #listen} and {@link #connect}. */
 public final class Transports {
-    /** AcceptEx kept in flight per server by default. */
+    /** Accepts kept in flight per server by default. */
     public static final int DEFAULT_PENDING_ACCEPTS = 8;
     public static final int DEFAULT_BACKLOG = 1024;
 
@@ -67,7 +67,7 @@ public final class Transports {
             try {
                 server.listen(address, DEFAULT_BACKLOG, pendingAccepts);
                 promise.setSuccess(server);
-            } catch (Throwable t) { // not only Win32Exception: every failure must complete the future
+            } catch (Throwable t) { // not only IoException: every failure must complete the future
                 promise.setFailure(t);
             }
         });
@@ -79,9 +79,10 @@ public final class Transports {
     }
 
     /**
-     * Connects with ConnectEx. The future fails with a {@link Win32Exception} naming the error (e.g.
-     * {@code WSAECONNREFUSED (10061)}), with a {@link LoopShutdownException} if the loop shuts down first, or with
-     * what {@link Protocol#connectionMade} threw; on success connectionMade has already run. Cancelling the future
+     * Connects. The future fails with an {@link IoException} naming the error ({@code code()}
+     * {@link dev.iocp.core.backend.ErrorCode#REFUSED}; the message {@code connect to /127.0.0.1:8080:
+     * WSAECONNREFUSED (10061)}, or {@code ECONNREFUSED (111)} on Linux), with a {@link LoopShutdownException} if
+     * the loop shuts down first, or with what {@link Protocol#connectionMade} threw; on success connectionMade has already run. Cancelling the future
      * while the connect is in flight closes its socket.
      */
     public static Future<Transport> connect(IocpEventLoop loop, InetSocketAddress remote, Protocol protocol,
@@ -101,8 +102,11 @@ public final class Transports {
         return promise;
     }
 
-    /** {@code "WSAECONNRESET (10054)"} — re-exported for users who only depend on the transport. */
-    public static String describeError(int win32Error) {
-        return Win32Error.describe(win32Error);
+    /**
+     * {@code "WSAECONNRESET (10054)"} (or {@code "ECONNRESET (104)"}) for a packed error ({@link IoError}) —
+     * re-exported for users who only depend on the transport.
+     */
+    public static String describeError(int error) {
+        return IoError.describe(error);
     }
 }

@@ -1,13 +1,13 @@
 package dev.iocp.wintests;
 
 import dev.iocp.core.backend.BackendFactory;
+import dev.iocp.core.backend.ErrorCode;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
-import dev.iocp.core.testing.FaultInjectingBackend;
 import dev.iocp.core.testing.FaultInjectingBackend.Call;
 import dev.iocp.core.testing.FaultInjectingBackend.Faults;
+import dev.iocp.core.testing.FaultInjectingBackend;
 import dev.iocp.core.testing.LoopTesting;
-import dev.iocp.core.win32.Win32Error;
 import dev.iocp.core.win32.Wine;
 import dev.iocp.transport.DirectMemoryPressure;
 import dev.iocp.transport.Protocol;
@@ -45,8 +45,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The soak under faults (issue 10): hundreds of verified echo streams over a real backend while faults are injected
- * at random — receive/send submits failing (WSAENOBUFS), accepts failing (WSAEMFILE), receive packets turned into
- * resets, write-queue chunks failing for want of direct memory (a chunk is allocated only when a loop's pool is empty, so the rate is high). Every stream must either come back intact (every
+ * at random — receive/send submits failing (NO_BUFFERS), accepts failing (NO_DESCRIPTORS), receive packets turned
+ * into resets, write-queue chunks failing for want of direct memory (a chunk is allocated only when a loop's pool is
+ * empty, so the rate is high). Every stream must either come back intact (every
  * byte, in order, then a clean EOF) or end with a typed error on both sides: the client sees the connection
  * broken, and our side's connectionLost names a cause. Never a silent truncation (a clean end on our side for a
  * stream that did not complete), never a corrupted byte. Afterwards every op has drained and, on Linux, no
@@ -200,10 +201,10 @@ public abstract class FaultSoakTest {
         long fdsBefore = openDescriptors();
         Faults faults = new Faults(20261201L);
         if (faultsOn) {
-            faults.failWithProbability(Call.SUBMIT_RECV, Win32Error.WSAENOBUFS, 0.003)
-                .failWithProbability(Call.SUBMIT_SEND, Win32Error.WSAENOBUFS, 0.003)
-                .failWithProbability(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE, 0.05)
-                .failWithProbability(Call.RECV_PACKET, Win32Error.WSAECONNRESET, 0.002);
+            faults.failWithProbability(Call.SUBMIT_RECV, ErrorCode.NO_BUFFERS, 0.003)
+                .failWithProbability(Call.SUBMIT_SEND, ErrorCode.NO_BUFFERS, 0.003)
+                .failWithProbability(Call.SUBMIT_ACCEPT, ErrorCode.NO_DESCRIPTORS, 0.05)
+                .failWithProbability(Call.RECV_PACKET, ErrorCode.RESET, 0.002);
         }
         IocpEventLoopGroup group = new IocpEventLoopGroup(2, FaultInjectingBackend.wrap(backendFactory(), faults));
         Map<Integer, ServerEnd> serverEnds = new ConcurrentHashMap<>();

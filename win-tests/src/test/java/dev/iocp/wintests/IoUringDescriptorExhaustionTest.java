@@ -1,15 +1,15 @@
 package dev.iocp.wintests;
 
 import dev.iocp.core.backend.Backends;
+import dev.iocp.core.backend.ErrorCode;
 import dev.iocp.core.backend.uring.FdExhaustion;
 import dev.iocp.core.backend.uring.IoUringBackend;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
-import dev.iocp.core.testing.FaultInjectingBackend;
 import dev.iocp.core.testing.FaultInjectingBackend.Call;
 import dev.iocp.core.testing.FaultInjectingBackend.Faults;
+import dev.iocp.core.testing.FaultInjectingBackend;
 import dev.iocp.core.testing.ThreadCpu;
-import dev.iocp.core.win32.Win32Error;
 import dev.iocp.transport.Server;
 import dev.iocp.transport.TransportConfig;
 import dev.iocp.transport.Transports;
@@ -116,9 +116,9 @@ class IoUringDescriptorExhaustionTest {
     private void warmUp() throws Exception {
         Server s = listen(2);
         s.onAcceptError(e -> {});
-        // The next accept packet fails (EMFILE), and so does the submit that re-arms its slot (WSAENOBUFS).
-        faults.failOnce(Call.ACCEPT_PACKET, Win32Error.WSAEMFILE);
-        faults.failOnce(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS);
+        // The next accept packet fails (EMFILE), and so does the submit that re-arms its slot (ENOBUFS).
+        faults.failOnce(Call.ACCEPT_PACKET, ErrorCode.NO_DESCRIPTORS);
+        faults.failOnce(Call.SUBMIT_ACCEPT, ErrorCode.NO_BUFFERS);
         try (SocketChannel refused = SocketChannel.open(s.localAddress())) {
             await("the injected EMFILE packet and submit failure",
                     () -> faults.injected(Call.ACCEPT_PACKET) == 1 && faults.injected(Call.SUBMIT_ACCEPT) == 1);
@@ -127,7 +127,7 @@ class IoUringDescriptorExhaustionTest {
             assertEchoes(c, "warm"); // through the other slot
         }
         // The failed slot comes back through the back-off timer: 2 initial submits, its re-arm after the EMFILE
-        // packet (refused: WSAENOBUFS), the next re-arm (accepted), and the echoing slot's re-arm — 5 in all.
+        // packet (refused: ENOBUFS), the next re-arm (accepted), and the echoing slot's re-arm — 5 in all.
         await("the failed slot re-armed by the back-off timer", () -> faults.calls(Call.SUBMIT_ACCEPT) >= 5);
         assertTrue(s.close().await(T));
         // Every warm-up connection has ended and closed its socket: none will free a descriptor in the window.

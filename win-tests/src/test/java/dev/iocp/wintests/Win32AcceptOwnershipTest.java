@@ -1,6 +1,8 @@
 package dev.iocp.wintests;
 
 import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.OpType;
@@ -9,8 +11,6 @@ import dev.iocp.core.backend.win32.Win32Backend;
 import dev.iocp.core.testing.LoopTesting;
 import dev.iocp.core.testing.Platform;
 import dev.iocp.core.testing.WindowsOnly;
-import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,11 +113,11 @@ class Win32AcceptOwnershipTest {
         long notAListener = backend.openTcpSocket(false);
         sockets.add(notAListener);
         accept.prepare(OpType.ACCEPT, notAListener, NO_HANDLER).acceptSocket(accepted);
-        Win32Exception e;
+        IoException e;
         try {
             backend.finishAccept(accept);
             e = null;
-        } catch (Win32Exception failed) {
+        } catch (IoException failed) {
             e = failed;
         }
         // Wine 8's setsockopt(SO_UPDATE_ACCEPT_CONTEXT) succeeds whatever it is given (measured: a listener value of
@@ -131,8 +131,9 @@ class Win32AcceptOwnershipTest {
                 "the accepted socket is still open after the failed finishAccept: the backend did not close it");
         // ... and its one close is the owner's.
         backend.close(accepted, true);
-        Win32Exception closed = assertThrows(Win32Exception.class, () -> backend.getOption(accepted, SocketOpt.SO_RCVBUF));
-        assertEquals(Win32Error.WSAENOTSOCK, closed.errorCode(), closed.getMessage());
+        IoException closed = assertThrows(IoException.class, () -> backend.getOption(accepted, SocketOpt.SO_RCVBUF));
+        assertEquals(ErrorCode.BAD_HANDLE, closed.code(), closed.getMessage());
+        assertEquals("WSAENOTSOCK", closed.nativeName());
         accept.release();
     }
 }

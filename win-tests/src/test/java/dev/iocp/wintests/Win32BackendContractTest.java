@@ -4,10 +4,10 @@ import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.BackendContractTest;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.win32.Win32Backend;
+import dev.iocp.core.backend.win32.Win32Slot;
 import dev.iocp.core.testing.LoopTesting;
 import dev.iocp.core.testing.WindowsOnly;
 import dev.iocp.core.win32.Kernel32;
-import io.netty.util.internal.PlatformDependent;
 
 import java.lang.invoke.VarHandle;
 
@@ -27,7 +27,7 @@ class Win32BackendContractTest extends BackendContractTest {
     protected void awaitCompletedInKernel(Op recv, long ourSocket) {
         LoopTesting.await("the WSARecv has completed in the kernel", () -> {
             VarHandle.fullFence(); // written from outside the JVM: read it fresh every time
-            return PlatformDependent.getInt(recv.address()) != Kernel32.STATUS_PENDING;
+            return Win32Slot.status(recv) != Kernel32.STATUS_PENDING;
         });
     }
 }

@@ -2,16 +2,19 @@ package dev.iocp.wintests;
 
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.backend.win32.Win32Backend;
+import dev.iocp.core.backend.win32.Win32Slot;
 import dev.iocp.core.testing.WindowsOnly;
 import dev.iocp.core.win32.Kernel32;
 import dev.iocp.core.win32.SockAddrs;
 import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import dev.iocp.core.win32.Winsock;
 import dev.iocp.core.win32.WinsockExtensions;
 import io.netty.util.internal.PlatformDependent;
@@ -53,7 +56,7 @@ class Win32FirstProofTest {
     record Packet(Op op, int bytes, int error) {
         @Override
         public String toString() {
-            return op + " bytes=" + bytes + " error=" + Win32Error.describe(error);
+            return op + " bytes=" + bytes + " error=" + IoError.describe(error);
         }
     }
 
@@ -139,7 +142,7 @@ class Win32FirstProofTest {
     /** HasOverlappedIoCompleted: the kernel has written the op's final status into OVERLAPPED.Internal. */
     private static boolean kernelFinished(Op op) {
         VarHandle.fullFence(); // the kernel writes it from outside the JVM: read it fresh every time
-        return PlatformDependent.getInt(op.address()) != Kernel32.STATUS_PENDING;
+        return Win32Slot.status(op) != Kernel32.STATUS_PENDING;
     }
 
     private long nativeBuffer(int size) {
@@ -158,7 +161,7 @@ class Win32FirstProofTest {
         sockets.remove(socket);
     }
 
-    private long listener(InetAddress host) throws Win32Exception {
+    private long listener(InetAddress host) throws IoException {
         long l = track(backend.openTcpSocket(host.getAddress().length == 16));
         backend.bind(l, new InetSocketAddress(host, 0));
         backend.listen(l, 16);
@@ -186,7 +189,7 @@ class Win32FirstProofTest {
         backend.register(server);
         // The AcceptEx output buffer (op address area) decoded by GetAcceptExSockaddrs names the same two ends.
         long out = nativeBuffer(24);
-        WinsockExtensions.get().getAcceptExSockaddrs(accept.addressAreaAddress(), out);
+        WinsockExtensions.get().getAcceptExSockaddrs(Win32Slot.addressArea(accept), out);
         InetSocketAddress acceptLocal = SockAddrs.decode(PlatformDependent.getLong(out), PlatformDependent.getInt(out + 16));
         InetSocketAddress acceptRemote = SockAddrs.decode(PlatformDependent.getLong(out + 8), PlatformDependent.getInt(out + 20));
         assertEquals(target, acceptLocal, "GetAcceptExSockaddrs local");
@@ -324,9 +327,11 @@ class Win32FirstProofTest {
         forget(pair[1]);
         Packet p = awaitPacket(recv);
         recv.release();
-        assertEquals(Win32Error.WSAECONNRESET, p.error(),
+        assertEquals(Win32Error.ERRORS.error(Win32Error.WSAECONNRESET), p.error(),
                 () -> "expected WSAECONNRESET (10054), not the kernel's ERROR_NETNAME_DELETED: " + p);
-        assertTrue(Win32Error.isReset(p.error()));
+        assertEquals(ErrorCode.RESET, IoError.code(p.error()));
+        // What a user reads on Windows: the Winsock name, as the transport words it.
+        assertEquals("receive: WSAECONNRESET (10054)", new IoException("receive", p.error()).getMessage());
     }
 
     // ------------------------------------------------------------------ abort: RST, not FIN
@@ -334,12 +339,12 @@ class Win32FirstProofTest {
     /** How a peer's byte stream ended: bytes received before the end, and the end (0 = EOF, else the error). */
     record StreamEnd(long bytes, int error) {
         boolean reset() {
-            return Win32Error.isReset(error);
+            return IoError.isReset(error);
         }
 
         @Override
         public String toString() {
-            return (error == 0 ? "EOF" : Win32Error.describe(error)) + " after " + bytes + " bytes";
+            return (error == 0 ? "EOF" : IoError.describe(error)) + " after " + bytes + " bytes";
         }
     }
 
@@ -375,10 +380,10 @@ class Win32FirstProofTest {
         forget(pair[0]);
         Packet p = awaitPacket(peers);
         peers.release();
-        assertEquals(Win32Error.WSAECONNRESET, p.error(), () -> "peer's receive after our abort: " + p);
+        assertEquals(Win32Error.ERRORS.error(Win32Error.WSAECONNRESET), p.error(), () -> "peer's receive after our abort: " + p);
         Packet o = awaitPacket(ours);
         ours.release();
-        assertTrue(Win32Error.isAborted(o.error()), () -> "our receive on the socket we aborted: " + o);
+        assertTrue(IoError.isAborted(o.error()), () -> "our receive on the socket we aborted: " + o);
     }
 
     /**
@@ -402,10 +407,10 @@ class Win32FirstProofTest {
         forget(pair[0]);
         Packet sp = awaitPacket(send);
         send.release();
-        assertTrue(Win32Error.isAborted(sp.error()), () -> "the pending send after the abort: " + sp);
+        assertTrue(IoError.isAborted(sp.error()), () -> "the pending send after the abort: " + sp);
         Packet o = awaitPacket(ours);
         ours.release();
-        assertTrue(Win32Error.isAborted(o.error()), () -> "our receive after the abort: " + o);
+        assertTrue(IoError.isAborted(o.error()), () -> "our receive after the abort: " + o);
 
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // time to send the rest, were it still sending
         StreamEnd end = drain(pair[1]);
@@ -487,7 +492,7 @@ class Win32FirstProofTest {
         });
         assertEquals(8, first, "a full batch in one call");
         for (Packet p : seen) {
-            assertEquals(Win32Error.ERROR_OPERATION_ABORTED, p.error(), p::toString);
+            assertEquals(Win32Error.ERRORS.error(Win32Error.ERROR_OPERATION_ABORTED), p.error(), p::toString);
             p.op().release();
         }
     }

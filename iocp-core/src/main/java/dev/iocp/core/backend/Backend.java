@@ -1,17 +1,20 @@
 package dev.iocp.core.backend;
 
-import dev.iocp.core.win32.Win32Exception;
-
 import java.net.InetSocketAddress;
 
 /**
  * The one seam between the loop/transport and the operating system: one instance per event loop (on Win32, one
- * completion port). Everything but {@link #wakeup()} is called on the loop thread only.
+ * completion port; on io_uring, one ring). Everything but {@link #wakeup()} is called on the loop thread only.
  *
  * <p>The submit contract, shared by every op kind: {@code submitX(op)} either returns {@code 0}, and then the op is
- * {@link Op.State#IN_FLIGHT} and exactly one packet for it will come out of {@link #poll}; or it returns a Win32 error
- * number, and then no packet will come and the op is still {@link Op.State#OWNED} by the caller. Backends never
- * deliver an immediate success synchronously: a success always comes as a packet, so the loop has one path.
+ * {@link Op.State#IN_FLIGHT} and exactly one packet for it will come out of {@link #poll}; or it returns an error
+ * ({@link IoError}), and then no packet will come and the op is still {@link Op.State#OWNED} by the caller. Backends
+ * never deliver an immediate success synchronously: a success always comes as a packet, so the loop has one path.
+ *
+ * <p>Errors: every error a backend hands out — a failed submit's return value, a packet's error, an
+ * {@link IoException} from a synchronous call — is a packed {@link IoError}: the library's {@link ErrorCode}, which
+ * callers decide by, plus the native number and its vocabulary, which messages name. Each backend translates its
+ * native numbers at the one point where they enter the SPI.
  *
  * <p>Socket handles are {@code long}s whose meaning is the backend's (a SOCKET, an fd, a simulated id).
  */
@@ -20,26 +23,35 @@ public interface Backend extends AutoCloseable {
     /** Short name for logs and reports ("win32", "simulated", "io_uring"). */
     String name();
 
-    /** A new overlapped TCP socket of the given family, associated with this backend's port. */
-    long openTcpSocket(boolean ipv6) throws Win32Exception;
+    /**
+     * A new TCP socket of the given family, ready for this backend's ops (on Win32 an overlapped socket associated
+     * with the completion port).
+     */
+    long openTcpSocket(boolean ipv6) throws IoException;
 
-    /** Associates a socket accepted on another backend's listener with this backend's port. */
-    void register(long socket) throws Win32Exception;
+    /**
+     * Makes a socket accepted on another backend's listener usable by this backend's ops (on Win32: associates it
+     * with this completion port; on io_uring nothing is needed).
+     */
+    void register(long socket) throws IoException;
 
-    void bind(long socket, InetSocketAddress address) throws Win32Exception;
+    void bind(long socket, InetSocketAddress address) throws IoException;
 
-    void listen(long socket, int backlog) throws Win32Exception;
+    void listen(long socket, int backlog) throws IoException;
 
-    InetSocketAddress localAddress(long socket) throws Win32Exception;
+    InetSocketAddress localAddress(long socket) throws IoException;
 
-    InetSocketAddress remoteAddress(long socket) throws Win32Exception;
+    InetSocketAddress remoteAddress(long socket) throws IoException;
 
-    void setOption(long socket, SocketOpt option, int value) throws Win32Exception;
+    void setOption(long socket, SocketOpt option, int value) throws IoException;
 
-    int getOption(long socket, SocketOpt option) throws Win32Exception;
+    int getOption(long socket, SocketOpt option) throws IoException;
 
-    /** shutdown(SD_SEND): the peer will read EOF once it has read everything sent before. */
-    void shutdownOutput(long socket) throws Win32Exception;
+    /**
+     * Shuts down sending (a half-close: Win32 shutdown(SD_SEND), Linux shutdown(SHUT_WR)): the peer will read EOF
+     * once it has read everything sent before.
+     */
+    void shutdownOutput(long socket) throws IoException;
 
     /**
      * Closes the socket. {@code abortive} sets SO_LINGER{1,0} first, so the peer sees a reset (RST) instead of
@@ -48,15 +60,19 @@ public interface Backend extends AutoCloseable {
      */
     void close(long socket, boolean abortive);
 
-    /** WSARecv into the op's buffers. */
+    /**
+     * A receive into the op's buffers (Win32: WSARecv; io_uring: RECV, or RECVMSG over several buffers). A packet
+     * with success and 0 bytes is the peer's FIN.
+     */
     int submitRecv(Op op);
 
-    /** WSASend gathering the op's buffers. */
+    /** A send gathering the op's buffers (Win32: WSASend; io_uring: SEND or SENDMSG). It may complete short. */
     int submitSend(Op op);
 
     /**
-     * AcceptEx on the listening socket {@code op.socket()}. The backend creates the socket that will be accepted (or,
-     * where the kernel creates it, learns it from the packet) and records it with {@link Op#acceptSocket(long)}.
+     * An accept on the listening socket {@code op.socket()} (Win32: AcceptEx; io_uring: ACCEPT). The backend
+     * creates the socket that will be accepted (Win32), or learns it from the packet (io_uring, where the kernel
+     * creates it), and records it with {@link Op#acceptSocket(long)}.
      *
      * <p>The accepted socket has exactly one owner at each moment. Until the ACCEPT packet it is the backend's: a
      * submit that fails closes whatever it prepared and leaves {@code acceptSocket()} 0. From the packet on it is the
@@ -68,17 +84,24 @@ public interface Backend extends AutoCloseable {
     int submitAccept(Op op);
 
     /**
-     * After a successful ACCEPT packet: finishes the accepted socket (SO_UPDATE_ACCEPT_CONTEXT) and returns it, not
+     * After a successful ACCEPT packet: finishes the accepted socket (Win32: SO_UPDATE_ACCEPT_CONTEXT; io_uring:
+     * nothing) and returns it, not
      * yet registered with any port (the caller {@link #register registers} it with the loop that will own it). If it
      * throws, the accepted socket is left open, for the caller to close (see {@link #submitAccept}).
      */
-    long finishAccept(Op op) throws Win32Exception;
+    long finishAccept(Op op) throws IoException;
 
-    /** ConnectEx to {@code remote}; binds the socket to the wildcard address first if needed. */
+    /**
+     * A connect to {@code remote} (Win32: ConnectEx, binding the socket to the wildcard address first if needed;
+     * io_uring: CONNECT). A refusal comes as the packet's error, not as the submit's.
+     */
     int submitConnect(Op op, InetSocketAddress remote);
 
-    /** After a successful CONNECT packet: SO_UPDATE_CONNECT_CONTEXT, so shutdown/getpeername work. */
-    void finishConnect(Op op) throws Win32Exception;
+    /**
+     * After a successful CONNECT packet: finishes the socket so that shutdown and the address queries work (Win32:
+     * SO_UPDATE_CONNECT_CONTEXT; io_uring: nothing).
+     */
+    void finishConnect(Op op) throws IoException;
 
     /**
      * Requests cancellation of an IN_FLIGHT op. Only a request (invariant 1): the op's packet still comes and
@@ -98,7 +121,7 @@ public interface Backend extends AutoCloseable {
     /** Makes a current or next {@link #poll} return. Safe from any thread. */
     void wakeup();
 
-    /** Closes the port. The caller has already waited for every op packet. */
+    /** Closes the backend (the completion port, the ring). The caller has already waited for every op packet. */
     @Override
     void close();
 }

@@ -4,7 +4,7 @@ package dev.iocp.core.backend;
  * What a cancel request achieved. Neither value completes the op: its packet does (invariant 1).
  */
 public enum CancelResult {
-    /** The kernel accepted the request; the op's packet will still come, usually with ERROR_OPERATION_ABORTED. */
+    /** The kernel accepted the request; the op's packet will still come, usually {@link ErrorCode#ABORTED}. */
     REQUESTED,
     /**
      * The kernel no longer had the op in progress (CancelIoEx: ERROR_NOT_FOUND; io_uring: -ENOENT/-EALREADY):

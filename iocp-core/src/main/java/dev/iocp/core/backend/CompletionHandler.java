@@ -10,7 +10,8 @@ package dev.iocp.core.backend;
 public interface CompletionHandler {
     /**
      * @param bytesTransferred bytes moved by the op (0 with success on a receive means the peer sent FIN)
-     * @param error {@code 0} on success, otherwise a Win32 error number ({@link dev.iocp.core.win32.Win32Error})
+     * @param error {@code 0} on success, otherwise a packed {@link IoError}: decide by {@link IoError#code}, show
+     *              with {@link IoError#describe}
      */
     void onCompletion(Op op, int bytesTransferred, int error);
 

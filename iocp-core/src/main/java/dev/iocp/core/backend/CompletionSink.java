@@ -6,8 +6,7 @@ public interface CompletionSink {
     /**
      * @param op the op whose packet this is (still IN_FLIGHT: the sink marks it completed)
      * @param bytesTransferred bytes the kernel reported
-     * @param error 0 on success, else a Win32 error number (for sockets, the Winsock one: WSAECONNRESET, not
-     *              ERROR_NETNAME_DELETED, where the backend can tell)
+     * @param error 0 on success, else a packed {@link IoError}, translated by the backend from its native number
      */
     void onPacket(Op op, int bytesTransferred, int error);
 }

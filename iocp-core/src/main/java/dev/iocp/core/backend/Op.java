@@ -1,20 +1,18 @@
 package dev.iocp.core.backend;
 
-import io.netty.util.internal.PlatformDependent;
-
 /**
  * One asynchronous operation's record: a fixed slot of native memory in its loop's {@link OpSlab} plus the
  * Java-side fields the backend and the owner need. An Op object is created once per slot and reused, so a
  * completion allocates nothing.
  *
- * <h2>Native slot layout (the Win32 backend's view; other backends use the parts they need)</h2>
- * <pre>
- *   0  OVERLAPPED (32 bytes on x64). Must stay at offset 0: the packet hands back this address.
- *  32  int   op id, so that the op is found from its OVERLAPPED address by one read, no map lookup
- *  48  WSABUF[MAX_BUFFERS] (16 bytes each: ULONG len, pad, CHAR* buf)
- * 304  scratch: DWORD flags (WSARecv lpFlags) at +0, DWORD bytes at +4
- * 384  address area (128 bytes): ConnectEx target sockaddr, or the AcceptEx output buffer
- * </pre>
+ * <h2>The native area</h2>
+ * Each op has {@link #NATIVE_AREA_SIZE} bytes of native memory ({@link #nativeArea()}), zeroed when its slab
+ * chunk is made and never moved, so its address stays valid for the op's whole life. Its layout is the backend's
+ * own: what the kernel needs to read or write for the op besides the data buffers (Win32: the OVERLAPPED, the
+ * WSABUF array, the AcceptEx address buffer — {@code win32.Win32Slot}; io_uring: the iovec array, the msghdr,
+ * the connect sockaddr — {@code uring.IoUringSlot}). The Java-side fields below are neutral: the buffers
+ * ({@link #addBuffer}) are encoded into the area by the backend at submit.
+ *
  *
  * <h2>Ownership: the op's state machine</h2>
  * <pre>
@@ -27,16 +25,10 @@ import io.netty.util.internal.PlatformDependent;
  * {@link #release()} refuses an op that is IN_FLIGHT.
  */
 public final class Op {
-    public static final int OVERLAPPED_OFFSET = 0;
-    public static final int OVERLAPPED_SIZE = 32;
-    public static final int ID_OFFSET = 32;
-    public static final int WSABUF_OFFSET = 48;
-    public static final int WSABUF_SIZE = 16;
+    /** The most buffers one op gathers or scatters. */
     public static final int MAX_BUFFERS = 16;
-    public static final int SCRATCH_OFFSET = WSABUF_OFFSET + MAX_BUFFERS * WSABUF_SIZE; // 304
-    public static final int ADDRESS_OFFSET = 384;
-    public static final int ADDRESS_SIZE = 128;
-    public static final int SLOT_SIZE = 512;
+    /** Bytes of native memory each op has for its backend's own layout. */
+    public static final int NATIVE_AREA_SIZE = 512;
 
     /** Who may touch the op and its memory. */
     public enum State {
@@ -73,15 +65,14 @@ public final class Op {
         this.slab = slab;
         this.id = id;
         this.address = address;
-        PlatformDependent.putInt(address + ID_OFFSET, id);
     }
 
     public int id() {
         return id;
     }
 
-    /** Address of the slot, which is also the address of its OVERLAPPED. */
-    public long address() {
+    /** Address of the op's {@link #NATIVE_AREA_SIZE} bytes of native memory (see the class comment). */
+    public long nativeArea() {
         return address;
     }
 
@@ -164,21 +155,6 @@ public final class Op {
 
     public void acceptSocket(long acceptSocket) {
         this.acceptSocket = acceptSocket;
-    }
-
-    /** Absolute address of the scratch area (backend use). */
-    public long scratchAddress() {
-        return address + SCRATCH_OFFSET;
-    }
-
-    /** Absolute address of the 128-byte address area (backend use). */
-    public long addressAreaAddress() {
-        return address + ADDRESS_OFFSET;
-    }
-
-    /** Absolute address of the WSABUF array (Win32 backend use). */
-    public long wsabufAddress() {
-        return address + WSABUF_OFFSET;
     }
 
     // ---- state transitions; the backend and the loop call these ----

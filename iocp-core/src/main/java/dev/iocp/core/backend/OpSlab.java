@@ -6,12 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A loop's op records: native memory in chunks of {@value #CHUNK_SLOTS} slots of {@link Op#SLOT_SIZE} bytes, and
- * one {@link Op} object per slot, created when its chunk is. Growing adds a chunk; nothing is ever moved, so an
- * OVERLAPPED address stays valid for the op's whole life.
+ * A loop's op records: native memory in chunks of {@value #CHUNK_SLOTS} native areas of
+ * {@link Op#NATIVE_AREA_SIZE} bytes, and one {@link Op} object per area, created when its chunk is. Growing adds a
+ * chunk; nothing is ever moved, so an op's native address stays valid for the op's whole life.
  *
- * <p>Finding an op from its OVERLAPPED address: the slot stores its op id at {@link Op#ID_OFFSET}; one native read
- * and an array index, no map lookup, no allocation.
+ * <p>Finding an op from its packet: by its id ({@link #byId}, an array index), which a backend carries in its own
+ * way (io_uring's user_data; Win32 stores it in the op's native area, beside the OVERLAPPED the packet hands back:
+ * one native read). No map lookup, no allocation.
  *
  * <p>Not thread-safe: owned by one loop thread.
  */
@@ -46,16 +47,7 @@ public final class OpSlab implements AutoCloseable {
         freeStack[freeCount++] = op;
     }
 
-    /** The op whose OVERLAPPED starts at {@code overlappedAddress}. */
-    public Op fromOverlapped(long overlappedAddress) {
-        int id = PlatformDependent.getInt(overlappedAddress + Op.ID_OFFSET);
-        Op op = id >= 0 && id < ops.length ? ops[id] : null;
-        if (op == null || op.address() != overlappedAddress) {
-            throw new IllegalStateException("packet for unknown OVERLAPPED 0x" + Long.toHexString(overlappedAddress));
-        }
-        return op;
-    }
-
+    /** The op with this id; {@code id} must be below {@link #capacity()}. */
     public Op byId(int id) {
         return ops[id];
     }
@@ -75,15 +67,15 @@ public final class OpSlab implements AutoCloseable {
     }
 
     private void grow() {
-        long base = PlatformDependent.allocateMemory((long) CHUNK_SLOTS * Op.SLOT_SIZE);
-        PlatformDependent.setMemory(base, (long) CHUNK_SLOTS * Op.SLOT_SIZE, (byte) 0);
+        long base = PlatformDependent.allocateMemory((long) CHUNK_SLOTS * Op.NATIVE_AREA_SIZE);
+        PlatformDependent.setMemory(base, (long) CHUNK_SLOTS * Op.NATIVE_AREA_SIZE, (byte) 0);
         chunks.add(base);
         int first = ops.length;
         Op[] grown = java.util.Arrays.copyOf(ops, first + CHUNK_SLOTS);
         Op[] stack = java.util.Arrays.copyOf(freeStack, first + CHUNK_SLOTS);
         // Push in reverse so the lowest id is handed out first (easier to read in traces).
         for (int i = CHUNK_SLOTS - 1; i >= 0; i--) {
-            Op op = new Op(this, first + i, base + (long) i * Op.SLOT_SIZE);
+            Op op = new Op(this, first + i, base + (long) i * Op.NATIVE_AREA_SIZE);
             grown[first + i] = op;
             stack[freeCount++] = op;
         }

@@ -1,18 +1,21 @@
 package dev.iocp.core.win32;
 
-import java.util.Map;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.NativeErrors;
 
 /**
- * Win32 / Winsock error numbers the product reacts to, with their names.
- *
- * <p>Error codes travel through the backend SPI as plain {@code int}s in Win32 numbering on every backend
- * (the simulated and io_uring backends translate into it), so that the transport has one vocabulary.
- * {@link #describe(int)} is the one way an error is shown to a person: {@code "WSAECONNRESET (10054)"}.
+ * Win32 / Winsock error numbers, their names (each constant's own), and what each means to the library: the Win32
+ * vocabulary ({@link #ERRORS}). The Win32 backend, and the simulated one (which simulates Windows), turn a Win32
+ * number into the SPI's packed error ({@link IoError}) with {@code ERRORS.error(n)} where it enters the SPI; a person
+ * reads it as {@code "WSAECONNRESET (10054)"}. Every public int constant here is a Win32 error number.
  */
 public final class Win32Error {
     private Win32Error() {}
 
     public static final int NO_ERROR = 0;
+    public static final int ERROR_TOO_MANY_OPEN_FILES = 4;
+    public static final int ERROR_ACCESS_DENIED = 5;
     public static final int ERROR_INVALID_HANDLE = 6;
     public static final int ERROR_NOT_ENOUGH_MEMORY = 8;
     public static final int ERROR_INVALID_PARAMETER = 87;
@@ -33,6 +36,7 @@ public final class Win32Error {
     public static final int ERROR_HOST_UNREACHABLE = 1232;
     public static final int ERROR_PORT_UNREACHABLE = 1234;
     public static final int ERROR_GRACEFUL_DISCONNECT = 1226;
+    public static final int ERROR_ADDRESS_ALREADY_ASSOCIATED = 1227;
 
     public static final int WSAEINTR = 10004;
     public static final int WSAEBADF = 10009;
@@ -67,86 +71,35 @@ public final class Win32Error {
     public static final int WSAVERNOTSUPPORTED = 10092;
     public static final int WSANOTINITIALISED = 10093;
     public static final int WSAEDISCON = 10101;
-    public static final int WSA_OPERATION_ABORTED = ERROR_OPERATION_ABORTED;
-    public static final int WSA_IO_PENDING = ERROR_IO_PENDING;
 
-    private static final Map<Integer, String> NAMES = Map.ofEntries(
-            Map.entry(NO_ERROR, "NO_ERROR"),
-            Map.entry(ERROR_INVALID_HANDLE, "ERROR_INVALID_HANDLE"),
-            Map.entry(ERROR_NOT_ENOUGH_MEMORY, "ERROR_NOT_ENOUGH_MEMORY"),
-            Map.entry(ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER"),
-            Map.entry(ERROR_NETNAME_DELETED, "ERROR_NETNAME_DELETED"),
-            Map.entry(WAIT_TIMEOUT, "WAIT_TIMEOUT"),
-            Map.entry(ERROR_OPERATION_ABORTED, "ERROR_OPERATION_ABORTED"),
-            Map.entry(ERROR_IO_INCOMPLETE, "ERROR_IO_INCOMPLETE"),
-            Map.entry(ERROR_IO_PENDING, "ERROR_IO_PENDING"),
-            Map.entry(ERROR_CONNECTION_REFUSED, "ERROR_CONNECTION_REFUSED"),
-            Map.entry(ERROR_CONNECTION_ABORTED, "ERROR_CONNECTION_ABORTED"),
-            Map.entry(ERROR_NOT_FOUND, "ERROR_NOT_FOUND"),
-            Map.entry(ERROR_ABANDONED_WAIT_0, "ERROR_ABANDONED_WAIT_0"),
-            Map.entry(ERROR_SEM_TIMEOUT, "ERROR_SEM_TIMEOUT"),
-            Map.entry(ERROR_MORE_DATA, "ERROR_MORE_DATA"),
-            Map.entry(ERROR_HANDLES_CLOSED, "ERROR_HANDLES_CLOSED"),
-            Map.entry(ERROR_NETWORK_UNREACHABLE, "ERROR_NETWORK_UNREACHABLE"),
-            Map.entry(ERROR_HOST_UNREACHABLE, "ERROR_HOST_UNREACHABLE"),
-            Map.entry(ERROR_PORT_UNREACHABLE, "ERROR_PORT_UNREACHABLE"),
-            Map.entry(ERROR_GRACEFUL_DISCONNECT, "ERROR_GRACEFUL_DISCONNECT"),
-            Map.entry(WSAEINTR, "WSAEINTR"),
-            Map.entry(WSAEBADF, "WSAEBADF"),
-            Map.entry(WSAEACCES, "WSAEACCES"),
-            Map.entry(WSAEFAULT, "WSAEFAULT"),
-            Map.entry(WSAEINVAL, "WSAEINVAL"),
-            Map.entry(WSAEMFILE, "WSAEMFILE"),
-            Map.entry(WSAEWOULDBLOCK, "WSAEWOULDBLOCK"),
-            Map.entry(WSAEINPROGRESS, "WSAEINPROGRESS"),
-            Map.entry(WSAEALREADY, "WSAEALREADY"),
-            Map.entry(WSAENOTSOCK, "WSAENOTSOCK"),
-            Map.entry(WSAEMSGSIZE, "WSAEMSGSIZE"),
-            Map.entry(WSAENOPROTOOPT, "WSAENOPROTOOPT"),
-            Map.entry(WSAEPROTONOSUPPORT, "WSAEPROTONOSUPPORT"),
-            Map.entry(WSAEOPNOTSUPP, "WSAEOPNOTSUPP"),
-            Map.entry(WSAEAFNOSUPPORT, "WSAEAFNOSUPPORT"),
-            Map.entry(WSAEADDRINUSE, "WSAEADDRINUSE"),
-            Map.entry(WSAEADDRNOTAVAIL, "WSAEADDRNOTAVAIL"),
-            Map.entry(WSAENETDOWN, "WSAENETDOWN"),
-            Map.entry(WSAENETUNREACH, "WSAENETUNREACH"),
-            Map.entry(WSAENETRESET, "WSAENETRESET"),
-            Map.entry(WSAECONNABORTED, "WSAECONNABORTED"),
-            Map.entry(WSAECONNRESET, "WSAECONNRESET"),
-            Map.entry(WSAENOBUFS, "WSAENOBUFS"),
-            Map.entry(WSAEISCONN, "WSAEISCONN"),
-            Map.entry(WSAENOTCONN, "WSAENOTCONN"),
-            Map.entry(WSAESHUTDOWN, "WSAESHUTDOWN"),
-            Map.entry(WSAETIMEDOUT, "WSAETIMEDOUT"),
-            Map.entry(WSAECONNREFUSED, "WSAECONNREFUSED"),
-            Map.entry(WSAEHOSTUNREACH, "WSAEHOSTUNREACH"),
-            Map.entry(WSASYSNOTREADY, "WSASYSNOTREADY"),
-            Map.entry(WSAVERNOTSUPPORTED, "WSAVERNOTSUPPORTED"),
-            Map.entry(WSANOTINITIALISED, "WSANOTINITIALISED"),
-            Map.entry(WSAEDISCON, "WSAEDISCON"));
-
-    /** The symbolic name, or {@code "WIN32_ERROR"} for a number we have no name for. */
-    public static String name(int code) {
-        String n = NAMES.get(code);
-        return n != null ? n : "WIN32_ERROR";
-    }
-
-    /** {@code "WSAECONNRESET (10054)"}: name and number, the form every message uses. */
-    public static String describe(int code) {
-        return name(code) + " (" + code + ")";
-    }
-
-    /** The peer reset the connection (RST): what a receive or send completes with after the peer's abort. */
-    public static boolean isReset(int code) {
-        return code == WSAECONNRESET || code == ERROR_NETNAME_DELETED || code == WSAECONNABORTED
-                || code == ERROR_CONNECTION_ABORTED || code == WSAENETRESET;
-    }
 
     /**
-     * The op was cancelled (CancelIoEx, or its socket was closed under it: Windows reports ERROR_OPERATION_ABORTED,
-     * Wine ERROR_HANDLES_CLOSED).
+     * The table: each constant above names its number, and these lines say what the numbers mean (any other is
+     * {@link ErrorCode#OTHER}). Where several numbers mean one thing, the Winsock one comes first: it is what a
+     * socket call reports, and what fault injection stands in with. The kernel-flavoured ones (ERROR_NETNAME_DELETED,
+     * ...) are what GetQueuedCompletionStatus reports when WSAGetOverlappedResult cannot be asked
+     * (Win32Backend.winsockError). Vocabulary id 1 in packed errors (see {@link NativeErrors}).
      */
-    public static boolean isAborted(int code) {
-        return code == ERROR_OPERATION_ABORTED || code == ERROR_HANDLES_CLOSED;
-    }
+    public static final NativeErrors ERRORS = NativeErrors.builder(1, "Win32", "WIN32_ERROR", Win32Error.class)
+            // The peer's reset, however the stack words it; a connection aborted under us reads the same to a user.
+            .means(ErrorCode.RESET, WSAECONNRESET, ERROR_NETNAME_DELETED, WSAECONNABORTED, ERROR_CONNECTION_ABORTED,
+                    WSAENETRESET)
+            // CancelIoEx, or closesocket under a pending op: Windows says 995, Wine 676 (Wine fact 11).
+            .means(ErrorCode.ABORTED, ERROR_OPERATION_ABORTED, ERROR_HANDLES_CLOSED)
+            .means(ErrorCode.NOT_FOUND, ERROR_NOT_FOUND)
+            .means(ErrorCode.REFUSED, WSAECONNREFUSED, ERROR_CONNECTION_REFUSED, ERROR_PORT_UNREACHABLE)
+            .means(ErrorCode.ADDRESS_IN_USE, WSAEADDRINUSE, ERROR_ADDRESS_ALREADY_ASSOCIATED)
+            .means(ErrorCode.ADDRESS_NOT_AVAILABLE, WSAEADDRNOTAVAIL)
+            .means(ErrorCode.TIMED_OUT, WSAETIMEDOUT, ERROR_SEM_TIMEOUT, WAIT_TIMEOUT)
+            .means(ErrorCode.NO_DESCRIPTORS, WSAEMFILE, ERROR_TOO_MANY_OPEN_FILES)
+            .means(ErrorCode.NO_BUFFERS, WSAENOBUFS, ERROR_NOT_ENOUGH_MEMORY)
+            .means(ErrorCode.NETWORK_UNREACHABLE, WSAENETUNREACH, ERROR_NETWORK_UNREACHABLE, WSAENETDOWN)
+            .means(ErrorCode.HOST_UNREACHABLE, WSAEHOSTUNREACH, ERROR_HOST_UNREACHABLE)
+            .means(ErrorCode.NOT_CONNECTED, WSAENOTCONN)
+            .means(ErrorCode.SHUT_DOWN, WSAESHUTDOWN)
+            .means(ErrorCode.INVALID_ARGUMENT, WSAEINVAL, ERROR_INVALID_PARAMETER, WSAEFAULT)
+            .means(ErrorCode.BAD_HANDLE, WSAENOTSOCK, ERROR_INVALID_HANDLE, WSAEBADF)
+            .means(ErrorCode.ACCESS_DENIED, WSAEACCES, ERROR_ACCESS_DENIED)
+            .means(ErrorCode.WOULD_BLOCK, WSAEWOULDBLOCK)
+            .build();
 }

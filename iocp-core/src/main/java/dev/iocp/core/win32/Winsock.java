@@ -1,5 +1,6 @@
 package dev.iocp.core.win32;
 
+import dev.iocp.core.backend.IoException;
 import io.netty.util.internal.PlatformDependent;
 
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ public final class Winsock {
     }
 
     /** Calls WSAStartup(2.2) once per process; later calls return the first answer. Windows only. */
-    public static synchronized Info startup() throws Win32Exception {
+    public static synchronized Info startup() throws IoException {
         if (info == null) {
             info = callStartup();
         }
@@ -33,13 +34,13 @@ public final class Winsock {
      * WSAStartup(MAKEWORD(2, 2)). Never paired with WSACleanup: Winsock stays up for the life of the process (sockets
      * of other loops, and the JDK's own, use it), and the OS tears it down at exit.
      */
-    private static Info callStartup() throws Win32Exception {
+    private static Info callStartup() throws IoException {
         long data = PlatformDependent.allocateMemory(Ws2_32.WSADATA_SIZE);
         try {
             PlatformDependent.setMemory(data, Ws2_32.WSADATA_SIZE, (byte) 0);
             int error = Ws2_32.WSAStartup((short) 0x0202, data); // MAKEWORD(2, 2): low byte major, high byte minor
             if (error != 0) {
-                throw new Win32Exception("WSAStartup", error);
+                throw Win32Error.ERRORS.exception("WSAStartup", error);
             }
             int version = PlatformDependent.getShort(data + Ws2_32.WSADATA_VERSION) & 0xFFFF;
             return new Info(version & 0xFF, version >>> 8,

@@ -3,6 +3,7 @@ package dev.iocp.core.win32;
 import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.iocp.core.backend.IoException;
 import io.netty.util.internal.PlatformDependent;
 
 /**
@@ -38,7 +39,7 @@ public final class WinsockExtensions {
     }
 
     /** The cached functions; the first call looks them up (Winsock must be started). */
-    public static WinsockExtensions get() throws Win32Exception {
+    public static WinsockExtensions get() throws IoException {
         WinsockExtensions e = instance;
         if (e == null) {
             synchronized (WinsockExtensions.class) {
@@ -51,12 +52,12 @@ public final class WinsockExtensions {
         return e;
     }
 
-    private static WinsockExtensions lookUp() throws Win32Exception {
+    private static WinsockExtensions lookUp() throws IoException {
         Winsock.startup();
         long s = Ws2_32.WSASocketW(Ws2_32.AF_INET, Ws2_32.SOCK_STREAM, Ws2_32.IPPROTO_TCP, 0, 0,
                 Ws2_32.WSA_FLAG_OVERLAPPED);
         if (s == Ws2_32.INVALID_SOCKET) {
-            throw new Win32Exception("WSASocketW", Native.getLastError());
+            throw Win32Error.ERRORS.exception("WSASocketW", Native.getLastError());
         }
         // 16 bytes GUID, 8 bytes function pointer, 4 bytes bytesReturned.
         long mem = PlatformDependent.allocateMemory(32);
@@ -71,18 +72,18 @@ public final class WinsockExtensions {
         }
     }
 
-    private static Function lookUp(long socket, long mem, String guid, String name) throws Win32Exception {
+    private static Function lookUp(long socket, long mem, String guid, String name) throws IoException {
         putGuid(mem, guid);
         PlatformDependent.putLong(mem + 16, 0L);
         int r = Ws2_32.WSAIoctl(socket, Ws2_32.SIO_GET_EXTENSION_FUNCTION_POINTER, mem, 16, mem + 16, 8, mem + 24, 0,
                 0);
         if (r != 0) {
-            throw new Win32Exception("WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER " + name + ")",
+            throw Win32Error.ERRORS.exception("WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER " + name + ")",
                     Native.getLastError());
         }
         long fn = PlatformDependent.getLong(mem + 16);
         if (fn == 0) {
-            throw new Win32Exception("WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER " + name + ") gave NULL",
+            throw Win32Error.ERRORS.exception("WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER " + name + ") gave NULL",
                     Win32Error.WSAEINVAL);
         }
         return Function.getFunction(new Pointer(fn));

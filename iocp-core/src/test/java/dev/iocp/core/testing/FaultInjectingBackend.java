@@ -4,11 +4,15 @@ import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.BackendFactory;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoException;
+import dev.iocp.core.backend.NativeErrors;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SocketOpt;
-import dev.iocp.core.win32.Win32Exception;
+import dev.iocp.core.backend.uring.Errno;
+import dev.iocp.core.win32.Win32Error;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -21,8 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link Backend} for tests that delegates to any backend (simulated, io_uring, Win32) and fails chosen calls with
- * chosen Win32 error numbers, as the real call would fail: a submit returns the error (no packet will come, the op
- * stays OWNED: the SPI's contract), a call that throws throws a {@link Win32Exception} naming the injected error.
+ * chosen {@link ErrorCode}s, as the real call would fail: a submit returns the error (no packet will come, the op
+ * stays OWNED: the SPI's contract), a call that throws throws an {@link IoException} naming the injected error.
+ * The error carries the native number the wrapped backend itself would report for that code — its vocabulary's
+ * first row for it ({@link NativeErrors#nativeNumberFor}): an errno on io_uring, a Win32 number on Win32 and on the
+ * simulated backend (which simulates Windows) — so a message reads as it would in production.
  * It can also turn a successful packet of a chosen kind into a failed one ({@link Call#ACCEPT_PACKET} etc.): the
  * packet still reaches the loop — nothing is ever dropped — only its error changes (for ACCEPT the accepted socket
  * stays recorded in the op, which a failed ACCEPT packet leaves for its owner to close).
@@ -59,11 +66,11 @@ public final class FaultInjectingBackend implements Backend {
     /** The script and the counters, shared by the wrappers of a group; thread-safe. */
     public static final class Faults {
         private static final class Rule {
-            final int error;
+            final ErrorCode error;
             long remaining; // Long.MAX_VALUE: always
             final double probability; // 1.0 unless a random rule
 
-            Rule(int error, long remaining, double probability) {
+            Rule(ErrorCode error, long remaining, double probability) {
                 this.error = error;
                 this.remaining = remaining;
                 this.probability = probability;
@@ -86,25 +93,33 @@ public final class FaultInjectingBackend implements Backend {
             this(1);
         }
 
-        /** The next {@code times} calls of {@code call} fail with {@code win32Error}; then they pass again. */
-        public synchronized Faults failNext(Call call, int win32Error, long times) {
-            rules.put(call, new Rule(win32Error, times, 1.0));
+        /** The next {@code times} calls of {@code call} fail with {@code error}; then they pass again. */
+        public synchronized Faults failNext(Call call, ErrorCode error, long times) {
+            rules.put(call, new Rule(requireNumbered(error), times, 1.0));
             return this;
         }
 
-        public Faults failOnce(Call call, int win32Error) {
-            return failNext(call, win32Error, 1);
+        public Faults failOnce(Call call, ErrorCode error) {
+            return failNext(call, error, 1);
         }
 
-        /** Every call of {@code call} fails with {@code win32Error} until {@link #clear}. */
-        public Faults failAlways(Call call, int win32Error) {
-            return failNext(call, win32Error, Long.MAX_VALUE);
+        /** Every call of {@code call} fails with {@code error} until {@link #clear}. */
+        public Faults failAlways(Call call, ErrorCode error) {
+            return failNext(call, error, Long.MAX_VALUE);
         }
 
         /** Each call of {@code call} fails with probability {@code p}, drawn from the seeded Random. */
-        public synchronized Faults failWithProbability(Call call, int win32Error, double p) {
-            rules.put(call, new Rule(win32Error, Long.MAX_VALUE, p));
+        public synchronized Faults failWithProbability(Call call, ErrorCode error, double p) {
+            rules.put(call, new Rule(requireNumbered(error), Long.MAX_VALUE, p));
             return this;
+        }
+
+        /** OTHER has no native number standing for it in any vocabulary: a test must say what it injects. */
+        private static ErrorCode requireNumbered(ErrorCode error) {
+            if (error == ErrorCode.OTHER) {
+                throw new IllegalArgumentException("inject a specific code, not OTHER");
+            }
+            return error;
         }
 
         /** Stops injecting into {@code call} (nothing given: into every call). Counters are kept. */
@@ -118,20 +133,20 @@ public final class FaultInjectingBackend implements Backend {
             return this;
         }
 
-        /** Counts the call; returns the error to inject into it, or 0. */
-        int next(Call call) {
+        /** Counts the call; returns the error to inject into it, or null. */
+        ErrorCode next(Call call) {
             return next(call, true);
         }
 
-        /** Counts the call; returns the error to inject into it (0 if none, or if it is not {@code eligible}). */
-        synchronized int next(Call call, boolean eligible) {
+        /** Counts the call; returns the error to inject into it (null if none, or if it is not {@code eligible}). */
+        synchronized ErrorCode next(Call call, boolean eligible) {
             calls.merge(call, 1L, Long::sum);
             Rule r = rules.get(call);
             if (!eligible || r == null || r.remaining <= 0) {
-                return 0;
+                return null;
             }
             if (r.probability < 1.0 && random.nextDouble() >= r.probability) {
-                return 0;
+                return null;
             }
             if (r.remaining != Long.MAX_VALUE) {
                 r.remaining--;
@@ -177,10 +192,31 @@ public final class FaultInjectingBackend implements Backend {
 
     private final Backend delegate;
     private final Faults faults;
+    private final NativeErrors vocabulary;
 
     public FaultInjectingBackend(Backend delegate, Faults faults) {
         this.delegate = delegate;
         this.faults = faults;
+        this.vocabulary = vocabularyOf(delegate);
+    }
+
+    /** The vocabulary the wrapped backend reports its errors in. */
+    private static NativeErrors vocabularyOf(Backend backend) {
+        return switch (backend.name()) {
+            case "io_uring" -> Errno.ERRORS;
+            case "win32", "simulated" -> Win32Error.ERRORS;
+            default -> throw new IllegalArgumentException("no error vocabulary known for backend " + backend.name());
+        };
+    }
+
+    /** The SPI's error for {@code code}, with the native number the wrapped backend would report; 0 for null. */
+    private int packed(ErrorCode code) {
+        return code == null ? 0 : vocabulary.error(vocabulary.nativeNumberFor(code));
+    }
+
+    /** The error the next {@code call} is to fail with (0: none). */
+    private int injected(Call call) {
+        return packed(faults.next(call));
     }
 
     public Backend delegate() {
@@ -191,10 +227,10 @@ public final class FaultInjectingBackend implements Backend {
         return faults;
     }
 
-    private void maybeThrow(Call call, String what) throws Win32Exception {
-        int error = faults.next(call);
+    private void maybeThrow(Call call, String what) throws IoException {
+        int error = injected(call);
         if (error != 0) {
-            throw new Win32Exception(what + " (injected)", error);
+            throw new IoException(what + " (injected)", error);
         }
     }
 
@@ -204,56 +240,56 @@ public final class FaultInjectingBackend implements Backend {
     }
 
     @Override
-    public long openTcpSocket(boolean ipv6) throws Win32Exception {
-        maybeThrow(Call.OPEN_TCP_SOCKET, "WSASocketW");
+    public long openTcpSocket(boolean ipv6) throws IoException {
+        maybeThrow(Call.OPEN_TCP_SOCKET, "socket");
         return delegate.openTcpSocket(ipv6);
     }
 
     @Override
-    public void register(long socket) throws Win32Exception {
-        maybeThrow(Call.REGISTER, "CreateIoCompletionPort");
+    public void register(long socket) throws IoException {
+        maybeThrow(Call.REGISTER, "register");
         delegate.register(socket);
     }
 
     @Override
-    public void bind(long socket, InetSocketAddress address) throws Win32Exception {
+    public void bind(long socket, InetSocketAddress address) throws IoException {
         maybeThrow(Call.BIND, "bind");
         delegate.bind(socket, address);
     }
 
     @Override
-    public void listen(long socket, int backlog) throws Win32Exception {
+    public void listen(long socket, int backlog) throws IoException {
         maybeThrow(Call.LISTEN, "listen");
         delegate.listen(socket, backlog);
     }
 
     @Override
-    public InetSocketAddress localAddress(long socket) throws Win32Exception {
+    public InetSocketAddress localAddress(long socket) throws IoException {
         maybeThrow(Call.LOCAL_ADDRESS, "getsockname");
         return delegate.localAddress(socket);
     }
 
     @Override
-    public InetSocketAddress remoteAddress(long socket) throws Win32Exception {
+    public InetSocketAddress remoteAddress(long socket) throws IoException {
         maybeThrow(Call.REMOTE_ADDRESS, "getpeername");
         return delegate.remoteAddress(socket);
     }
 
     @Override
-    public void setOption(long socket, SocketOpt option, int value) throws Win32Exception {
-        maybeThrow(Call.SET_OPTION, "setsockopt(" + option + ")");
+    public void setOption(long socket, SocketOpt option, int value) throws IoException {
+        maybeThrow(Call.SET_OPTION, "setsockopt " + option);
         delegate.setOption(socket, option, value);
     }
 
     @Override
-    public int getOption(long socket, SocketOpt option) throws Win32Exception {
-        maybeThrow(Call.GET_OPTION, "getsockopt(" + option + ")");
+    public int getOption(long socket, SocketOpt option) throws IoException {
+        maybeThrow(Call.GET_OPTION, "getsockopt " + option);
         return delegate.getOption(socket, option);
     }
 
     @Override
-    public void shutdownOutput(long socket) throws Win32Exception {
-        maybeThrow(Call.SHUTDOWN_OUTPUT, "shutdown(SD_SEND)");
+    public void shutdownOutput(long socket) throws IoException {
+        maybeThrow(Call.SHUTDOWN_OUTPUT, "shutdown");
         delegate.shutdownOutput(socket);
     }
 
@@ -265,37 +301,37 @@ public final class FaultInjectingBackend implements Backend {
 
     @Override
     public int submitRecv(Op op) {
-        int error = faults.next(Call.SUBMIT_RECV);
+        int error = injected(Call.SUBMIT_RECV);
         return error != 0 ? error : delegate.submitRecv(op);
     }
 
     @Override
     public int submitSend(Op op) {
-        int error = faults.next(Call.SUBMIT_SEND);
+        int error = injected(Call.SUBMIT_SEND);
         return error != 0 ? error : delegate.submitSend(op);
     }
 
     @Override
     public int submitAccept(Op op) {
-        int error = faults.next(Call.SUBMIT_ACCEPT);
+        int error = injected(Call.SUBMIT_ACCEPT);
         return error != 0 ? error : delegate.submitAccept(op);
     }
 
     @Override
-    public long finishAccept(Op op) throws Win32Exception {
-        maybeThrow(Call.FINISH_ACCEPT, "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)");
+    public long finishAccept(Op op) throws IoException {
+        maybeThrow(Call.FINISH_ACCEPT, "finish accept");
         return delegate.finishAccept(op);
     }
 
     @Override
     public int submitConnect(Op op, InetSocketAddress remote) {
-        int error = faults.next(Call.SUBMIT_CONNECT);
+        int error = injected(Call.SUBMIT_CONNECT);
         return error != 0 ? error : delegate.submitConnect(op, remote);
     }
 
     @Override
-    public void finishConnect(Op op) throws Win32Exception {
-        maybeThrow(Call.FINISH_CONNECT, "setsockopt(SO_UPDATE_CONNECT_CONTEXT)");
+    public void finishConnect(Op op) throws IoException {
+        maybeThrow(Call.FINISH_CONNECT, "finish connect");
         delegate.finishConnect(op);
     }
 
@@ -308,7 +344,7 @@ public final class FaultInjectingBackend implements Backend {
     public int poll(OpSlab slab, CompletionSink sink, long timeoutNanos) {
         return delegate.poll(slab, (op, bytes, error) -> {
             // Every packet is counted; only a successful one can be turned into a failure.
-            int injectedError = faults.next(Call.packetOf(op.type()), error == 0);
+            int injectedError = packed(faults.next(Call.packetOf(op.type()), error == 0));
             if (injectedError != 0) {
                 sink.onPacket(op, 0, injectedError);
             } else {

@@ -1,14 +1,15 @@
 package dev.iocp.transport.testing;
 
 import dev.iocp.core.backend.BackendFactory;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.core.testing.FaultInjectingBackend;
 import dev.iocp.core.testing.FaultInjectingBackend.Call;
 import dev.iocp.core.testing.FaultInjectingBackend.Faults;
 import dev.iocp.core.testing.ThreadCpu;
-import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import dev.iocp.transport.Protocol;
 import dev.iocp.transport.Server;
 import dev.iocp.transport.Transport;
@@ -148,7 +149,7 @@ public abstract class AcceptFailureTest {
     @Test
     void everyAcceptSlotFailingToSubmitIsReArmedAndTheServerKeepsAccepting() throws Exception {
         // Three failures per slot: the listener used to release a slot for good on each, and accept nothing.
-        faults.failNext(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS, 6);
+        faults.failNext(Call.SUBMIT_ACCEPT, ErrorCode.NO_BUFFERS, 6);
         Server s = listen(2);
         Peer p = connect(s);
         assertEchoes(p, "accepted after six failed submits");
@@ -167,15 +168,17 @@ public abstract class AcceptFailureTest {
             }
             errors.add(e);
         });
-        faults.failNext(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE, 3); // the re-arm after the first accept fails
+        faults.failNext(Call.SUBMIT_ACCEPT, ErrorCode.NO_DESCRIPTORS, 3); // the re-arm after the first accept fails
         assertEchoes(connect(s), "first");
         assertEchoes(connect(s), "second, after three failed re-arms");
         assertEquals(3, s.acceptErrors());
         assertEquals(3, errors.size());
         for (Throwable e : errors) {
-            Win32Exception w = assertInstanceOf(Win32Exception.class, e);
-            assertEquals(Win32Error.WSAEMFILE, w.errorCode());
-            assertTrue(w.getMessage().contains("WSAEMFILE (10024)"), w.getMessage());
+            IoException w = assertInstanceOf(IoException.class, e);
+            assertEquals(ErrorCode.NO_DESCRIPTORS, w.code());
+            // Named as the backend names it: WSAEMFILE (10024) on Win32 and simulated, EMFILE (24) on io_uring.
+            assertEquals("accept on " + s.localAddress() + ": " + IoError.describe(w.error()), w.getMessage());
+            assertTrue(w.nativeName().endsWith("EMFILE"), w.getMessage());
         }
         assertTrue(onLoopThread.get(), "the handler runs on the listener's loop");
     }
@@ -186,7 +189,7 @@ public abstract class AcceptFailureTest {
         s.onAcceptError(e -> {
             throw new IllegalStateException("handler bug");
         });
-        faults.failNext(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS, 2);
+        faults.failNext(Call.SUBMIT_ACCEPT, ErrorCode.NO_BUFFERS, 2);
         assertEchoes(connect(s), "first");
         assertEchoes(connect(s), "second");
         assertEquals(2, s.acceptErrors());
@@ -194,7 +197,7 @@ public abstract class AcceptFailureTest {
 
     @Test
     void aResetBeforeAcceptOnSubmitIsSkippedAndReArmedAtOnce() throws Exception {
-        faults.failOnce(Call.SUBMIT_ACCEPT, Win32Error.WSAECONNRESET);
+        faults.failOnce(Call.SUBMIT_ACCEPT, ErrorCode.RESET);
         Server s = listen(1);
         // listen's future completes in the loop task that armed the accepts: the retry has already been made, in
         // that same task (no back-off), and it is not an error of the server.
@@ -206,7 +209,7 @@ public abstract class AcceptFailureTest {
     @Test
     void aResetAcceptPacketIsSkippedItsSocketClosedOnceAndTheNextClientAccepted() throws Exception {
         Server s = listen(1);
-        faults.failOnce(Call.ACCEPT_PACKET, Win32Error.WSAECONNRESET);
+        faults.failOnce(Call.ACCEPT_PACKET, ErrorCode.RESET);
         connectAndSeeItClosed(s, "the skipped connection is closed");
         List<Long> closed = faults.closeOrder();
         assertEquals(1, closed.size(), "closes: " + closed);
@@ -222,14 +225,14 @@ public abstract class AcceptFailureTest {
         Server s = listen(1);
         BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
         s.onAcceptError(errors::add);
-        faults.failOnce(Call.FINISH_ACCEPT, Win32Error.WSAEINVAL);
+        faults.failOnce(Call.FINISH_ACCEPT, ErrorCode.INVALID_ARGUMENT);
         connectAndSeeItClosed(s, "the connection that could not be finished is closed");
         List<Long> closed = faults.closeOrder();
         assertEquals(1, closed.size(), "closes: " + closed);
         assertEquals(1, faults.closes(closed.get(0)), "the accepted socket is closed exactly once");
         // The handler runs after the count (the client may see the close before either): wait for it first.
-        Win32Exception w = assertInstanceOf(Win32Exception.class, errors.poll(T, TimeUnit.MILLISECONDS));
-        assertEquals(Win32Error.WSAEINVAL, w.errorCode());
+        IoException w = assertInstanceOf(IoException.class, errors.poll(T, TimeUnit.MILLISECONDS));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, w.code());
         assertEquals(1, s.acceptErrors());
         assertEchoes(connect(s), "next");
         assertEquals(1, faults.closeOrder().size(), "nothing else closed: " + faults.closeOrder());
@@ -241,7 +244,7 @@ public abstract class AcceptFailureTest {
     private record Exhaustion(ThreadCpu.Sample cpu, long submits) {}
 
     /**
-     * Every accept fails with WSAEMFILE while a client waits in the backlog; returns the loop's CPU and the accept
+     * Every accept fails with NO_DESCRIPTORS (WSAEMFILE, EMFILE) while a client waits in the backlog; returns the loop's CPU and the accept
      * submits over a window. The submit count is the spin's signature on every backend: under Wine a spinning loop
      * spends much of each turn waiting on wineserver, so its own CPU can stay low while it re-submits thousands of
      * times a second (measured: 9 % CPU on a loaded machine).
@@ -263,7 +266,7 @@ public abstract class AcceptFailureTest {
     @Test
     void descriptorExhaustionBacksOffInsteadOfSpinningAndAcceptingResumes() throws Exception {
         ThreadCpu.assumeSupported();
-        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE);
+        faults.failAlways(Call.SUBMIT_ACCEPT, ErrorCode.NO_DESCRIPTORS);
         Server s = listen(4);
         Peer waiting = connect(s);
         Exhaustion e = whileEveryAcceptFails(s, waiting);
@@ -279,7 +282,7 @@ public abstract class AcceptFailureTest {
     @Test
     void withoutTheBackOffTheSameExhaustionSpinsTheLoop() throws Exception {
         ThreadCpu.assumeSupported();
-        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAEMFILE);
+        faults.failAlways(Call.SUBMIT_ACCEPT, ErrorCode.NO_DESCRIPTORS);
         Server s;
         System.setProperty(RETRY_MIN_PROPERTY, "0");
         try {
@@ -305,7 +308,7 @@ public abstract class AcceptFailureTest {
 
     @Test
     void closingWhileEverySlotWaitsOutItsBackOffCompletesAndReleasesEveryOp() throws Exception {
-        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS);
+        faults.failAlways(Call.SUBMIT_ACCEPT, ErrorCode.NO_BUFFERS);
         Server s = listen(3);
         await("every slot failed", () -> faults.injected(Call.SUBMIT_ACCEPT) >= 3);
         Future<Void> closed = s.close();
@@ -318,7 +321,7 @@ public abstract class AcceptFailureTest {
         Server s = listen(2);
         AtomicReference<Future<Void>> closedByHandler = new AtomicReference<>();
         s.onAcceptError(e -> closedByHandler.compareAndSet(null, s.close()));
-        faults.failAlways(Call.SUBMIT_ACCEPT, Win32Error.WSAENOBUFS);
+        faults.failAlways(Call.SUBMIT_ACCEPT, ErrorCode.NO_BUFFERS);
         assertEchoes(connect(s), "accepted; its re-arm fails and the handler closes the server");
         await("the handler closed the server", () -> closedByHandler.get() != null);
         Future<Void> closed = closedByHandler.get();

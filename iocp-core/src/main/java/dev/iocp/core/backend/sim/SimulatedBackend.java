@@ -4,12 +4,13 @@ import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -32,6 +33,12 @@ import java.util.concurrent.locks.Condition;
  *       {@link #heldPackets()}, then {@link #releasePackets(List)} in any order, in one batch.</li>
  * </ul>
  * It also counts the calls a real backend would make into the kernel ({@link #kernelCalls()}), for the benchmarks.
+ *
+ * <h2>Errors</h2>
+ * It simulates Windows, so it speaks Win32 numbers ({@link Win32Error}) internally and in its scripting API
+ * ({@link #fail(Op, int)}, {@link Packet}), and translates them with {@link Win32Error#ERRORS} where they enter the
+ * SPI, as the Win32 backend does: a failed submit ({@link #submitFailed}), a packet ({@link #poll}), a failed
+ * synchronous call ({@link #failure}). Its users read {@code WSAECONNRESET (10054)} as on Windows.
  */
 public final class SimulatedBackend implements Backend {
     private final SimulatedNetwork net;
@@ -62,11 +69,11 @@ public final class SimulatedBackend implements Backend {
         NOT_FOUND_COMPLETES_NOW
     }
 
-    /** A packet as a test sees it while held. */
+    /** A packet as a test sees it while held; {@code error} is a Win32 number (0: success). */
     public record Packet(Op op, int bytes, int error) {
         @Override
         public String toString() {
-            return op + " bytes=" + bytes + (error == 0 ? "" : " error=" + Win32Error.describe(error));
+            return op + " bytes=" + bytes + (error == 0 ? "" : " error=" + Win32Error.ERRORS.describe(error));
         }
     }
 
@@ -93,6 +100,18 @@ public final class SimulatedBackend implements Backend {
         return "simulated";
     }
 
+    // ------------------------------------------------------------------ errors: the egress points
+
+    /** A synchronous call failed with this Win32 number, as the SPI reports it. */
+    static IoException failure(String call, int win32) {
+        return Win32Error.ERRORS.exception(call, win32);
+    }
+
+    /** A submit failed with this Win32 number: no packet will come; the SPI's error. */
+    private static int submitFailed(int win32) {
+        return Win32Error.ERRORS.error(win32);
+    }
+
     // ------------------------------------------------------------------ sockets
 
     @Override
@@ -107,13 +126,13 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public void register(long socket) throws Win32Exception {
+    public void register(long socket) throws IoException {
         net.lock.lock();
         try {
             kernelCalls++;
-            SimSocket s = net.socket(socket, "CreateIoCompletionPort");
+            SimSocket s = net.socket(socket, "register");
             if (s.owner != null && s.owner != this) {
-                throw new Win32Exception("CreateIoCompletionPort", Win32Error.ERROR_INVALID_PARAMETER);
+                throw failure("register", Win32Error.ERROR_INVALID_PARAMETER);
             }
             s.owner = this;
         } finally {
@@ -122,7 +141,7 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public void bind(long socket, InetSocketAddress address) throws Win32Exception {
+    public void bind(long socket, InetSocketAddress address) throws IoException {
         net.lock.lock();
         try {
             kernelCalls++;
@@ -133,7 +152,7 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public void listen(long socket, int backlog) throws Win32Exception {
+    public void listen(long socket, int backlog) throws IoException {
         net.lock.lock();
         try {
             kernelCalls++;
@@ -144,12 +163,12 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public InetSocketAddress localAddress(long socket) throws Win32Exception {
+    public InetSocketAddress localAddress(long socket) throws IoException {
         net.lock.lock();
         try {
             SimSocket s = net.socket(socket, "getsockname");
             if (s.local == null) {
-                throw new Win32Exception("getsockname", Win32Error.WSAEINVAL);
+                throw failure("getsockname", Win32Error.WSAEINVAL);
             }
             return s.local;
         } finally {
@@ -158,12 +177,12 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public InetSocketAddress remoteAddress(long socket) throws Win32Exception {
+    public InetSocketAddress remoteAddress(long socket) throws IoException {
         net.lock.lock();
         try {
             SimSocket s = net.socket(socket, "getpeername");
             if (s.remote == null) {
-                throw new Win32Exception("getpeername", Win32Error.WSAENOTCONN);
+                throw failure("getpeername", Win32Error.WSAENOTCONN);
             }
             return s.remote;
         } finally {
@@ -172,7 +191,7 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public void setOption(long socket, SocketOpt option, int value) throws Win32Exception {
+    public void setOption(long socket, SocketOpt option, int value) throws IoException {
         net.lock.lock();
         try {
             kernelCalls++;
@@ -187,7 +206,7 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public int getOption(long socket, SocketOpt option) throws Win32Exception {
+    public int getOption(long socket, SocketOpt option) throws IoException {
         net.lock.lock();
         try {
             SimSocket s = net.socket(socket, "getsockopt");
@@ -198,13 +217,13 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public void shutdownOutput(long socket) throws Win32Exception {
+    public void shutdownOutput(long socket) throws IoException {
         net.lock.lock();
         try {
             kernelCalls++;
             SimSocket s = net.socket(socket, "shutdown");
             if (s.state != SimSocket.State.CONNECTED) {
-                throw new Win32Exception("shutdown", Win32Error.WSAENOTCONN);
+                throw failure("shutdown", Win32Error.WSAENOTCONN);
             }
             net.shutdownOutput(s);
         } finally {
@@ -235,10 +254,10 @@ public final class SimulatedBackend implements Backend {
             kernelCalls++;
             SimSocket s = net.socketOrNull(op.socket());
             if (s == null || s.state == SimSocket.State.CLOSED) {
-                return Win32Error.WSAENOTSOCK;
+                return submitFailed(Win32Error.WSAENOTSOCK);
             }
             if (s.state != SimSocket.State.CONNECTED) {
-                return Win32Error.WSAENOTCONN;
+                return submitFailed(Win32Error.WSAENOTCONN);
             }
             if (s.pendingRecv != null) {
                 // Not an OS rule, but the transport promises one receive in flight; catch a breach loudly.
@@ -259,10 +278,10 @@ public final class SimulatedBackend implements Backend {
             kernelCalls++;
             SimSocket s = net.socketOrNull(op.socket());
             if (s == null || s.state == SimSocket.State.CLOSED) {
-                return Win32Error.WSAENOTSOCK;
+                return submitFailed(Win32Error.WSAENOTSOCK);
             }
             if (s.state != SimSocket.State.CONNECTED) {
-                return Win32Error.WSAENOTCONN;
+                return submitFailed(Win32Error.WSAENOTCONN);
             }
             op.markInFlight();
             net.submitSend(s, op);
@@ -279,7 +298,7 @@ public final class SimulatedBackend implements Backend {
             kernelCalls++;
             SimSocket l = net.socketOrNull(op.socket());
             if (l == null || l.state != SimSocket.State.LISTENING) {
-                return Win32Error.WSAEINVAL;
+                return submitFailed(Win32Error.WSAEINVAL);
             }
             op.markInFlight();
             net.submitAccept(l, op);
@@ -290,11 +309,11 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
-    public long finishAccept(Op op) throws Win32Exception {
+    public long finishAccept(Op op) throws IoException {
         net.lock.lock();
         try {
             kernelCalls++;
-            SimSocket s = net.socket(op.acceptSocket(), "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)");
+            SimSocket s = net.socket(op.acceptSocket(), "finish accept");
             return s.id;
         } finally {
             net.lock.unlock();
@@ -308,10 +327,10 @@ public final class SimulatedBackend implements Backend {
             kernelCalls++;
             SimSocket s = net.socketOrNull(op.socket());
             if (s == null || s.state == SimSocket.State.CLOSED) {
-                return Win32Error.WSAENOTSOCK;
+                return submitFailed(Win32Error.WSAENOTSOCK);
             }
             if (s.state != SimSocket.State.OPEN) {
-                return Win32Error.WSAEISCONN;
+                return submitFailed(Win32Error.WSAEISCONN);
             }
             op.markInFlight();
             net.connect(s, remote, op); // refusal comes as a packet, as with ConnectEx
@@ -573,7 +592,8 @@ public final class SimulatedBackend implements Backend {
             batchOps[i] = null;
             packetsDequeued++;
             try {
-                sink.onPacket(op, batchBytes[i], batchErrors[i]);
+                int win32 = batchErrors[i];
+                sink.onPacket(op, batchBytes[i], win32 == 0 ? IoError.SUCCESS : Win32Error.ERRORS.error(win32));
             } catch (Throwable failure) {
                 // Keep going: the rest of the batch is out of the port and exists nowhere else (BatchFailures).
                 firstFailure = BatchFailures.add(firstFailure, failure);

@@ -3,7 +3,7 @@ package dev.iocp.core.backend.sim;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
+import dev.iocp.core.backend.IoException;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -72,10 +72,10 @@ public final class SimulatedNetwork {
         return s;
     }
 
-    SimSocket socket(long id, String call) throws Win32Exception {
+    SimSocket socket(long id, String call) throws IoException {
         SimSocket s = socketOrNull(id);
         if (s == null || s.state == SimSocket.State.CLOSED) {
-            throw new Win32Exception(call, Win32Error.WSAENOTSOCK);
+            throw SimulatedBackend.failure(call, Win32Error.WSAENOTSOCK);
         }
         return s;
     }
@@ -89,23 +89,23 @@ public final class SimulatedNetwork {
         sockets[(int) (s.id - FIRST_SOCKET_ID)] = null;
     }
 
-    void bind(SimSocket s, InetSocketAddress address) throws Win32Exception {
+    void bind(SimSocket s, InetSocketAddress address) throws IoException {
         if (s.local != null) {
-            throw new Win32Exception("bind", Win32Error.WSAEINVAL);
+            throw SimulatedBackend.failure("bind " + address, Win32Error.WSAEINVAL);
         }
         InetSocketAddress a = address;
         if (a.getPort() == 0) {
             a = new InetSocketAddress(a.getAddress(), nextEphemeralPort++);
         }
         if (listeners.containsKey(a)) {
-            throw new Win32Exception("bind", Win32Error.WSAEADDRINUSE);
+            throw SimulatedBackend.failure("bind " + address, Win32Error.WSAEADDRINUSE);
         }
         s.local = a;
     }
 
-    void listen(SimSocket s) throws Win32Exception {
+    void listen(SimSocket s) throws IoException {
         if (s.local == null) {
-            throw new Win32Exception("listen", Win32Error.WSAEINVAL);
+            throw SimulatedBackend.failure("listen", Win32Error.WSAEINVAL);
         }
         s.state = SimSocket.State.LISTENING;
         listeners.put(s.local, s);
@@ -358,14 +358,14 @@ public final class SimulatedNetwork {
     }
 
     /** Creates a test-driven endpoint connected to the listener at {@code address}. */
-    public SimPeer connectPeer(InetSocketAddress address) throws Win32Exception {
+    public SimPeer connectPeer(InetSocketAddress address) throws IoException {
         lock.lock();
         try {
             SimSocket s = newSocket(address.getAddress() instanceof java.net.Inet6Address, null);
             int err = connect(s, address, null);
             if (err != 0) {
                 forget(s);
-                throw new Win32Exception("connect", err);
+                throw SimulatedBackend.failure("connect", err);
             }
             return new SimPeer(this, s);
         } finally {
@@ -377,7 +377,7 @@ public final class SimulatedNetwork {
      * Listens at {@code address} with a test-driven listener: whoever connects there gets a {@link SimPeer} at the
      * other end, returned by {@link PeerListener#awaitPeer}.
      */
-    public PeerListener listenPeer(InetSocketAddress address) throws Win32Exception {
+    public PeerListener listenPeer(InetSocketAddress address) throws IoException {
         lock.lock();
         try {
             SimSocket l = newSocket(address.getAddress() instanceof java.net.Inet6Address, null);

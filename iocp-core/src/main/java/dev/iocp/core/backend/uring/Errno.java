@@ -1,13 +1,15 @@
 package dev.iocp.core.backend.uring;
 
-import dev.iocp.core.win32.Win32Error;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.NativeErrors;
 
 /**
- * Linux errno values (x86-64 / generic numbering; the same on aarch64) and their translation into the Win32 numbers
- * the backend SPI speaks ({@link Win32Error}), so that the transport has one vocabulary on every backend.
- *
- * <p>The translation is a table, not a guess per call site: {@link #toWin32} is the only place an errno becomes a
- * Win32 number, and the test checks every row.
+ * Linux errno values (x86-64 / generic numbering; the same on aarch64), their names (each constant's own), and what
+ * each means to the library: the errno vocabulary ({@link #ERRORS}). The io_uring backend turns an errno into the
+ * SPI's packed error ({@link IoError}) with {@code ERRORS.error(n)} where it enters the SPI — a CQE's negative result,
+ * a failed synchronous call — and nowhere else; a person reads it as {@code "ECONNRESET (104)"}. Every public int
+ * constant here is an errno.
  */
 public final class Errno {
     private Errno() {}
@@ -57,77 +59,33 @@ public final class Errno {
     public static final int EINPROGRESS = 115;
     public static final int ECANCELED = 125;
 
-    /** What an errno we have no row for becomes: a plain failure, neither a reset nor an abort. */
-    public static final int UNMAPPED = Win32Error.ERROR_INVALID_PARAMETER;
 
-    /** errno → Win32, indexed by errno; 0 = no row. Filled once, read-only afterwards. */
-    private static final int[] WIN32 = new int[128];
-    private static final String[] NAMES = new String[128];
-
-    private static void row(int errno, String name, int win32) {
-        WIN32[errno] = win32;
-        NAMES[errno] = name;
-    }
-
-    static {
-        // The peer's reset, and a send after it (EPIPE: the reset was already reported once): both are a reset.
-        row(ECONNRESET, "ECONNRESET", Win32Error.WSAECONNRESET);
-        row(EPIPE, "EPIPE", Win32Error.WSAECONNRESET);
-        // A cancelled op (sync cancel, or the cancel-all that close() does first): the Win32 "aborted".
-        row(ECANCELED, "ECANCELED", Win32Error.ERROR_OPERATION_ABORTED);
-        row(ECONNREFUSED, "ECONNREFUSED", Win32Error.WSAECONNREFUSED);
-        row(EADDRINUSE, "EADDRINUSE", Win32Error.WSAEADDRINUSE);
-        row(EADDRNOTAVAIL, "EADDRNOTAVAIL", Win32Error.WSAEADDRNOTAVAIL);
-        row(ENOTCONN, "ENOTCONN", Win32Error.WSAENOTCONN);
-        row(EBADF, "EBADF", Win32Error.WSAENOTSOCK);
-        row(ENOTSOCK, "ENOTSOCK", Win32Error.WSAENOTSOCK);
-        row(ETIMEDOUT, "ETIMEDOUT", Win32Error.WSAETIMEDOUT);
-        row(EINVAL, "EINVAL", Win32Error.WSAEINVAL);
-        row(EINTR, "EINTR", Win32Error.WSAEINTR);
-        row(EPERM, "EPERM", Win32Error.WSAEACCES);
-        row(EACCES, "EACCES", Win32Error.WSAEACCES);
-        row(EFAULT, "EFAULT", Win32Error.WSAEFAULT);
-        row(EMFILE, "EMFILE", Win32Error.WSAEMFILE);
-        row(ENFILE, "ENFILE", Win32Error.WSAEMFILE);
-        row(EAGAIN, "EAGAIN", Win32Error.WSAEWOULDBLOCK);
-        row(EINPROGRESS, "EINPROGRESS", Win32Error.WSAEINPROGRESS);
-        row(EALREADY, "EALREADY", Win32Error.WSAEALREADY);
-        row(EMSGSIZE, "EMSGSIZE", Win32Error.WSAEMSGSIZE);
-        row(ENOPROTOOPT, "ENOPROTOOPT", Win32Error.WSAENOPROTOOPT);
-        row(EPROTONOSUPPORT, "EPROTONOSUPPORT", Win32Error.WSAEPROTONOSUPPORT);
-        row(EOPNOTSUPP, "EOPNOTSUPP", Win32Error.WSAEOPNOTSUPP);
-        row(EAFNOSUPPORT, "EAFNOSUPPORT", Win32Error.WSAEAFNOSUPPORT);
-        row(ENETDOWN, "ENETDOWN", Win32Error.WSAENETDOWN);
-        row(ENETUNREACH, "ENETUNREACH", Win32Error.WSAENETUNREACH);
-        row(ENETRESET, "ENETRESET", Win32Error.WSAENETRESET);
-        row(ECONNABORTED, "ECONNABORTED", Win32Error.WSAECONNABORTED);
-        row(ENOBUFS, "ENOBUFS", Win32Error.WSAENOBUFS);
-        row(ENOMEM, "ENOMEM", Win32Error.WSAENOBUFS);
-        row(EISCONN, "EISCONN", Win32Error.WSAEISCONN);
-        row(ESHUTDOWN, "ESHUTDOWN", Win32Error.WSAESHUTDOWN);
-        row(EHOSTUNREACH, "EHOSTUNREACH", Win32Error.WSAEHOSTUNREACH);
-        row(EHOSTDOWN, "EHOSTDOWN", Win32Error.WSAEHOSTUNREACH);
-        // Named for messages, no better Win32 row than the default.
-        NAMES[ENOENT] = "ENOENT";
-        NAMES[EIO] = "EIO";
-        NAMES[EBUSY] = "EBUSY";
-        NAMES[EEXIST] = "EEXIST";
-        NAMES[ENOSPC] = "ENOSPC";
-        NAMES[ENOSYS] = "ENOSYS";
-        NAMES[ETIME] = "ETIME";
-        NAMES[EDESTADDRREQ] = "EDESTADDRREQ";
-        NAMES[EPROTOTYPE] = "EPROTOTYPE";
-    }
-
-    /** The Win32 number for {@code errno} (positive); {@link #UNMAPPED} for one without a row; never 0. */
-    public static int toWin32(int errno) {
-        int w = errno > 0 && errno < WIN32.length ? WIN32[errno] : 0;
-        return w != 0 ? w : UNMAPPED;
-    }
-
-    /** {@code "ECONNRESET"}, or {@code "errno 71"}. */
-    public static String name(int errno) {
-        String n = errno > 0 && errno < NAMES.length ? NAMES[errno] : null;
-        return n != null ? n : "errno " + errno;
-    }
+    /**
+     * The table: each constant above names its number, and these lines say what the numbers mean (any other is
+     * {@link ErrorCode#OTHER}). Where several numbers mean one thing, the first is what fault injection stands in
+     * with. Vocabulary id 2 in packed errors (see {@link NativeErrors}).
+     */
+    public static final NativeErrors ERRORS = NativeErrors.builder(2, "errno", "ERRNO", Errno.class)
+            // The peer's reset, and a send after it (EPIPE: the reset was already reported once): both are a reset,
+            // as is a connection the stack aborted under us.
+            .means(ErrorCode.RESET, ECONNRESET, EPIPE, ECONNABORTED, ENETRESET)
+            // A cancelled op (sync cancel, or the cancel-all that close() does first).
+            .means(ErrorCode.ABORTED, ECANCELED)
+            // A sync cancel that found nothing: the op had completed.
+            .means(ErrorCode.NOT_FOUND, ENOENT)
+            .means(ErrorCode.REFUSED, ECONNREFUSED)
+            .means(ErrorCode.ADDRESS_IN_USE, EADDRINUSE)
+            .means(ErrorCode.ADDRESS_NOT_AVAILABLE, EADDRNOTAVAIL)
+            .means(ErrorCode.TIMED_OUT, ETIMEDOUT, ETIME)
+            .means(ErrorCode.NO_DESCRIPTORS, EMFILE, ENFILE)
+            .means(ErrorCode.NO_BUFFERS, ENOBUFS, ENOMEM)
+            .means(ErrorCode.NETWORK_UNREACHABLE, ENETUNREACH, ENETDOWN)
+            .means(ErrorCode.HOST_UNREACHABLE, EHOSTUNREACH, EHOSTDOWN)
+            .means(ErrorCode.NOT_CONNECTED, ENOTCONN)
+            .means(ErrorCode.SHUT_DOWN, ESHUTDOWN)
+            .means(ErrorCode.INVALID_ARGUMENT, EINVAL, EFAULT)
+            .means(ErrorCode.BAD_HANDLE, EBADF, ENOTSOCK)
+            .means(ErrorCode.ACCESS_DENIED, EACCES, EPERM)
+            .means(ErrorCode.WOULD_BLOCK, EAGAIN)
+            .build();
 }

@@ -5,13 +5,14 @@ import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.backend.SocketOpt;
-import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import io.netty.util.internal.PlatformDependent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -44,8 +45,8 @@ import static dev.iocp.core.backend.uring.IoUringAbi.*;
  *       IORING_REGISTER_SYNC_CANCEL; REQUESTED or NOT_FOUND, the op's CQE still comes and is delivered as it is:
  *       a RECV that completed with data before the cancel reached it delivers its bytes.</li>
  *   <li><b>The kernel owns the op's memory from submit to CQE</b> (invariant 2): the SQE names the op's buffers,
- *       and for SENDMSG/RECVMSG the iovec array (in the op's WSABUF area) and msghdr (its scratch area), for CONNECT
- *       the sockaddr (its address area); nothing here frees or rewrites them before the CQE is reaped.</li>
+ *       and for SENDMSG/RECVMSG the iovec array and msghdr, for CONNECT the sockaddr, all in the op's native area
+ *       ({@link IoUringSlot}); nothing here frees or rewrites them before the CQE is reaped.</li>
  *   <li><b>Program order reaches the kernel.</b> Any synchronous call that changes a socket's state or asks about
  *       its ops ({@link #cancel}, {@link #close(long, boolean)}, {@link #shutdownOutput}) first submits the SQEs
  *       written so far, so the kernel sees ops and state changes in the order the loop made them (a SEND written
@@ -111,7 +112,7 @@ public final class IoUringBackend implements Backend {
     private boolean wakeArmed;
     private volatile boolean closed;
 
-    public IoUringBackend() throws Win32Exception {
+    public IoUringBackend() throws IoException {
         this(DEFAULT_SQ_ENTRIES, DEFAULT_CQ_ENTRIES);
     }
 
@@ -119,7 +120,7 @@ public final class IoUringBackend implements Backend {
      * @param sqEntries submission ring size (SQEs written between two polls; a full ring is flushed early)
      * @param cqEntries completion ring size (CQEs the kernel can post before we reap; beyond it NODROP overflows)
      */
-    public IoUringBackend(int sqEntries, int cqEntries) throws Win32Exception {
+    public IoUringBackend(int sqEntries, int cqEntries) throws IoException {
         if (UNAVAILABLE != null) {
             throw new UnsupportedOperationException("io_uring backend unavailable: " + UNAVAILABLE);
         }
@@ -137,7 +138,7 @@ public final class IoUringBackend implements Backend {
         if (fd < 0) {
             int errno = Native.getLastError();
             PlatformDependent.freeMemory(s);
-            throw new Win32Exception("io_uring_setup [" + Errno.name(errno) + "]", Errno.toWin32(errno));
+            throw Errno.ERRORS.exception("io_uring_setup", errno);
         }
         this.ringFd = (int) fd;
         this.sqEntries = PlatformDependent.getInt(p + P_SQ_ENTRIES);
@@ -154,7 +155,7 @@ public final class IoUringBackend implements Backend {
             int errno = Native.getLastError();
             LibC.close(ringFd);
             PlatformDependent.freeMemory(s);
-            throw new Win32Exception("mmap(io_uring rings) [" + Errno.name(errno) + "]", Errno.toWin32(errno));
+            throw Errno.ERRORS.exception("mmap (io_uring rings)", errno);
         }
         this.ringMem = ring;
         this.sqesSize = (long) SQE_SIZE * this.sqEntries;
@@ -165,7 +166,7 @@ public final class IoUringBackend implements Backend {
             LibC.munmap(ring, ringSize);
             LibC.close(ringFd);
             PlatformDependent.freeMemory(s);
-            throw new Win32Exception("mmap(io_uring SQEs) [" + Errno.name(errno) + "]", Errno.toWin32(errno));
+            throw Errno.ERRORS.exception("mmap (io_uring SQEs)", errno);
         }
         this.sqes = sqeMem;
         this.sqMask = PlatformDependent.getInt(ring + PlatformDependent.getInt(sqOff + SQ_OFF_MASK));
@@ -188,7 +189,7 @@ public final class IoUringBackend implements Backend {
             int errno = Native.getLastError();
             releaseRing();
             PlatformDependent.freeMemory(s);
-            throw new Win32Exception("eventfd [" + Errno.name(errno) + "]", Errno.toWin32(errno));
+            throw Errno.ERRORS.exception("eventfd", errno);
         }
         this.eventFd = efd;
         armWakeup();
@@ -211,9 +212,9 @@ public final class IoUringBackend implements Backend {
 
     // ------------------------------------------------------------------------------------------ sockets
 
-    private static Win32Exception failure(String call) {
-        int errno = Native.getLastError();
-        return new Win32Exception(call + " [" + Errno.name(errno) + "]", Errno.toWin32(errno));
+    /** A synchronous call failed: its errno, as the SPI reports it (the egress point of synchronous errors). */
+    private static IoException failure(String call) {
+        return Errno.ERRORS.exception(call, Native.getLastError());
     }
 
     /**
@@ -226,18 +227,18 @@ public final class IoUringBackend implements Backend {
      * option; Linux needs this) and, for IPv6, IPV6_V6ONLY=1 (Windows' default; Linux's is dual-stack).
      */
     @Override
-    public long openTcpSocket(boolean ipv6) throws Win32Exception {
+    public long openTcpSocket(boolean ipv6) throws IoException {
         int fd = LibC.socket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC,
                 LibC.IPPROTO_TCP);
         if (fd < 0) {
             throw failure("socket");
         }
         try {
-            setInt(fd, LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)");
+            setInt(fd, LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR");
             if (ipv6) {
-                setInt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 1, "setsockopt(IPV6_V6ONLY)");
+                setInt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 1, "setsockopt IPV6_V6ONLY");
             }
-        } catch (Win32Exception e) {
+        } catch (IoException e) {
             LibC.close(fd);
             throw e;
         }
@@ -250,7 +251,7 @@ public final class IoUringBackend implements Backend {
     }
 
     @Override
-    public void bind(long socket, InetSocketAddress address) throws Win32Exception {
+    public void bind(long socket, InetSocketAddress address) throws IoException {
         int len = encodeSockaddr(address, sync + SYNC_SOCKADDR);
         if (LibC.bind((int) socket, sync + SYNC_SOCKADDR, len) != 0) {
             throw failure("bind " + address);
@@ -258,14 +259,14 @@ public final class IoUringBackend implements Backend {
     }
 
     @Override
-    public void listen(long socket, int backlog) throws Win32Exception {
+    public void listen(long socket, int backlog) throws IoException {
         if (LibC.listen((int) socket, backlog) != 0) {
             throw failure("listen");
         }
     }
 
     @Override
-    public InetSocketAddress localAddress(long socket) throws Win32Exception {
+    public InetSocketAddress localAddress(long socket) throws IoException {
         PlatformDependent.putInt(sync + SYNC_LENGTH, 128);
         if (LibC.getsockname((int) socket, sync + SYNC_SOCKADDR, sync + SYNC_LENGTH) != 0) {
             throw failure("getsockname");
@@ -274,7 +275,7 @@ public final class IoUringBackend implements Backend {
     }
 
     @Override
-    public InetSocketAddress remoteAddress(long socket) throws Win32Exception {
+    public InetSocketAddress remoteAddress(long socket) throws IoException {
         PlatformDependent.putInt(sync + SYNC_LENGTH, 128);
         if (LibC.getpeername((int) socket, sync + SYNC_SOCKADDR, sync + SYNC_LENGTH) != 0) {
             throw failure("getpeername");
@@ -287,11 +288,11 @@ public final class IoUringBackend implements Backend {
      * bookkeeping) and {@link #getOption} reports the doubled, real size.
      */
     @Override
-    public void setOption(long socket, SocketOpt option, int value) throws Win32Exception {
+    public void setOption(long socket, SocketOpt option, int value) throws IoException {
         setInt((int) socket, level(option), optionName(option), value, "setsockopt " + option);
     }
 
-    private void setInt(int fd, int level, int name, int value, String call) throws Win32Exception {
+    private void setInt(int fd, int level, int name, int value, String call) throws IoException {
         PlatformDependent.putInt(sync + SYNC_VALUE, value);
         if (LibC.setsockopt(fd, level, name, sync + SYNC_VALUE, 4) != 0) {
             throw failure(call);
@@ -299,7 +300,7 @@ public final class IoUringBackend implements Backend {
     }
 
     @Override
-    public int getOption(long socket, SocketOpt option) throws Win32Exception {
+    public int getOption(long socket, SocketOpt option) throws IoException {
         PlatformDependent.putLong(sync + SYNC_VALUE, 0L);
         PlatformDependent.putInt(sync + SYNC_LENGTH, 4);
         if (LibC.getsockopt((int) socket, level(option), optionName(option), sync + SYNC_VALUE, sync + SYNC_LENGTH)
@@ -325,10 +326,10 @@ public final class IoUringBackend implements Backend {
     }
 
     @Override
-    public void shutdownOutput(long socket) throws Win32Exception {
+    public void shutdownOutput(long socket) throws IoException {
         submitPending(); // a SEND written before this must reach the kernel before the FIN does
         if (LibC.shutdown((int) socket, LibC.SHUT_WR) != 0) {
-            throw failure("shutdown(SHUT_WR)");
+            throw failure("shutdown (SHUT_WR)");
         }
     }
 
@@ -339,7 +340,7 @@ public final class IoUringBackend implements Backend {
      * in vain. So: (1) submit what is written (an SQE still in our ring would otherwise reach the kernel after the
      * close, on an fd number that may by then name another socket); (2) IORING_REGISTER_SYNC_CANCEL with
      * IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL: every op of this ring on the fd is cancelled and completes
-     * with -ECANCELED (reported as ERROR_OPERATION_ABORTED), or with its result if it had already finished —
+     * with -ECANCELED (reported as {@link ErrorCode#ABORTED}), or with its result if it had already finished —
      * either way its CQE comes (invariants 1 and 2); (3) for an abortive close SO_LINGER {1, 0}, so the final
      * release of the socket sends RST and drops unsent data; (4) close(fd). If a cancelled request still holds the
      * file when close returns, the socket is released (FIN or RST) as soon as that request's CQE is posted.
@@ -351,7 +352,7 @@ public final class IoUringBackend implements Backend {
             submitPending();
             int r = syncCancel(0L, fd, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL);
             if (r < 0 && r != -Errno.ENOENT) {
-                logger.debug("cancelling the ops of fd {} before close failed: {}", fd, Errno.name(-r));
+                logger.debug("cancelling the ops of fd {} before close failed: {}", fd, Errno.ERRORS.describe(-r));
             }
         }
         if (abortive) {
@@ -359,11 +360,11 @@ public final class IoUringBackend implements Backend {
             PlatformDependent.putInt(sync + SYNC_VALUE, 1);
             PlatformDependent.putInt(sync + SYNC_VALUE + 4, 0);
             if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_LINGER, sync + SYNC_VALUE, 8) != 0) {
-                logger.debug("setsockopt(SO_LINGER {{1,0}}) on {} failed: {}", fd, Errno.name(Native.getLastError()));
+                logger.debug("setsockopt(SO_LINGER {{1,0}}) on {} failed: {}", fd, Errno.ERRORS.describe(Native.getLastError()));
             }
         }
         if (LibC.close(fd) != 0) {
-            logger.debug("close({}) failed: {}", fd, Errno.name(Native.getLastError()));
+            logger.debug("close({}) failed: {}", fd, Errno.ERRORS.describe(Native.getLastError()));
         }
     }
 
@@ -401,18 +402,18 @@ public final class IoUringBackend implements Backend {
     }
 
     /**
-     * iovec { void *base; size_t len; } × bufferCount in the op's WSABUF area (16 bytes each, same room), and a
-     * msghdr pointing at them in its scratch area. Both belong to the kernel until the op's CQE.
+     * iovec { void *base; size_t len; } × bufferCount and a msghdr pointing at them, in the op's native area
+     * ({@link IoUringSlot}). Both belong to the kernel until the op's CQE.
      */
     private static long encodeMsghdr(Op op) {
-        long iov = op.wsabufAddress();
+        long iov = IoUringSlot.iovec(op);
         int n = op.bufferCount();
         for (int i = 0; i < n; i++) {
-            long v = iov + (long) i * Op.WSABUF_SIZE;
+            long v = iov + (long) i * IoUringSlot.IOVEC_SIZE;
             PlatformDependent.putLong(v, op.bufferAddress(i));
             PlatformDependent.putLong(v + 8, op.bufferLength(i));
         }
-        long msg = op.scratchAddress();
+        long msg = IoUringSlot.msghdr(op);
         for (int i = 0; i < MSGHDR_SIZE; i += 8) {
             PlatformDependent.putLong(msg + i, 0L);
         }
@@ -427,9 +428,22 @@ public final class IoUringBackend implements Backend {
         return 0;
     }
 
+    /** A submit failed before reaching the kernel, for the reason this errno names: the SPI's error. */
+    private static int submitFailed(int errno) {
+        return Errno.ERRORS.error(errno);
+    }
+
+    /**
+     * The SQ is full even after submitting what it held. No call failed: ENOBUFS stands in for "no room to queue
+     * this now", which is what it means to the transport ({@link ErrorCode#NO_BUFFERS}: back off and retry).
+     */
+    private static int ringFull() {
+        return submitFailed(Errno.ENOBUFS);
+    }
+
     /**
      * RECV into the single buffer (the transport's case), RECVMSG over several. A receive with no room is refused
-     * (WSAEINVAL): Winsock allows a zero-byte WSARecv as a readiness probe, but on Linux it completes at once with 0,
+     * (EINVAL): Winsock allows a zero-byte WSARecv as a readiness probe, but on Linux it completes at once with 0,
      * which the transport would read as the peer's FIN.
      */
     @Override
@@ -439,11 +453,11 @@ public final class IoUringBackend implements Backend {
             room |= op.bufferLength(i);
         }
         if (room == 0) {
-            return Win32Error.WSAEINVAL;
+            return submitFailed(Errno.EINVAL);
         }
         long sqe = nextSqe();
         if (sqe == 0) {
-            return Win32Error.WSAENOBUFS;
+            return ringFull();
         }
         if (op.bufferCount() == 1) {
             sqe(sqe, IORING_OP_RECV, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0, 0, op.id());
@@ -465,7 +479,7 @@ public final class IoUringBackend implements Backend {
     public int submitSend(Op op) {
         long sqe = nextSqe();
         if (sqe == 0) {
-            return Win32Error.WSAENOBUFS;
+            return ringFull();
         }
         if (op.bufferCount() == 1) {
             sqe(sqe, IORING_OP_SEND, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0,
@@ -485,7 +499,7 @@ public final class IoUringBackend implements Backend {
     public int submitAccept(Op op) {
         long sqe = nextSqe();
         if (sqe == 0) {
-            return Win32Error.WSAENOBUFS;
+            return ringFull();
         }
         op.acceptSocket(0);
         sqe(sqe, IORING_OP_ACCEPT, (int) op.socket(), 0, 0, 0, LibC.SOCK_CLOEXEC, op.id());
@@ -498,21 +512,21 @@ public final class IoUringBackend implements Backend {
         return op.acceptSocket();
     }
 
-    /** CONNECT to the sockaddr encoded in the op's address area (no wildcard bind needed on Linux). */
+    /** CONNECT to the sockaddr encoded in the op's native area (no wildcard bind needed on Linux). */
     @Override
     public int submitConnect(Op op, InetSocketAddress remote) {
         int len;
         try {
-            len = encodeSockaddr(remote, op.addressAreaAddress());
+            len = encodeSockaddr(remote, IoUringSlot.sockaddr(op));
         } catch (IllegalArgumentException e) {
-            return Win32Error.WSAEFAULT;
+            return submitFailed(Errno.EFAULT);
         }
         long sqe = nextSqe();
         if (sqe == 0) {
-            return Win32Error.WSAENOBUFS;
+            return ringFull();
         }
         // IORING_OP_CONNECT: addr = sockaddr, off (addr2) = its length.
-        sqe(sqe, IORING_OP_CONNECT, (int) op.socket(), op.addressAreaAddress(), 0, len, 0, op.id());
+        sqe(sqe, IORING_OP_CONNECT, (int) op.socket(), IoUringSlot.sockaddr(op), 0, len, 0, op.id());
         return submitted(op);
     }
 
@@ -546,7 +560,7 @@ public final class IoUringBackend implements Backend {
             return CancelResult.REQUESTED;
         }
         if (r != -Errno.ENOENT && r != -Errno.EALREADY && r != -Errno.ETIME) {
-            logger.debug("sync cancel of {} failed: {}", op, Errno.name(-r));
+            logger.debug("sync cancel of {} failed: {}", op, Errno.ERRORS.describe(-r));
         }
         return CancelResult.NOT_FOUND;
     }
@@ -572,7 +586,7 @@ public final class IoUringBackend implements Backend {
         if (sqeTail != PlatformDependent.getVolatileInt(null, sqHeadAddr)) {
             int r = enter(0, 0, 0);
             if (r < 0 && r != -Errno.EINTR && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
-                logger.warn("io_uring_enter (submit) failed: {}", Errno.name(-r));
+                logger.warn("io_uring_enter (submit) failed: {}", Errno.ERRORS.describe(-r));
             }
         }
     }
@@ -624,8 +638,7 @@ public final class IoUringBackend implements Backend {
             r = enter(1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg);
         }
         if (r < 0 && r != -Errno.ETIME && r != -Errno.EINTR && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
-            throw new UncheckedIOException(new Win32Exception("io_uring_enter [" + Errno.name(-r) + "]",
-                    Errno.toWin32(-r)));
+            throw new UncheckedIOException(Errno.ERRORS.exception("io_uring_enter", -r));
         }
         return reap(slab, sink);
     }
@@ -667,7 +680,7 @@ public final class IoUringBackend implements Backend {
                     }
                 } else {
                     bytes = 0;
-                    error = Errno.toWin32(-res);
+                    error = Errno.ERRORS.error(-res); // the packets' egress point
                 }
                 delivered++;
                 sink.onPacket(op, bytes, error);
@@ -685,7 +698,7 @@ public final class IoUringBackend implements Backend {
             // The eventfd read completed: its only job was to end the wait. Re-arm it (submitted at the next enter).
             wakeArmed = false;
             if (res < 0 && res != -Errno.ECANCELED && res != -Errno.EINTR) {
-                logger.warn("eventfd read (wake-up) failed: {}", Errno.name(-res));
+                logger.warn("eventfd read (wake-up) failed: {}", Errno.ERRORS.describe(-res));
             }
             if (!closed) {
                 armWakeup();
@@ -716,7 +729,7 @@ public final class IoUringBackend implements Backend {
             return;
         }
         if (LibC.eventfd_write(eventFd, 1L) != 0) {
-            logger.warn("eventfd_write (wake-up) failed: {}", Errno.name(Native.getLastError()));
+            logger.warn("eventfd_write (wake-up) failed: {}", Errno.ERRORS.describe(Native.getLastError()));
         }
     }
 

@@ -48,7 +48,7 @@ final class IoUringProbe {
                     long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, fd, IORING_REGISTER_SYNC_CANCEL, reg, 1, 0, 0);
                     int errno = r < 0 ? Native.getLastError() : 0;
                     if (errno != Errno.ENOENT) {
-                        return "IORING_REGISTER_SYNC_CANCEL unsupported (" + (r < 0 ? Errno.name(errno) : "returned " + r)
+                        return "IORING_REGISTER_SYNC_CANCEL unsupported (" + (r < 0 ? Errno.ERRORS.describe(errno) : "returned " + r)
                                 + "): this backend needs Linux >= 6.0 (running " + System.getProperty("os.version") + ")";
                     }
                 } finally {
@@ -76,7 +76,7 @@ final class IoUringProbe {
             case Errno.ENOMEM:
                 return "io_uring_setup failed with ENOMEM: RLIMIT_MEMLOCK too low for the rings (raise ulimit -l)";
             default:
-                return "io_uring_setup failed with " + Errno.name(errno) + " (kernel.io_uring_disabled=" + disabled + ")";
+                return "io_uring_setup failed with " + Errno.ERRORS.describe(errno) + " (kernel.io_uring_disabled=" + disabled + ")";
         }
     }
 

@@ -5,6 +5,7 @@ import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.SocketOpt;
@@ -12,7 +13,6 @@ import dev.iocp.core.win32.Kernel32;
 import dev.iocp.core.win32.Ntdll;
 import dev.iocp.core.win32.SockAddrs;
 import dev.iocp.core.win32.Win32Error;
-import dev.iocp.core.win32.Win32Exception;
 import dev.iocp.core.win32.Winsock;
 import dev.iocp.core.win32.WinsockExtensions;
 import dev.iocp.core.win32.Ws2_32;
@@ -30,9 +30,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>How an op travels</h2>
  * Every socket is associated with the port with completion key = its SOCKET handle. A submit zeroes the op's
- * OVERLAPPED (offset 0 of its slab slot), encodes its buffers as WSABUFs in the slot, and calls the overlapped
- * function with the OVERLAPPED's address. {@link #poll} dequeues OVERLAPPED_ENTRYs with GetQueuedCompletionStatusEx
- * and finds the op from the OVERLAPPED address with {@link OpSlab#fromOverlapped} (arithmetic, no lookup table).
+ * OVERLAPPED (offset 0 of its native area, laid out by {@link Win32Slot}), encodes its buffers as WSABUFs there, and
+ * calls the overlapped function with the OVERLAPPED's address. {@link #poll} dequeues OVERLAPPED_ENTRYs with
+ * GetQueuedCompletionStatusEx and finds the op from the OVERLAPPED address with {@link Win32Slot#fromOverlapped}
+ * (one read, no lookup table).
+ *
+ * <h2>Errors</h2>
+ * Win32 numbers enter the SPI at three points, each translated by {@link Win32Error#ERRORS} there and nowhere
+ * else: a failed submit ({@link #submitFailed}), a failed packet ({@link #poll}), a failed synchronous call
+ * ({@link #failure}).
  *
  * <h2>Invariants kept here</h2>
  * <ul>
@@ -72,10 +78,6 @@ public final class Win32Backend implements Backend {
     private static final int SYNC_OVR_FLAGS = 152;       // DWORD: WSAGetOverlappedResult's flags
     private static final int SYNC_SIZE = 160;
 
-    // Op slot scratch area (Op.SCRATCH_OFFSET): WSARecv flags at +0, AcceptEx/ConnectEx byte count at +4.
-    private static final int SCRATCH_FLAGS = 0;
-    private static final int SCRATCH_BYTES = 4;
-
     private final long port;
     private final int batchSize;
     private final long entries;
@@ -83,12 +85,12 @@ public final class Win32Backend implements Backend {
     private final WinsockExtensions extensions;
     private boolean closed;
 
-    public Win32Backend() throws Win32Exception {
+    public Win32Backend() throws IoException {
         this(DEFAULT_BATCH_SIZE);
     }
 
     /** @param batchSize how many packets one {@link #poll} may dequeue at most */
-    public Win32Backend(int batchSize) throws Win32Exception {
+    public Win32Backend(int batchSize) throws IoException {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize " + batchSize);
         }
@@ -98,7 +100,7 @@ public final class Win32Backend implements Backend {
         // One thread of concurrency: the port is drained by its one loop thread.
         long p = Kernel32.CreateIoCompletionPort(Kernel32.INVALID_HANDLE_VALUE, 0, 0, 1);
         if (p == 0) {
-            throw new Win32Exception("CreateIoCompletionPort", Native.getLastError());
+            throw failure("CreateIoCompletionPort");
         }
         this.port = p;
         this.batchSize = batchSize;
@@ -133,12 +135,17 @@ public final class Win32Backend implements Backend {
 
     // ------------------------------------------------------------------------------------------ sockets
 
+    /** A synchronous call failed: its last error, as the SPI reports it (an egress point of Win32 numbers). */
+    private static IoException failure(String call) {
+        return Win32Error.ERRORS.exception(call, Native.getLastError());
+    }
+
     @Override
-    public long openTcpSocket(boolean ipv6) throws Win32Exception {
+    public long openTcpSocket(boolean ipv6) throws IoException {
         long s = newSocket(ipv6 ? Ws2_32.AF_INET6 : Ws2_32.AF_INET);
         try {
             register(s);
-        } catch (Win32Exception e) {
+        } catch (IoException e) {
             Ws2_32.closesocket(s);
             throw e;
         }
@@ -146,43 +153,43 @@ public final class Win32Backend implements Backend {
     }
 
     /** An overlapped, non-inheritable TCP socket, not associated with any port. */
-    private static long newSocket(int family) throws Win32Exception {
+    private static long newSocket(int family) throws IoException {
         long s = Ws2_32.WSASocketW(family, Ws2_32.SOCK_STREAM, Ws2_32.IPPROTO_TCP, 0, 0,
                 Ws2_32.WSA_FLAG_OVERLAPPED | Ws2_32.WSA_FLAG_NO_HANDLE_INHERIT);
         if (s == Ws2_32.INVALID_SOCKET) {
-            throw new Win32Exception("WSASocketW", Native.getLastError());
+            throw failure("socket");
         }
         return s;
     }
 
     @Override
-    public void register(long socket) throws Win32Exception {
+    public void register(long socket) throws IoException {
         // Completion key = the socket: poll does not need it (the OVERLAPPED finds the op), it is for diagnostics.
         if (Kernel32.CreateIoCompletionPort(socket, port, socket, 0) == 0) {
-            throw new Win32Exception("CreateIoCompletionPort(associate)", Native.getLastError());
+            throw failure("register (CreateIoCompletionPort)");
         }
     }
 
     @Override
-    public void bind(long socket, InetSocketAddress address) throws Win32Exception {
+    public void bind(long socket, InetSocketAddress address) throws IoException {
         int len = SockAddrs.encode(address, sync + SYNC_SOCKADDR);
         if (Ws2_32.bind(socket, sync + SYNC_SOCKADDR, len) != 0) {
-            throw new Win32Exception("bind " + address, Native.getLastError());
+            throw failure("bind " + address);
         }
     }
 
     @Override
-    public void listen(long socket, int backlog) throws Win32Exception {
+    public void listen(long socket, int backlog) throws IoException {
         if (Ws2_32.listen(socket, backlog) != 0) {
-            throw new Win32Exception("listen", Native.getLastError());
+            throw failure("listen");
         }
     }
 
     @Override
-    public InetSocketAddress localAddress(long socket) throws Win32Exception {
+    public InetSocketAddress localAddress(long socket) throws IoException {
         int error = getsockname(socket);
         if (error != 0) {
-            throw new Win32Exception("getsockname", error);
+            throw Win32Error.ERRORS.exception("getsockname", error);
         }
         return SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH));
     }
@@ -194,10 +201,10 @@ public final class Win32Backend implements Backend {
     }
 
     @Override
-    public InetSocketAddress remoteAddress(long socket) throws Win32Exception {
+    public InetSocketAddress remoteAddress(long socket) throws IoException {
         PlatformDependent.putInt(sync + SYNC_LENGTH, 128);
         if (Ws2_32.getpeername(socket, sync + SYNC_SOCKADDR, sync + SYNC_LENGTH) != 0) {
-            throw new Win32Exception("getpeername", Native.getLastError());
+            throw failure("getpeername");
         }
         return SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH));
     }
@@ -210,7 +217,7 @@ public final class Win32Backend implements Backend {
      * (nobody else may bind the port; set it before bind). Reading it back gives {@code !SO_EXCLUSIVEADDRUSE}.
      */
     @Override
-    public void setOption(long socket, SocketOpt option, int value) throws Win32Exception {
+    public void setOption(long socket, SocketOpt option, int value) throws IoException {
         int level = level(option);
         int name = optionName(option);
         if (option == SocketOpt.SO_REUSEADDR) {
@@ -219,16 +226,16 @@ public final class Win32Backend implements Backend {
         // All five are DWORD/BOOL-sized options.
         PlatformDependent.putInt(sync + SYNC_VALUE, value);
         if (Ws2_32.setsockopt(socket, level, name, sync + SYNC_VALUE, 4) != 0) {
-            throw new Win32Exception("setsockopt " + option, Native.getLastError());
+            throw failure("setsockopt " + option);
         }
     }
 
     @Override
-    public int getOption(long socket, SocketOpt option) throws Win32Exception {
+    public int getOption(long socket, SocketOpt option) throws IoException {
         PlatformDependent.putLong(sync + SYNC_VALUE, 0L);
         PlatformDependent.putInt(sync + SYNC_LENGTH, 4);
         if (Ws2_32.getsockopt(socket, level(option), optionName(option), sync + SYNC_VALUE, sync + SYNC_LENGTH) != 0) {
-            throw new Win32Exception("getsockopt " + option, Native.getLastError());
+            throw failure("getsockopt " + option);
         }
         int len = PlatformDependent.getInt(sync + SYNC_LENGTH);
         // BOOL options may come back as one byte (TCP_NODELAY on some stacks): read what was written.
@@ -256,9 +263,9 @@ public final class Win32Backend implements Backend {
     }
 
     @Override
-    public void shutdownOutput(long socket) throws Win32Exception {
+    public void shutdownOutput(long socket) throws IoException {
         if (Ws2_32.shutdown(socket, Ws2_32.SD_SEND) != 0) {
-            throw new Win32Exception("shutdown(SD_SEND)", Native.getLastError());
+            throw failure("shutdown (SD_SEND)");
         }
     }
 
@@ -275,19 +282,19 @@ public final class Win32Backend implements Backend {
             if (Kernel32.CancelIoEx(socket, 0L) == 0) {
                 int error = Native.getLastError();
                 if (error != Win32Error.ERROR_NOT_FOUND) {
-                    logger.debug("CancelIoEx({}, NULL) failed: {}", socket, Win32Error.describe(error));
+                    logger.debug("CancelIoEx({}, NULL) failed: {}", socket, Win32Error.ERRORS.describe(error));
                 }
             }
             // struct linger { u_short l_onoff = 1; u_short l_linger = 0; }: closesocket then sends RST, drops unsent data.
             PlatformDependent.putInt(sync + SYNC_VALUE, 1);
             if (Ws2_32.setsockopt(socket, Ws2_32.SOL_SOCKET, Ws2_32.SO_LINGER, sync + SYNC_VALUE, 4) != 0) {
                 logger.debug("setsockopt(SO_LINGER {{1,0}}) on {} failed: {}", socket,
-                        Win32Error.describe(Native.getLastError()));
+                        Win32Error.ERRORS.describe(Native.getLastError()));
             }
         }
         // Ops in flight on the socket are aborted by this and still post their packets (invariant 2).
         if (Ws2_32.closesocket(socket) != 0) {
-            logger.debug("closesocket({}) failed: {}", socket, Win32Error.describe(Native.getLastError()));
+            logger.debug("closesocket({}) failed: {}", socket, Win32Error.ERRORS.describe(Native.getLastError()));
         }
     }
 
@@ -300,25 +307,25 @@ public final class Win32Backend implements Backend {
     private static int submitted(Op op, boolean ok) {
         if (!ok) {
             int error = Native.getLastError();
-            if (error != Win32Error.WSA_IO_PENDING) {
-                return error == 0 ? Win32Error.WSAEINVAL : error; // never report a failure as 0
+            if (error != Win32Error.ERROR_IO_PENDING) {
+                return submitFailed(error == 0 ? Win32Error.WSAEINVAL : error); // never report a failure as 0
             }
         }
         op.markInFlight();
         return 0;
     }
 
-    /** Zeroes the OVERLAPPED: Internal/InternalHigh/Offset/hEvent must not carry the previous op's values. */
-    private static void resetOverlapped(Op op) {
-        PlatformDependent.setMemory(op.address() + Op.OVERLAPPED_OFFSET, Op.OVERLAPPED_SIZE, (byte) 0);
+    /** A submit failed with this Win32 number: no packet will come; the SPI's error (an egress point). */
+    private static int submitFailed(int win32) {
+        return Win32Error.ERRORS.error(win32);
     }
 
-    /** WSABUF { ULONG len; (pad); CHAR *buf; } × bufferCount, in the op's slot. */
+    /** WSABUF { ULONG len; (pad); CHAR *buf; } × bufferCount, in the op's native area. */
     private static int encodeBuffers(Op op) {
-        long wsabuf = op.wsabufAddress();
+        long wsabuf = Win32Slot.wsabuf(op);
         int n = op.bufferCount();
         for (int i = 0; i < n; i++) {
-            long b = wsabuf + (long) i * Op.WSABUF_SIZE;
+            long b = wsabuf + (long) i * Win32Slot.WSABUF_SIZE;
             PlatformDependent.putInt(b, op.bufferLength(i));
             PlatformDependent.putInt(b + 4, 0);
             PlatformDependent.putLong(b + 8, op.bufferAddress(i));
@@ -329,18 +336,18 @@ public final class Win32Backend implements Backend {
     @Override
     public int submitRecv(Op op) {
         int count = encodeBuffers(op);
-        resetOverlapped(op);
-        long flags = op.scratchAddress() + SCRATCH_FLAGS;
+        Win32Slot.prepare(op);
+        long flags = Win32Slot.flags(op);
         PlatformDependent.putInt(flags, 0);
-        int r = Ws2_32.WSARecv(op.socket(), op.wsabufAddress(), count, 0, flags, op.address(), 0);
+        int r = Ws2_32.WSARecv(op.socket(), Win32Slot.wsabuf(op), count, 0, flags, Win32Slot.overlapped(op), 0);
         return submitted(op, r == 0);
     }
 
     @Override
     public int submitSend(Op op) {
         int count = encodeBuffers(op);
-        resetOverlapped(op);
-        int r = Ws2_32.WSASend(op.socket(), op.wsabufAddress(), count, 0, 0, op.address(), 0);
+        Win32Slot.prepare(op);
+        int r = Ws2_32.WSASend(op.socket(), Win32Slot.wsabuf(op), count, 0, 0, Win32Slot.overlapped(op), 0);
         return submitted(op, r == 0);
     }
 
@@ -355,18 +362,18 @@ public final class Win32Backend implements Backend {
         long listener = op.socket();
         int error = getsockname(listener);
         if (error != 0) {
-            return error;
+            return submitFailed(error);
         }
         int family = SockAddrs.family(sync + SYNC_SOCKADDR);
         long accepted = Ws2_32.WSASocketW(family, Ws2_32.SOCK_STREAM, Ws2_32.IPPROTO_TCP, 0, 0,
                 Ws2_32.WSA_FLAG_OVERLAPPED | Ws2_32.WSA_FLAG_NO_HANDLE_INHERIT);
         if (accepted == Ws2_32.INVALID_SOCKET) {
-            return Native.getLastError();
+            return submitFailed(Native.getLastError());
         }
         op.acceptSocket(accepted);
-        resetOverlapped(op);
-        int ok = extensions.acceptEx(listener, accepted, op.addressAreaAddress(),
-                op.scratchAddress() + SCRATCH_BYTES, op.address());
+        Win32Slot.prepare(op);
+        int ok = extensions.acceptEx(listener, accepted, Win32Slot.addressArea(op), Win32Slot.bytes(op),
+                Win32Slot.overlapped(op));
         int result = submitted(op, ok != 0);
         if (result != 0) {
             Ws2_32.closesocket(accepted);
@@ -382,12 +389,12 @@ public final class Win32Backend implements Backend {
      * value another thread's new socket may already have).
      */
     @Override
-    public long finishAccept(Op op) throws Win32Exception {
+    public long finishAccept(Op op) throws IoException {
         long accepted = op.acceptSocket();
         PlatformDependent.putLong(sync + SYNC_VALUE, op.socket());
         if (Ws2_32.setsockopt(accepted, Ws2_32.SOL_SOCKET, Ws2_32.SO_UPDATE_ACCEPT_CONTEXT, sync + SYNC_VALUE, 8)
                 != 0) {
-            throw new Win32Exception("setsockopt(SO_UPDATE_ACCEPT_CONTEXT)", Native.getLastError());
+            throw failure("finish accept (SO_UPDATE_ACCEPT_CONTEXT)");
         }
         return accepted;
     }
@@ -404,20 +411,20 @@ public final class Win32Backend implements Backend {
         if (getsockname(s) != 0 || SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH)).getPort() == 0) {
             int len = SockAddrs.encode(SockAddrs.wildcard(ipv6), sync + SYNC_SOCKADDR);
             if (Ws2_32.bind(s, sync + SYNC_SOCKADDR, len) != 0) {
-                return Native.getLastError();
+                return submitFailed(Native.getLastError());
             }
         }
-        int len = SockAddrs.encode(remote, op.addressAreaAddress());
-        resetOverlapped(op);
-        int ok = extensions.connectEx(s, op.addressAreaAddress(), len, op.scratchAddress() + SCRATCH_BYTES,
-                op.address());
+        int len = SockAddrs.encode(remote, Win32Slot.addressArea(op));
+        Win32Slot.prepare(op);
+        int ok = extensions.connectEx(s, Win32Slot.addressArea(op), len, Win32Slot.bytes(op),
+                Win32Slot.overlapped(op));
         return submitted(op, ok != 0);
     }
 
     @Override
-    public void finishConnect(Op op) throws Win32Exception {
+    public void finishConnect(Op op) throws IoException {
         if (Ws2_32.setsockopt(op.socket(), Ws2_32.SOL_SOCKET, Ws2_32.SO_UPDATE_CONNECT_CONTEXT, 0, 0) != 0) {
-            throw new Win32Exception("setsockopt(SO_UPDATE_CONNECT_CONTEXT)", Native.getLastError());
+            throw failure("finish connect (SO_UPDATE_CONNECT_CONTEXT)");
         }
     }
 
@@ -437,12 +444,12 @@ public final class Win32Backend implements Backend {
             throw new IllegalStateException("cancel of " + op + ": not in flight");
         }
         op.noteCancelRequested();
-        if (Kernel32.CancelIoEx(op.socket(), op.address()) != 0) {
+        if (Kernel32.CancelIoEx(op.socket(), Win32Slot.overlapped(op)) != 0) {
             return CancelResult.REQUESTED;
         }
         int error = Native.getLastError();
         if (error != Win32Error.ERROR_NOT_FOUND) {
-            logger.debug("CancelIoEx({}) failed: {}", op, Win32Error.describe(error));
+            logger.debug("CancelIoEx({}) failed: {}", op, Win32Error.ERRORS.describe(error));
         }
         return CancelResult.NOT_FOUND;
     }
@@ -459,7 +466,7 @@ public final class Win32Backend implements Backend {
             if (error == Win32Error.WAIT_TIMEOUT) {
                 return 0;
             }
-            throw new UncheckedIOException(new Win32Exception("GetQueuedCompletionStatusEx", error));
+            throw new UncheckedIOException(Win32Error.ERRORS.exception("GetQueuedCompletionStatusEx", error));
         }
         int n = PlatformDependent.getInt(numRemoved);
         int delivered = 0;
@@ -475,14 +482,14 @@ public final class Win32Backend implements Backend {
                 continue; // a wake-up: its only job was to end the wait
             }
             try {
-                Op op = slab.fromOverlapped(overlapped);
+                Op op = Win32Slot.fromOverlapped(slab, overlapped);
                 // Internal is a ULONG_PTR slot but holds a 32-bit NTSTATUS (IO_STATUS_BLOCK.Status, in a union with a
                 // pointer): only the low 4 bytes are written. Under Wine the high 4 are stale; read them never.
                 int status = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_INTERNAL);
                 int bytes = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_BYTES);
                 // Success iff the NTSTATUS is STATUS_SUCCESS. Warnings are failures too: Wine completes the ops of a
                 // socket closed under them with STATUS_HANDLES_CLOSED (0x8000000A, ERROR_HANDLES_CLOSED 676).
-                int error = status == 0 ? 0 : winsockError(op, status);
+                int error = status == 0 ? 0 : Win32Error.ERRORS.error(winsockError(op, status)); // the packets' egress point
                 delivered++;
                 sink.onPacket(op, bytes, error);
             } catch (Throwable failure) {
@@ -497,13 +504,14 @@ public final class Win32Backend implements Backend {
     /**
      * The Winsock error of a failed packet. The NTSTATUS in the entry maps through RtlNtStatusToDosError to
      * GetQueuedCompletionStatus' kernel-flavoured errors (a peer's reset reads ERROR_NETNAME_DELETED 64, a refused
-     * connect ERROR_CONNECTION_REFUSED 1225); WSAGetOverlappedResult gives the Winsock ones the transport
-     * speaks (WSAECONNRESET 10054, WSAECONNREFUSED 10061), and ERROR_OPERATION_ABORTED 995 for a cancel.
+     * connect ERROR_CONNECTION_REFUSED 1225); WSAGetOverlappedResult gives the Winsock ones a socket call would
+     * name (WSAECONNRESET 10054, WSAECONNREFUSED 10061), and ERROR_OPERATION_ABORTED 995 for a cancel. Both kinds
+     * mean the same in {@link Win32Error#ERRORS}; the Winsock one is what a message should name.
      * WSAGetOverlappedResult needs the socket, so after the socket was closed it can fail with WSAENOTSOCK: then
      * the NTSTATUS mapping is the answer.
      */
     private int winsockError(Op op, int status) {
-        int r = Ws2_32.WSAGetOverlappedResult(op.socket(), op.address(), sync + SYNC_OVR_BYTES, 0,
+        int r = Ws2_32.WSAGetOverlappedResult(op.socket(), Win32Slot.overlapped(op), sync + SYNC_OVR_BYTES, 0,
                 sync + SYNC_OVR_FLAGS);
         int error = r != 0 ? 0 : Native.getLastError();
         if (error != 0 && error != Win32Error.WSAENOTSOCK && error != Win32Error.ERROR_INVALID_HANDLE
@@ -528,7 +536,7 @@ public final class Win32Backend implements Backend {
     @Override
     public void wakeup() {
         if (Kernel32.PostQueuedCompletionStatus(port, 0, WAKEUP_KEY, 0) == 0) {
-            logger.warn("PostQueuedCompletionStatus (wake-up) failed: {}", Win32Error.describe(Native.getLastError()));
+            logger.warn("PostQueuedCompletionStatus (wake-up) failed: {}", Win32Error.ERRORS.describe(Native.getLastError()));
         }
     }
 

@@ -41,7 +41,7 @@ public final class FdExhaustion implements AutoCloseable {
         }
         Memory m = new Memory(16);
         if (LibC.getrlimit(LibC.RLIMIT_NOFILE, Pointer.nativeValue(m)) != 0) {
-            throw new IOException("getrlimit(RLIMIT_NOFILE): " + Errno.name(Native.getLastError()));
+            throw new IOException("getrlimit(RLIMIT_NOFILE): " + Errno.ERRORS.describe(Native.getLastError()));
         }
         long soft = m.getLong(0);
         long hard = m.getLong(8);
@@ -55,7 +55,7 @@ public final class FdExhaustion implements AutoCloseable {
                 if (fd < 0) {
                     int errno = Native.getLastError();
                     if (errno != Errno.EMFILE) {
-                        throw new IOException("eventfd while filling the descriptor table: " + Errno.name(errno));
+                        throw new IOException("eventfd while filling the descriptor table: " + Errno.ERRORS.describe(errno));
                     }
                     return e;
                 }
@@ -72,7 +72,7 @@ public final class FdExhaustion implements AutoCloseable {
         rlimit.setLong(0, soft);
         rlimit.setLong(8, hard);
         if (LibC.setrlimit(LibC.RLIMIT_NOFILE, Pointer.nativeValue(rlimit)) != 0) {
-            throw new IOException("setrlimit(RLIMIT_NOFILE, " + soft + "): " + Errno.name(Native.getLastError()));
+            throw new IOException("setrlimit(RLIMIT_NOFILE, " + soft + "): " + Errno.ERRORS.describe(Native.getLastError()));
         }
     }
 
@@ -87,7 +87,7 @@ public final class FdExhaustion implements AutoCloseable {
             if (fd < 0) {
                 int errno = Native.getLastError();
                 if (errno != Errno.EMFILE) {
-                    throw new IOException("eventfd while refilling the descriptor table: " + Errno.name(errno));
+                    throw new IOException("eventfd while refilling the descriptor table: " + Errno.ERRORS.describe(errno));
                 }
                 return taken;
             }

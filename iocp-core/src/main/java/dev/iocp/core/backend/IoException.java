@@ -1,0 +1,54 @@
+package dev.iocp.core.backend;
+
+import java.io.IOException;
+
+/**
+ * A socket call or an op failed with an operating-system error. It carries the call in the library's words
+ * ({@code "receive"}, {@code "accept"}, {@code "bind /127.0.0.1:80"}, {@code "setsockopt SO_LINGER"}), and the
+ * error ({@link IoError}: the {@link ErrorCode} to decide by, the native number and name to read). Its message is
+ * the call and the native error: {@code "receive: WSAECONNRESET (10054)"} on Windows,
+ * {@code "receive: ECONNRESET (104)"} on Linux.
+ */
+public class IoException extends IOException {
+    private final String call;
+    private final int error;
+
+    /** @param error a packed error ({@link IoError}), not 0 */
+    public IoException(String call, int error) {
+        this(call, error, call + ": " + IoError.describe(error));
+    }
+
+    /** For subclasses whose message says more than the call and the error. */
+    protected IoException(String call, int error, String message) {
+        super(message);
+        if (error == IoError.SUCCESS) {
+            throw new IllegalArgumentException("an IoException needs an error, not success (" + call + ")");
+        }
+        this.call = call;
+        this.error = error;
+    }
+
+    /** The call that failed, in the library's words. */
+    public String call() {
+        return call;
+    }
+
+    /** The packed error ({@link IoError}). */
+    public int error() {
+        return error;
+    }
+
+    public ErrorCode code() {
+        return IoError.code(error);
+    }
+
+    /** The native number (a Win32 error, an errno). */
+    public int nativeNumber() {
+        return IoError.nativeNumber(error);
+    }
+
+    /** The native name ({@code "WSAECONNRESET"}, {@code "ECONNRESET"}). */
+    public String nativeName() {
+        return IoError.nativeName(error);
+    }
+}

@@ -1,0 +1,213 @@
+package dev.iocp.core.backend;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One native error vocabulary as a table: for each native number its name and the {@link ErrorCode} it means. The
+ * Win32/Winsock table lives with the Win32 bindings ({@code Win32Error.ERRORS}), the errno table with the io_uring
+ * backend ({@code Errno.ERRORS}); a backend turns a native number into the SPI's packed error with
+ * {@link #error(int)} (or {@link #exception}) at the one point where that number enters the SPI, and nowhere
+ * else.
+ *
+ * <p>A number without a row means {@link ErrorCode#OTHER} and is named {@code unknownName}. Looking a number up
+ * allocates nothing (sorted arrays, binary search), so a failed packet costs no garbage.
+ *
+ * <p>Each table has a process-wide id (1 to 15) that {@link IoError} packs with the number, so that a packed error
+ * can be named again wherever it is read; a table registers itself when it is built.
+ */
+public final class NativeErrors {
+    private static final NativeErrors[] BY_ID = new NativeErrors[IoError.VOCABULARY_BITS + 1];
+
+    private final int id;
+    private final String vocabulary;
+    private final String unknownName;
+    private final int[] numbers;
+    private final String[] names;
+    private final ErrorCode[] codes;
+    private final int[] packed;
+    /** The order rows were given in: the first row of a code is its {@link #nativeNumberFor}. */
+    private final int[] order;
+
+    private NativeErrors(int id, String vocabulary, String unknownName, TreeMap<Integer, Row> rows) {
+        this.id = id;
+        this.vocabulary = vocabulary;
+        this.unknownName = unknownName;
+        int n = rows.size();
+        numbers = new int[n];
+        names = new String[n];
+        codes = new ErrorCode[n];
+        packed = new int[n];
+        order = new int[n];
+        int i = 0;
+        for (Map.Entry<Integer, Row> e : rows.entrySet()) {
+            numbers[i] = e.getKey();
+            names[i] = e.getValue().name;
+            codes[i] = e.getValue().code;
+            packed[i] = IoError.pack(codes[i], id, numbers[i]);
+            order[i] = e.getValue().order;
+            i++;
+        }
+    }
+
+    private record Row(String name, ErrorCode code, int order) {}
+
+    /**
+     * Starts a table whose names are those of {@code constants}' public static final int fields (the vocabulary's
+     * number constants: {@code WSAECONNRESET = 10054} names 10054 "WSAECONNRESET"), so that a number and its name
+     * are written once. {@code id} must be unused in this process (see the class comment).
+     */
+    public static Builder builder(int id, String vocabulary, String unknownName, Class<?> constants) {
+        return new Builder(id, vocabulary, unknownName, constants);
+    }
+
+    /** Says what the named numbers mean; {@link #build()} registers the table under its id. */
+    public static final class Builder {
+        private final int id;
+        private final String vocabulary;
+        private final String unknownName;
+        private final TreeMap<Integer, String> names = new TreeMap<>();
+        private final Map<Integer, ErrorCode> meanings = new HashMap<>();
+        private final Map<Integer, Integer> order = new HashMap<>();
+
+        private Builder(int id, String vocabulary, String unknownName, Class<?> constants) {
+            if (id < 1 || id > IoError.VOCABULARY_BITS) {
+                throw new IllegalArgumentException("vocabulary id " + id + " is not in 1.." + IoError.VOCABULARY_BITS);
+            }
+            this.id = id;
+            this.vocabulary = vocabulary;
+            this.unknownName = unknownName;
+            for (Field f : constants.getFields()) {
+                int m = f.getModifiers();
+                if (f.getType() != int.class || !Modifier.isStatic(m) || !Modifier.isFinal(m)) {
+                    continue;
+                }
+                int number;
+                try {
+                    number = f.getInt(null);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+                if (number < 0 || number > IoError.MAX_NATIVE_NUMBER) {
+                    throw new IllegalArgumentException(f.getName() + " = " + number + " does not fit a packed error");
+                }
+                String other = names.putIfAbsent(number, f.getName());
+                if (other != null) {
+                    throw new IllegalArgumentException(vocabulary + " " + number + " is named twice: " + other
+                            + " and " + f.getName());
+                }
+            }
+        }
+
+        /**
+         * Each of {@code numbers} means {@code code}; the first is the number that stands for the code
+         * ({@link #nativeNumberFor}). A named number no call mentions means {@link ErrorCode#OTHER}.
+         */
+        public Builder means(ErrorCode code, int... numbers) {
+            for (int n : numbers) {
+                if (!names.containsKey(n)) {
+                    throw new IllegalArgumentException(vocabulary + " " + n + " has no name");
+                }
+                if (meanings.putIfAbsent(n, code) != null) {
+                    throw new IllegalArgumentException(vocabulary + " " + names.get(n) + " means two things");
+                }
+                order.put(n, order.size());
+            }
+            return this;
+        }
+
+        public NativeErrors build() {
+            TreeMap<Integer, Row> rows = new TreeMap<>();
+            names.forEach((n, name) -> rows.put(n, new Row(name, meanings.getOrDefault(n, ErrorCode.OTHER),
+                    order.getOrDefault(n, Integer.MAX_VALUE))));
+            NativeErrors table = new NativeErrors(id, vocabulary, unknownName, rows);
+            synchronized (BY_ID) {
+                if (BY_ID[id] != null) {
+                    throw new IllegalStateException("vocabulary id " + id + " is taken by " + BY_ID[id].vocabulary);
+                }
+                BY_ID[id] = table;
+            }
+            return table;
+        }
+    }
+
+    /** The table registered under {@code id}, or null. */
+    static NativeErrors byId(int id) {
+        return id > 0 && id < BY_ID.length ? BY_ID[id] : null;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** {@code "Win32"}, {@code "errno"}: for messages. */
+    public String vocabulary() {
+        return vocabulary;
+    }
+
+    /** The SPI's packed error for {@code nativeNumber}; never {@link IoError#SUCCESS}, whatever the number. */
+    public int error(int nativeNumber) {
+        int i = Arrays.binarySearch(numbers, nativeNumber);
+        return i >= 0 ? packed[i] : IoError.pack(ErrorCode.OTHER, id, nativeNumber);
+    }
+
+    /** A failed call as the SPI reports it: {@code "bind /127.0.0.1:80: EADDRINUSE (98)"}. */
+    public IoException exception(String call, int nativeNumber) {
+        return new IoException(call, error(nativeNumber));
+    }
+
+    /** What {@code nativeNumber} means. */
+    public ErrorCode code(int nativeNumber) {
+        int i = Arrays.binarySearch(numbers, nativeNumber);
+        return i >= 0 ? codes[i] : ErrorCode.OTHER;
+    }
+
+    /** Its symbolic name ({@code "WSAECONNRESET"}), or the table's name for an unknown number. */
+    public String name(int nativeNumber) {
+        int i = Arrays.binarySearch(numbers, nativeNumber);
+        return i >= 0 ? names[i] : unknownName;
+    }
+
+    /** {@code "WSAECONNRESET (10054)"}: name and number. */
+    public String describe(int nativeNumber) {
+        return name(nativeNumber) + " (" + nativeNumber + ")";
+    }
+
+    /**
+     * The native number that stands for {@code code} in this vocabulary (its first row), for code that has to
+     * produce an error the way the kernel would (fault injection); -1 if no row means {@code code}, and always
+     * for {@link ErrorCode#OTHER}, which means "none of the others" and so has no one number standing for it.
+     */
+    public int nativeNumberFor(ErrorCode code) {
+        if (code == ErrorCode.OTHER) {
+            return -1;
+        }
+        int best = -1;
+        int bestOrder = Integer.MAX_VALUE;
+        for (int i = 0; i < numbers.length; i++) {
+            if (codes[i] == code && order[i] < bestOrder) {
+                best = numbers[i];
+                bestOrder = order[i];
+            }
+        }
+        return best;
+    }
+
+    /** The rows, number → code, in number order (for the tables' tests). */
+    public Map<Integer, ErrorCode> codes() {
+        TreeMap<Integer, ErrorCode> m = new TreeMap<>();
+        for (int i = 0; i < numbers.length; i++) {
+            m.put(numbers[i], codes[i]);
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return vocabulary + " errors (" + numbers.length + " rows)";
+    }
+}
