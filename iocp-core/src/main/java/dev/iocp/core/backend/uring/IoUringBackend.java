@@ -1,19 +1,14 @@
 package dev.iocp.core.backend.uring;
 
-import com.sun.jna.Native;
 import dev.iocp.core.backend.Backend;
-import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
 import dev.iocp.core.backend.ErrorCode;
-import dev.iocp.core.backend.IoError;
 import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
-import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.backend.SocketOpt;
-import io.netty.util.internal.PlatformDependent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -25,7 +20,10 @@ import static dev.iocp.core.backend.uring.IoUringAbi.*;
 
 /**
  * The {@link Backend} over one Linux io_uring instance: the same loop and transport as on Windows, on a real
- * completion interface.
+ * completion interface. It composes one native concept per class: {@link IoUringRing} (set-up, mapping, the ring
+ * syscalls), {@link SubmissionQueue} (handing out and publishing SQEs), {@link Sqe} (one SQE per op kind),
+ * {@link CompletionQueue} (reaping), {@link Wakeup} (the eventfd), {@link Sockets} (the synchronous socket calls);
+ * {@link IoUringAbi} holds the kernel's numbers, {@link IoUringSlot} the layout of an op's native area.
  *
  * <h2>How an op travels</h2>
  * A submit writes one SQE into the mapped SQE array with {@code user_data} = the op's id, and marks the op in flight;
@@ -51,9 +49,12 @@ import static dev.iocp.core.backend.uring.IoUringAbi.*;
  *       its ops ({@link #cancel}, {@link #close(long, boolean)}, {@link #shutdownOutput}) first submits the SQEs
  *       written so far, so the kernel sees ops and state changes in the order the loop made them (a SEND written
  *       before a shutdown is in the kernel before the shutdown; a cancel finds the op it names).</li>
- *   <li><b>Every reaped CQE reaches the sink</b>, even if the sink throws for an earlier one: a CQE whose slot was
- *       released exists nowhere else.</li>
+ *   <li><b>Every reaped CQE reaches the sink</b> ({@link CompletionQueue#reap}).</li>
  * </ul>
+ *
+ * <h2>Errors</h2>
+ * An errno enters the SPI at three points, each translated by {@link Errno#ERRORS} there and nowhere else: a failed
+ * submit ({@link #submitFailed}), a CQE ({@link CompletionQueue#reap}), a failed synchronous call ({@link Sockets}).
  *
  * <h2>Threading</h2>
  * Everything but {@link #wakeup()} runs on the loop thread: the SQ tail, CQ head and the scratch memory need no
@@ -70,46 +71,19 @@ public final class IoUringBackend implements Backend {
 
     /**
      * Reserved user_data values. Op ids are non-negative ints, so every negative value is free for the backend's
-     * own requests; a CQE with one of these is consumed here and never reaches the sink.
+     * own requests; a CQE with one of these is consumed by {@link Wakeup} and never reaches the sink.
      */
     static final long WAKEUP_USER_DATA = -1L;
     /** Never submitted: the sync-cancel probe looks for it and must get -ENOENT. */
     static final long PROBE_USER_DATA = -2L;
 
-    // Layout of the loop-thread scratch block.
-    private static final int SYNC_SOCKADDR = 0;      // 128: a sockaddr
-    private static final int SYNC_LENGTH = 128;      // socklen_t in/out
-    private static final int SYNC_VALUE = 136;       // 8: option value / struct linger {int, int}
-    private static final int SYNC_TIMESPEC = 144;    // 16: __kernel_timespec for the wait
-    private static final int SYNC_GETEVENTS = 160;   // 24: io_uring_getevents_arg
-    private static final int SYNC_CANCEL = 192;      // 64: io_uring_sync_cancel_reg
-    private static final int SYNC_WAKE_BUFFER = 256; // 8: where the pending eventfd read writes (kernel-owned)
-    private static final int SYNC_PARAMS = 264;      // 120: io_uring_params at setup
-    private static final int SYNC_SIZE = 384;
-
     private static final String UNAVAILABLE = IoUringProbe.probe();
 
-    private final int ringFd;
-    private final long ringMem;
-    private final long ringSize;
-    private final long sqes;
-    private final long sqesSize;
-    private final int sqEntries;
-    private final int sqMask;
-    private final long sqHeadAddr;
-    private final long sqTailAddr;
-    private final long sqFlagsAddr;
-    private final int cqMask;
-    private final long cqHeadAddr;
-    private final long cqTailAddr;
-    private final long cqesAddr;
-    private final int eventFd;
-    private final long sync;
-
-    /** Our SQ tail: SQEs [kernel head, sqeTail) are written; published to the kernel at {@link #enter}. */
-    private int sqeTail;
-    /** Whether the eventfd read is in the ring (or written and about to be); re-armed after its CQE. */
-    private boolean wakeArmed;
+    private final IoUringRing ring;
+    private final SubmissionQueue sq;
+    private final Wakeup wakeup;
+    private final CompletionQueue cq;
+    private final Sockets sockets;
     private volatile boolean closed;
 
     public IoUringBackend() throws IoException {
@@ -124,75 +98,16 @@ public final class IoUringBackend implements Backend {
         if (UNAVAILABLE != null) {
             throw new UnsupportedOperationException("io_uring backend unavailable: " + UNAVAILABLE);
         }
-        long s = PlatformDependent.allocateMemory(SYNC_SIZE);
-        PlatformDependent.setMemory(s, SYNC_SIZE, (byte) 0);
-        this.sync = s;
-        long p = s + SYNC_PARAMS;
-        // COOP_TASKRUN: completions' follow-up work runs when the loop next enters the kernel, instead of the kernel
-        // interrupting the loop thread for each one; TASKRUN_FLAG tells us (IORING_SQ_TASKRUN) when such work waits,
-        // so a non-blocking poll still enters to run it. (Measured: see bench/RESULTS.md.)
-        PlatformDependent.putInt(p + P_FLAGS, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE
-                | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
-        PlatformDependent.putInt(p + P_CQ_ENTRIES, cqEntries);
-        long fd = LibC.syscall(LibC.SYS_IO_URING_SETUP, sqEntries, p, 0, 0, 0, 0);
-        if (fd < 0) {
-            int errno = Native.getLastError();
-            PlatformDependent.freeMemory(s);
-            throw Errno.ERRORS.exception("io_uring_setup", errno);
+        this.ring = new IoUringRing(sqEntries, cqEntries);
+        this.sq = new SubmissionQueue(ring);
+        try {
+            this.wakeup = new Wakeup(sq);
+        } catch (IoException e) {
+            ring.close();
+            throw e;
         }
-        this.ringFd = (int) fd;
-        this.sqEntries = PlatformDependent.getInt(p + P_SQ_ENTRIES);
-        int cqCount = PlatformDependent.getInt(p + P_CQ_ENTRIES);
-        long sqOff = p + P_SQ_OFF;
-        long cqOff = p + P_CQ_OFF;
-        // IORING_FEAT_SINGLE_MMAP (checked by probe()): SQ and CQ rings share one mapping.
-        long sqRingSize = PlatformDependent.getInt(sqOff + SQ_OFF_ARRAY) + 4L * this.sqEntries;
-        long cqRingSize = PlatformDependent.getInt(cqOff + CQ_OFF_CQES) + (long) CQE_SIZE * cqCount;
-        this.ringSize = Math.max(sqRingSize, cqRingSize);
-        long ring = LibC.mmap(0, ringSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_POPULATE,
-                ringFd, IORING_OFF_SQ_RING);
-        if (ring == LibC.MAP_FAILED) {
-            int errno = Native.getLastError();
-            LibC.close(ringFd);
-            PlatformDependent.freeMemory(s);
-            throw Errno.ERRORS.exception("mmap (io_uring rings)", errno);
-        }
-        this.ringMem = ring;
-        this.sqesSize = (long) SQE_SIZE * this.sqEntries;
-        long sqeMem = LibC.mmap(0, sqesSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_POPULATE,
-                ringFd, IORING_OFF_SQES);
-        if (sqeMem == LibC.MAP_FAILED) {
-            int errno = Native.getLastError();
-            LibC.munmap(ring, ringSize);
-            LibC.close(ringFd);
-            PlatformDependent.freeMemory(s);
-            throw Errno.ERRORS.exception("mmap (io_uring SQEs)", errno);
-        }
-        this.sqes = sqeMem;
-        this.sqMask = PlatformDependent.getInt(ring + PlatformDependent.getInt(sqOff + SQ_OFF_MASK));
-        this.sqHeadAddr = ring + PlatformDependent.getInt(sqOff + SQ_OFF_HEAD);
-        this.sqTailAddr = ring + PlatformDependent.getInt(sqOff + SQ_OFF_TAIL);
-        this.sqFlagsAddr = ring + PlatformDependent.getInt(sqOff + SQ_OFF_FLAGS);
-        this.cqMask = PlatformDependent.getInt(ring + PlatformDependent.getInt(cqOff + CQ_OFF_MASK));
-        this.cqHeadAddr = ring + PlatformDependent.getInt(cqOff + CQ_OFF_HEAD);
-        this.cqTailAddr = ring + PlatformDependent.getInt(cqOff + CQ_OFF_TAIL);
-        this.cqesAddr = ring + PlatformDependent.getInt(cqOff + CQ_OFF_CQES);
-        // The SQ index array is the identity, written once: SQE slot i is always ring entry i.
-        long array = ring + PlatformDependent.getInt(sqOff + SQ_OFF_ARRAY);
-        for (int i = 0; i < this.sqEntries; i++) {
-            PlatformDependent.putInt(array + 4L * i, i);
-        }
-        this.sqeTail = PlatformDependent.getVolatileInt(null, sqTailAddr);
-
-        int efd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (efd < 0) {
-            int errno = Native.getLastError();
-            releaseRing();
-            PlatformDependent.freeMemory(s);
-            throw Errno.ERRORS.exception("eventfd", errno);
-        }
-        this.eventFd = efd;
-        armWakeup();
+        this.cq = new CompletionQueue(ring, wakeup);
+        this.sockets = new Sockets();
     }
 
     // ------------------------------------------------------------------------------------------ availability
@@ -212,37 +127,9 @@ public final class IoUringBackend implements Backend {
 
     // ------------------------------------------------------------------------------------------ sockets
 
-    /** A synchronous call failed: its errno, as the SPI reports it (the egress point of synchronous errors). */
-    private static IoException failure(String call) {
-        return Errno.ERRORS.exception(call, Native.getLastError());
-    }
-
-    /**
-     * A close-on-exec TCP socket. It stays blocking: io_uring tries each op without blocking and, when it would
-     * block, arms a poll on the socket instead of tying up a thread, so blocking sockets cost nothing here and
-     * the synchronous calls (connect is never one) behave as usual.
-     *
-     * <p>Two defaults are set so that the Linux socket behaves like the Winsock one the transport was written on:
-     * SO_REUSEADDR=1 (Windows lets a listener rebind a port whose old connections sit in TIME_WAIT without any
-     * option; Linux needs this) and, for IPv6, IPV6_V6ONLY=1 (Windows' default; Linux's is dual-stack).
-     */
     @Override
     public long openTcpSocket(boolean ipv6) throws IoException {
-        int fd = LibC.socket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC,
-                LibC.IPPROTO_TCP);
-        if (fd < 0) {
-            throw failure("socket");
-        }
-        try {
-            setInt(fd, LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR");
-            if (ipv6) {
-                setInt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 1, "setsockopt IPV6_V6ONLY");
-            }
-        } catch (IoException e) {
-            LibC.close(fd);
-            throw e;
-        }
-        return fd;
+        return sockets.openTcp(ipv6);
     }
 
     /** Nothing to do: an fd belongs to the process, and any ring may submit ops on it (unlike a port association). */
@@ -252,85 +139,38 @@ public final class IoUringBackend implements Backend {
 
     @Override
     public void bind(long socket, InetSocketAddress address) throws IoException {
-        int len = encodeSockaddr(address, sync + SYNC_SOCKADDR);
-        if (LibC.bind((int) socket, sync + SYNC_SOCKADDR, len) != 0) {
-            throw failure("bind " + address);
-        }
+        sockets.bind((int) socket, address);
     }
 
     @Override
     public void listen(long socket, int backlog) throws IoException {
-        if (LibC.listen((int) socket, backlog) != 0) {
-            throw failure("listen");
-        }
+        sockets.listen((int) socket, backlog);
     }
 
     @Override
     public InetSocketAddress localAddress(long socket) throws IoException {
-        PlatformDependent.putInt(sync + SYNC_LENGTH, 128);
-        if (LibC.getsockname((int) socket, sync + SYNC_SOCKADDR, sync + SYNC_LENGTH) != 0) {
-            throw failure("getsockname");
-        }
-        return decodeSockaddr(sync + SYNC_SOCKADDR);
+        return sockets.localAddress((int) socket);
     }
 
     @Override
     public InetSocketAddress remoteAddress(long socket) throws IoException {
-        PlatformDependent.putInt(sync + SYNC_LENGTH, 128);
-        if (LibC.getpeername((int) socket, sync + SYNC_SOCKADDR, sync + SYNC_LENGTH) != 0) {
-            throw failure("getpeername");
-        }
-        return decodeSockaddr(sync + SYNC_SOCKADDR);
+        return sockets.remoteAddress((int) socket);
     }
 
-    /**
-     * All five options are int-valued on Linux. Note Linux doubles SO_RCVBUF/SO_SNDBUF on set (room for its
-     * bookkeeping) and {@link #getOption} reports the doubled, real size.
-     */
     @Override
     public void setOption(long socket, SocketOpt option, int value) throws IoException {
-        setInt((int) socket, level(option), optionName(option), value, "setsockopt " + option);
-    }
-
-    private void setInt(int fd, int level, int name, int value, String call) throws IoException {
-        PlatformDependent.putInt(sync + SYNC_VALUE, value);
-        if (LibC.setsockopt(fd, level, name, sync + SYNC_VALUE, 4) != 0) {
-            throw failure(call);
-        }
+        sockets.setOption((int) socket, option, value);
     }
 
     @Override
     public int getOption(long socket, SocketOpt option) throws IoException {
-        PlatformDependent.putLong(sync + SYNC_VALUE, 0L);
-        PlatformDependent.putInt(sync + SYNC_LENGTH, 4);
-        if (LibC.getsockopt((int) socket, level(option), optionName(option), sync + SYNC_VALUE, sync + SYNC_LENGTH)
-                != 0) {
-            throw failure("getsockopt " + option);
-        }
-        return PlatformDependent.getInt(sync + SYNC_VALUE);
-    }
-
-    private static int level(SocketOpt option) {
-        return option == SocketOpt.TCP_NODELAY ? LibC.IPPROTO_TCP : LibC.SOL_SOCKET;
-    }
-
-    private static int optionName(SocketOpt option) {
-        switch (option) {
-            case TCP_NODELAY: return LibC.TCP_NODELAY;
-            case SO_KEEPALIVE: return LibC.SO_KEEPALIVE;
-            case SO_RCVBUF: return LibC.SO_RCVBUF;
-            case SO_SNDBUF: return LibC.SO_SNDBUF;
-            case SO_REUSEADDR: return LibC.SO_REUSEADDR;
-            default: throw new IllegalArgumentException("unsupported option " + option);
-        }
+        return sockets.getOption((int) socket, option);
     }
 
     @Override
     public void shutdownOutput(long socket) throws IoException {
-        submitPending(); // a SEND written before this must reach the kernel before the FIN does
-        if (LibC.shutdown((int) socket, LibC.SHUT_WR) != 0) {
-            throw failure("shutdown (SHUT_WR)");
-        }
+        sq.submitPending(); // a SEND written before this must reach the kernel before the FIN does
+        sockets.shutdownOutput((int) socket);
     }
 
     /**
@@ -349,78 +189,16 @@ public final class IoUringBackend implements Backend {
     public void close(long socket, boolean abortive) {
         int fd = (int) socket;
         if (!closed) {
-            submitPending();
-            int r = syncCancel(0L, fd, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL);
+            sq.submitPending();
+            int r = ring.syncCancel(0L, fd, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL);
             if (r < 0 && r != -Errno.ENOENT) {
                 logger.debug("cancelling the ops of fd {} before close failed: {}", fd, Errno.ERRORS.describe(-r));
             }
         }
-        if (abortive) {
-            // struct linger { int l_onoff = 1; int l_linger = 0; }
-            PlatformDependent.putInt(sync + SYNC_VALUE, 1);
-            PlatformDependent.putInt(sync + SYNC_VALUE + 4, 0);
-            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_LINGER, sync + SYNC_VALUE, 8) != 0) {
-                logger.debug("setsockopt(SO_LINGER {{1,0}}) on {} failed: {}", fd, Errno.ERRORS.describe(Native.getLastError()));
-            }
-        }
-        if (LibC.close(fd) != 0) {
-            logger.debug("close({}) failed: {}", fd, Errno.ERRORS.describe(Native.getLastError()));
-        }
+        sockets.close(fd, abortive);
     }
 
     // ------------------------------------------------------------------------------------------ submits
-
-    /**
-     * The next free SQE, zeroed, with its tail slot taken; 0 if the SQ is full even after submitting what it holds.
-     * The SQE is not visible to the kernel until {@link #enter} publishes the tail.
-     */
-    private long nextSqe() {
-        int head = PlatformDependent.getVolatileInt(null, sqHeadAddr); // acquire: the kernel is done with the slots
-        if (sqeTail - head == sqEntries) {
-            submitPending();
-            head = PlatformDependent.getVolatileInt(null, sqHeadAddr);
-            if (sqeTail - head == sqEntries) {
-                return 0;
-            }
-        }
-        long sqe = sqes + (long) (sqeTail & sqMask) * SQE_SIZE;
-        for (int i = 0; i < SQE_SIZE; i += 8) {
-            PlatformDependent.putLong(sqe + i, 0L);
-        }
-        sqeTail++;
-        return sqe;
-    }
-
-    private static void sqe(long sqe, byte opcode, int fd, long addr, int len, long off, int opFlags, long userData) {
-        PlatformDependent.putByte(sqe + SQE_OPCODE, opcode);
-        PlatformDependent.putInt(sqe + SQE_FD, fd);
-        PlatformDependent.putLong(sqe + SQE_OFF, off);
-        PlatformDependent.putLong(sqe + SQE_ADDR, addr);
-        PlatformDependent.putInt(sqe + SQE_LEN, len);
-        PlatformDependent.putInt(sqe + SQE_OP_FLAGS, opFlags);
-        PlatformDependent.putLong(sqe + SQE_USER_DATA, userData);
-    }
-
-    /**
-     * iovec { void *base; size_t len; } × bufferCount and a msghdr pointing at them, in the op's native area
-     * ({@link IoUringSlot}). Both belong to the kernel until the op's CQE.
-     */
-    private static long encodeMsghdr(Op op) {
-        long iov = IoUringSlot.iovec(op);
-        int n = op.bufferCount();
-        for (int i = 0; i < n; i++) {
-            long v = iov + (long) i * IoUringSlot.IOVEC_SIZE;
-            PlatformDependent.putLong(v, op.bufferAddress(i));
-            PlatformDependent.putLong(v + 8, op.bufferLength(i));
-        }
-        long msg = IoUringSlot.msghdr(op);
-        for (int i = 0; i < MSGHDR_SIZE; i += 8) {
-            PlatformDependent.putLong(msg + i, 0L);
-        }
-        PlatformDependent.putLong(msg + MSG_IOV, iov);
-        PlatformDependent.putLong(msg + MSG_IOVLEN, n);
-        return msg;
-    }
 
     /** The tail of every submit: the SQE is written, so one CQE will come (the SPI's "0"). */
     private static int submitted(Op op) {
@@ -442,9 +220,8 @@ public final class IoUringBackend implements Backend {
     }
 
     /**
-     * RECV into the single buffer (the transport's case), RECVMSG over several. A receive with no room is refused
-     * (EINVAL): Winsock allows a zero-byte WSARecv as a readiness probe, but on Linux it completes at once with 0,
-     * which the transport would read as the peer's FIN.
+     * A receive with no room is refused (EINVAL): Winsock allows a zero-byte WSARecv as a readiness probe, but on
+     * Linux it completes at once with 0, which the transport would read as the peer's FIN.
      */
     @Override
     public int submitRecv(Op op) {
@@ -455,54 +232,37 @@ public final class IoUringBackend implements Backend {
         if (room == 0) {
             return submitFailed(Errno.EINVAL);
         }
-        long sqe = nextSqe();
+        long sqe = sq.next();
         if (sqe == 0) {
             return ringFull();
         }
-        if (op.bufferCount() == 1) {
-            sqe(sqe, IORING_OP_RECV, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0, 0, op.id());
-            // IORING_RECVSEND_POLL_FIRST: the transport re-arms its receive right after consuming the last one, so the
-            // socket is usually empty: skip the attempt that would fail and arm the poll at once.
-            PlatformDependent.putShort(sqe + SQE_IOPRIO, (short) 1);
-        } else {
-            sqe(sqe, IORING_OP_RECVMSG, (int) op.socket(), encodeMsghdr(op), 0, 0, 0, op.id());
-        }
+        Sqe.recv(sqe, op);
         return submitted(op);
     }
 
-    /**
-     * SEND for one buffer, SENDMSG gathering several; MSG_NOSIGNAL (a send after the peer's reset fails with EPIPE,
-     * never raises SIGPIPE). Without MSG_WAITALL a stream send may complete short: its CQE reports the bytes sent
-     * and the transport submits the rest.
-     */
     @Override
     public int submitSend(Op op) {
-        long sqe = nextSqe();
+        long sqe = sq.next();
         if (sqe == 0) {
             return ringFull();
         }
-        if (op.bufferCount() == 1) {
-            sqe(sqe, IORING_OP_SEND, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0,
-                    LibC.MSG_NOSIGNAL, op.id());
-        } else {
-            sqe(sqe, IORING_OP_SENDMSG, (int) op.socket(), encodeMsghdr(op), 0, 0, LibC.MSG_NOSIGNAL, op.id());
-        }
+        Sqe.send(sqe, op);
         return submitted(op);
     }
 
     /**
-     * ACCEPT on the listener, peer address not asked for, the new fd close-on-exec. Unlike AcceptEx no socket is
-     * prepared: the CQE's result is the new fd, which {@link #poll} records with {@link Op#acceptSocket(long)} (so
-     * after a failed CQE {@code acceptSocket()} stays 0: nothing to close).
+     * Unlike AcceptEx no socket is prepared: the CQE's result is the new fd, which {@link CompletionQueue#reap}
+     * records with {@link Op#acceptSocket(long)} (so after a failed CQE {@code acceptSocket()} stays 0: nothing to
+     * close).
      */
     @Override
     public int submitAccept(Op op) {
-        long sqe = nextSqe();
+        long sqe = sq.next();
         if (sqe == 0) {
             return ringFull();
         }
         op.acceptSocket(0);
-        sqe(sqe, IORING_OP_ACCEPT, (int) op.socket(), 0, 0, 0, LibC.SOCK_CLOEXEC, op.id());
+        Sqe.accept(sqe, op);
         return submitted(op);
     }
 
@@ -517,16 +277,15 @@ public final class IoUringBackend implements Backend {
     public int submitConnect(Op op, InetSocketAddress remote) {
         int len;
         try {
-            len = encodeSockaddr(remote, IoUringSlot.sockaddr(op));
+            len = SockAddrCodec.LINUX.encode(remote, IoUringSlot.sockaddr(op));
         } catch (IllegalArgumentException e) {
             return submitFailed(Errno.EFAULT);
         }
-        long sqe = nextSqe();
+        long sqe = sq.next();
         if (sqe == 0) {
             return ringFull();
         }
-        // IORING_OP_CONNECT: addr = sockaddr, off (addr2) = its length.
-        sqe(sqe, IORING_OP_CONNECT, (int) op.socket(), IoUringSlot.sockaddr(op), 0, len, 0, op.id());
+        Sqe.connect(sqe, op, len);
         return submitted(op);
     }
 
@@ -554,8 +313,8 @@ public final class IoUringBackend implements Backend {
             throw new IllegalStateException("cancel of " + op + ": not in flight");
         }
         op.noteCancelRequested();
-        submitPending();
-        int r = syncCancel(op.id(), -1, 0);
+        sq.submitPending();
+        int r = ring.syncCancel(op.id(), -1, 0);
         if (r == 0) {
             return CancelResult.REQUESTED;
         }
@@ -565,172 +324,39 @@ public final class IoUringBackend implements Backend {
         return CancelResult.NOT_FOUND;
     }
 
-    /** io_uring_register(IORING_REGISTER_SYNC_CANCEL) with a zero timeout; returns the result or -errno. */
-    private int syncCancel(long userData, int fd, int flags) {
-        long reg = sync + SYNC_CANCEL;
-        for (int i = 0; i < 64; i += 8) {
-            PlatformDependent.putLong(reg + i, 0L);
-        }
-        PlatformDependent.putLong(reg, userData);
-        PlatformDependent.putInt(reg + 8, fd);
-        PlatformDependent.putInt(reg + 12, flags);
-        // timeout {0, 0}: don't wait for an op that is already running (-1/-1 would wait without limit).
-        long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, ringFd, IORING_REGISTER_SYNC_CANCEL, reg, 1, 0, 0);
-        return r < 0 ? -Native.getLastError() : (int) r;
-    }
-
     // ------------------------------------------------------------------------------------------ poll / wakeup
-
-    /** Submits the SQEs written so far without waiting for anything. */
-    private void submitPending() {
-        if (sqeTail != PlatformDependent.getVolatileInt(null, sqHeadAddr)) {
-            int r = enter(0, 0, 0);
-            if (r < 0 && r != -Errno.EINTR && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
-                logger.warn("io_uring_enter (submit) failed: {}", Errno.ERRORS.describe(-r));
-            }
-        }
-    }
-
-    /**
-     * One io_uring_enter: publishes our SQ tail with a release store (every SQE written before it is visible to
-     * the kernel before the tail is) and submits everything between the kernel's head and it.
-     *
-     * @return what the syscall returned (SQEs submitted), or -errno
-     */
-    private int enter(int minComplete, int flags, long arg) {
-        int toSubmit = sqeTail - PlatformDependent.getVolatileInt(null, sqHeadAddr);
-        PlatformDependent.putOrderedInt(null, sqTailAddr, sqeTail);
-        long r = LibC.syscall(LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, arg,
-                arg != 0 ? 24 : 0);
-        return r < 0 ? -Native.getLastError() : (int) r;
-    }
 
     @Override
     public int poll(OpSlab slab, CompletionSink sink, long timeoutNanos) {
         if (closed) {
             throw new IllegalStateException("io_uring backend is closed");
         }
-        if (!wakeArmed) {
-            armWakeup();
-        }
-        boolean pending = sqeTail != PlatformDependent.getVolatileInt(null, sqHeadAddr);
-        boolean ready = PlatformDependent.getVolatileInt(null, cqTailAddr)
-                != PlatformDependent.getInt(cqHeadAddr);
+        wakeup.ensureArmed();
         int r = 0;
-        if (timeoutNanos == 0 || ready) {
-            // Don't wait. Enter only if there is something to submit or CQEs waiting in the overflow list.
-            int sqFlags = PlatformDependent.getVolatileInt(null, sqFlagsAddr);
-            boolean getEvents = (sqFlags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0;
-            if (pending || getEvents) {
-                r = enter(0, getEvents ? IORING_ENTER_GETEVENTS : 0, 0);
+        if (timeoutNanos == 0 || cq.hasReady()) {
+            // Don't wait. Enter only if there is something to submit or CQEs waiting in the overflow list (or
+            // task work, with COOP_TASKRUN, that must run for completions to be posted).
+            boolean getEvents = (sq.flags() & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN)) != 0;
+            if (sq.hasPending() || getEvents) {
+                r = sq.enter(0, getEvents ? IORING_ENTER_GETEVENTS : 0, 0);
             }
-        } else if (timeoutNanos < 0) {
-            r = enter(1, IORING_ENTER_GETEVENTS, 0);
         } else {
-            long ts = sync + SYNC_TIMESPEC;
-            PlatformDependent.putLong(ts, timeoutNanos / 1_000_000_000L);
-            PlatformDependent.putLong(ts + 8, timeoutNanos % 1_000_000_000L);
-            long arg = sync + SYNC_GETEVENTS; // io_uring_getevents_arg { sigmask, sigmask_sz, min_wait_usec, ts }
-            PlatformDependent.putLong(arg, 0L);
-            PlatformDependent.putInt(arg + 8, 0);
-            PlatformDependent.putInt(arg + 12, 0);
-            PlatformDependent.putLong(arg + 16, ts);
-            r = enter(1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, arg);
+            // Submit the batch and wait for the first completion: negative waits without limit.
+            r = sq.enter(1, IORING_ENTER_GETEVENTS, timeoutNanos);
         }
         if (r < 0 && r != -Errno.ETIME && r != -Errno.EINTR && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
             throw new UncheckedIOException(Errno.ERRORS.exception("io_uring_enter", -r));
         }
-        return reap(slab, sink);
+        return cq.reap(slab, sink);
     }
 
     /**
-     * Hands every CQE up to the tail read now to the sink, in ring order. The tail load is an acquire (the CQE
-     * contents the kernel wrote before moving the tail are visible); each CQE's fields are copied out and its slot
-     * released (a release store of the head) before the sink runs, so a sink that throws cannot make us read it twice
-     * or lose it, and the kernel can reuse the slot at once.
-     */
-    private int reap(OpSlab slab, CompletionSink sink) {
-        int head = PlatformDependent.getInt(cqHeadAddr); // only we write the CQ head
-        int tail = PlatformDependent.getVolatileInt(null, cqTailAddr);
-        int delivered = 0;
-        Throwable firstFailure = null;
-        while (head != tail) {
-            long cqe = cqesAddr + (long) (head & cqMask) * CQE_SIZE;
-            long userData = PlatformDependent.getLong(cqe + CQE_USER_DATA);
-            int res = PlatformDependent.getInt(cqe + CQE_RES);
-            head++;
-            PlatformDependent.putOrderedInt(null, cqHeadAddr, head);
-            if (userData < 0) {
-                internalCompletion(userData, res);
-                continue;
-            }
-            try {
-                Op op = slab.byId((int) userData);
-                int bytes;
-                int error;
-                if (res >= 0) {
-                    error = 0;
-                    if (op.type() == OpType.ACCEPT) {
-                        op.acceptSocket(res); // the new fd; the op's owner takes it with finishAccept
-                        bytes = 0;
-                    } else if (op.type() == OpType.CONNECT) {
-                        bytes = 0;
-                    } else {
-                        bytes = res;
-                    }
-                } else {
-                    bytes = 0;
-                    error = Errno.ERRORS.error(-res); // the packets' egress point
-                }
-                delivered++;
-                sink.onPacket(op, bytes, error);
-            } catch (Throwable failure) {
-                // Keep going: the remaining CQEs are ours alone now (BatchFailures).
-                firstFailure = BatchFailures.add(firstFailure, failure);
-            }
-        }
-        BatchFailures.rethrowIfAny(firstFailure);
-        return delivered;
-    }
-
-    private void internalCompletion(long userData, int res) {
-        if (userData == WAKEUP_USER_DATA) {
-            // The eventfd read completed: its only job was to end the wait. Re-arm it (submitted at the next enter).
-            wakeArmed = false;
-            if (res < 0 && res != -Errno.ECANCELED && res != -Errno.EINTR) {
-                logger.warn("eventfd read (wake-up) failed: {}", Errno.ERRORS.describe(-res));
-            }
-            if (!closed) {
-                armWakeup();
-            }
-        } else {
-            logger.warn("ignoring a CQE with unknown internal user_data {}", userData);
-        }
-    }
-
-    /** Writes the pending 8-byte eventfd read (not yet submitted: the next enter takes it). */
-    private void armWakeup() {
-        long sqe = nextSqe();
-        if (sqe == 0) {
-            return; // SQ full: poll tries again
-        }
-        sqe(sqe, IORING_OP_READ, eventFd, sync + SYNC_WAKE_BUFFER, 8, 0, 0, WAKEUP_USER_DATA);
-        wakeArmed = true;
-    }
-
-    /**
-     * Adds 1 to the eventfd: the pending read completes and the current or next wait returns. If the read is not
-     * armed at this moment (its CQE is being handled), the count stays and the re-armed read completes at once.
-     * Safe from any thread; a wake-up after {@link #close()} is ignored.
+     * Makes the current or next wait return ({@link Wakeup}). Safe from any thread; a wake-up after
+     * {@link #close()} is ignored.
      */
     @Override
     public void wakeup() {
-        if (closed) {
-            return;
-        }
-        if (LibC.eventfd_write(eventFd, 1L) != 0) {
-            logger.warn("eventfd_write (wake-up) failed: {}", Errno.ERRORS.describe(Native.getLastError()));
-        }
+        wakeup.wake();
     }
 
     /**
@@ -743,29 +369,9 @@ public final class IoUringBackend implements Backend {
             return;
         }
         closed = true;
-        releaseRing();
-        LibC.close(eventFd);
-        PlatformDependent.freeMemory(sync);
-    }
-
-    private void releaseRing() {
-        LibC.munmap(sqes, sqesSize);
-        LibC.munmap(ringMem, ringSize);
-        LibC.close(ringFd);
-    }
-
-    // ------------------------------------------------------------------------------------------ sockaddr
-
-    /** Linux's sockaddr_in / sockaddr_in6, with the codec every backend shares; returns the length written. */
-    static int encodeSockaddr(InetSocketAddress address, long p) {
-        return SockAddrCodec.LINUX.encode(address, p);
-    }
-
-    /**
-     * Decodes what getsockname/getpeername wrote at {@code p}. Its length is not kept by the callers; the family
-     * decides the layout, and the buffer always has room for the larger one.
-     */
-    static InetSocketAddress decodeSockaddr(long p) {
-        return SockAddrCodec.LINUX.decode(p, SockAddrCodec.MAX_SIZE);
+        wakeup.stop();
+        ring.close();
+        wakeup.close();
+        sockets.free();
     }
 }

@@ -9,6 +9,7 @@ import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.OpType;
+import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.testing.LoopTesting;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
@@ -380,19 +381,19 @@ class IoUringBackendTest {
     void sockaddrsEncodeTheLinuxLayout() throws Exception {
         long p = buffer(128);
         InetSocketAddress v4 = new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 1, 2, 3}), 0x1234);
-        assertEquals(16, IoUringBackend.encodeSockaddr(v4, p));
+        assertEquals(16, SockAddrCodec.LINUX.encode(v4, p));
         byte[] raw = new byte[16];
         PlatformDependent.copyMemory(p, raw, 0, 16);
         assertArrayEquals(new byte[] {2, 0, 0x12, 0x34, 10, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0}, raw);
-        assertEquals(v4, IoUringBackend.decodeSockaddr(p));
+        assertEquals(v4, SockAddrCodec.LINUX.decode(p, SockAddrCodec.MAX_SIZE));
         byte[] v6bytes = new byte[16];
         v6bytes[0] = (byte) 0xfe;
         v6bytes[1] = (byte) 0x80;
         v6bytes[15] = 1;
         InetSocketAddress v6 = new InetSocketAddress(java.net.Inet6Address.getByAddress(null, v6bytes, 3), 443);
-        assertEquals(28, IoUringBackend.encodeSockaddr(v6, p));
+        assertEquals(28, SockAddrCodec.LINUX.encode(v6, p));
         assertEquals(10, PlatformDependent.getShort(p));
         assertEquals(3, PlatformDependent.getInt(p + 24));
-        assertEquals(v6, IoUringBackend.decodeSockaddr(p));
+        assertEquals(v6, SockAddrCodec.LINUX.decode(p, SockAddrCodec.MAX_SIZE));
     }
 }

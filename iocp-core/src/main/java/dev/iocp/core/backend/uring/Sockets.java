@@ -1,0 +1,168 @@
+package dev.iocp.core.backend.uring;
+
+import com.sun.jna.Native;
+import dev.iocp.core.backend.IoException;
+import dev.iocp.core.backend.SockAddrCodec;
+import dev.iocp.core.backend.SocketOpt;
+import io.netty.util.internal.PlatformDependent;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.net.InetSocketAddress;
+
+/**
+ * The synchronous socket calls (socket, bind, listen, getsockname, getpeername, setsockopt, getsockopt, shutdown,
+ * close), with Linux's sockaddr layout ({@link SockAddrCodec#LINUX}). A call that fails throws its errno as the SPI
+ * reports it ({@link #failure}): the synchronous calls' one egress point.
+ *
+ * <p>Loop thread only (its scratch block is written by every call).
+ */
+final class Sockets {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(Sockets.class);
+
+    private static final int SOCKADDR = 0;  // 128: a sockaddr
+    private static final int LENGTH = 128;  // socklen_t in/out
+    private static final int VALUE = 136;   // 8: an option value / struct linger {int, int}
+    private static final int SCRATCH_SIZE = 144;
+
+    private final long scratch;
+
+    Sockets() {
+        scratch = PlatformDependent.allocateMemory(SCRATCH_SIZE);
+        PlatformDependent.setMemory(scratch, SCRATCH_SIZE, (byte) 0);
+    }
+
+    /** A synchronous call failed: its errno, as the SPI reports it. */
+    private static IoException failure(String call) {
+        return Errno.ERRORS.exception(call, Native.getLastError());
+    }
+
+    /**
+     * A close-on-exec TCP socket. It stays blocking: io_uring tries each op without blocking and, when it would
+     * block, arms a poll on the socket instead of tying up a thread, so blocking sockets cost nothing here and
+     * the synchronous calls (connect is never one) behave as usual.
+     *
+     * <p>Two defaults are set so that the Linux socket behaves like the Winsock one the transport was written on:
+     * SO_REUSEADDR=1 (Windows lets a listener rebind a port whose old connections sit in TIME_WAIT without any
+     * option; Linux needs this) and, for IPv6, IPV6_V6ONLY=1 (Windows' default; Linux's is dual-stack).
+     */
+    int openTcp(boolean ipv6) throws IoException {
+        int fd = LibC.socket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC,
+                LibC.IPPROTO_TCP);
+        if (fd < 0) {
+            throw failure("socket");
+        }
+        try {
+            setInt(fd, LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR");
+            if (ipv6) {
+                setInt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 1, "setsockopt IPV6_V6ONLY");
+            }
+        } catch (IoException e) {
+            LibC.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    void bind(int fd, InetSocketAddress address) throws IoException {
+        int len = SockAddrCodec.LINUX.encode(address, scratch + SOCKADDR);
+        if (LibC.bind(fd, scratch + SOCKADDR, len) != 0) {
+            throw failure("bind " + address);
+        }
+    }
+
+    void listen(int fd, int backlog) throws IoException {
+        if (LibC.listen(fd, backlog) != 0) {
+            throw failure("listen");
+        }
+    }
+
+    InetSocketAddress localAddress(int fd) throws IoException {
+        PlatformDependent.putInt(scratch + LENGTH, 128);
+        if (LibC.getsockname(fd, scratch + SOCKADDR, scratch + LENGTH) != 0) {
+            throw failure("getsockname");
+        }
+        return decodeSockaddr();
+    }
+
+    InetSocketAddress remoteAddress(int fd) throws IoException {
+        PlatformDependent.putInt(scratch + LENGTH, 128);
+        if (LibC.getpeername(fd, scratch + SOCKADDR, scratch + LENGTH) != 0) {
+            throw failure("getpeername");
+        }
+        return decodeSockaddr();
+    }
+
+    /** What getsockname/getpeername wrote, decoded by the length they reported. */
+    private InetSocketAddress decodeSockaddr() {
+        return SockAddrCodec.LINUX.decode(scratch + SOCKADDR, PlatformDependent.getInt(scratch + LENGTH));
+    }
+
+    /**
+     * All five options are int-valued on Linux. Note Linux doubles SO_RCVBUF/SO_SNDBUF on set (room for its
+     * bookkeeping) and {@link #getOption} reports the doubled, real size.
+     */
+    void setOption(int fd, SocketOpt option, int value) throws IoException {
+        setInt(fd, level(option), optionName(option), value, "setsockopt " + option);
+    }
+
+    private void setInt(int fd, int level, int name, int value, String call) throws IoException {
+        PlatformDependent.putInt(scratch + VALUE, value);
+        if (LibC.setsockopt(fd, level, name, scratch + VALUE, 4) != 0) {
+            throw failure(call);
+        }
+    }
+
+    int getOption(int fd, SocketOpt option) throws IoException {
+        PlatformDependent.putLong(scratch + VALUE, 0L);
+        PlatformDependent.putInt(scratch + LENGTH, 4);
+        if (LibC.getsockopt(fd, level(option), optionName(option), scratch + VALUE, scratch + LENGTH) != 0) {
+            throw failure("getsockopt " + option);
+        }
+        return PlatformDependent.getInt(scratch + VALUE);
+    }
+
+    private static int level(SocketOpt option) {
+        return option == SocketOpt.TCP_NODELAY ? LibC.IPPROTO_TCP : LibC.SOL_SOCKET;
+    }
+
+    private static int optionName(SocketOpt option) {
+        switch (option) {
+            case TCP_NODELAY: return LibC.TCP_NODELAY;
+            case SO_KEEPALIVE: return LibC.SO_KEEPALIVE;
+            case SO_RCVBUF: return LibC.SO_RCVBUF;
+            case SO_SNDBUF: return LibC.SO_SNDBUF;
+            case SO_REUSEADDR: return LibC.SO_REUSEADDR;
+            default: throw new IllegalArgumentException("unsupported option " + option);
+        }
+    }
+
+    void shutdownOutput(int fd) throws IoException {
+        if (LibC.shutdown(fd, LibC.SHUT_WR) != 0) {
+            throw failure("shutdown (SHUT_WR)");
+        }
+    }
+
+    /**
+     * Closes the fd; {@code abortive} sets SO_LINGER {1, 0} first, so the final release of the socket sends RST and
+     * drops unsent data. Failures are logged only: after close there is nothing to act on.
+     */
+    void close(int fd, boolean abortive) {
+        if (abortive) {
+            // struct linger { int l_onoff = 1; int l_linger = 0; }
+            PlatformDependent.putInt(scratch + VALUE, 1);
+            PlatformDependent.putInt(scratch + VALUE + 4, 0);
+            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_LINGER, scratch + VALUE, 8) != 0) {
+                logger.debug("setsockopt(SO_LINGER {{1,0}}) on {} failed: {}", fd,
+                        Errno.ERRORS.describe(Native.getLastError()));
+            }
+        }
+        if (LibC.close(fd) != 0) {
+            logger.debug("close({}) failed: {}", fd, Errno.ERRORS.describe(Native.getLastError()));
+        }
+    }
+
+    void free() {
+        PlatformDependent.freeMemory(scratch);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.iocp.core.backend.uring;
+
+import dev.iocp.core.backend.Op;
+import io.netty.util.internal.PlatformDependent;
+
+import static dev.iocp.core.backend.uring.IoUringAbi.*;
+
+/**
+ * The encoding of one SQE per op kind, into an SQE that {@link SubmissionQueue#next} handed out zeroed. Every op's
+ * SQE carries the op id as user_data, so its CQE finds the op by an array index; whatever an SQE points at besides
+ * the data buffers lives in the op's native area ({@link IoUringSlot}) and is the kernel's until the CQE.
+ */
+final class Sqe {
+    private Sqe() {}
+
+    /** The IORING_RECVSEND_POLL_FIRST flag, in the SQE's ioprio field. */
+    private static final short RECVSEND_POLL_FIRST = 1;
+
+    /**
+     * RECV into the single buffer (the transport's case), RECVMSG over several. IORING_RECVSEND_POLL_FIRST on RECV:
+     * the transport re-arms its receive right after consuming the last one, so the socket is usually empty: skip
+     * the attempt that would fail and arm the poll at once.
+     */
+    static void recv(long sqe, Op op) {
+        if (op.bufferCount() == 1) {
+            put(sqe, IORING_OP_RECV, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0, 0, op.id());
+            PlatformDependent.putShort(sqe + SQE_IOPRIO, RECVSEND_POLL_FIRST);
+        } else {
+            put(sqe, IORING_OP_RECVMSG, (int) op.socket(), msghdr(op), 0, 0, 0, op.id());
+        }
+    }
+
+    /**
+     * SEND for one buffer, SENDMSG gathering several; MSG_NOSIGNAL (a send after the peer's reset fails with EPIPE,
+     * never raises SIGPIPE). Without MSG_WAITALL a stream send may complete short: its CQE reports the bytes sent.
+     */
+    static void send(long sqe, Op op) {
+        if (op.bufferCount() == 1) {
+            put(sqe, IORING_OP_SEND, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0,
+                    LibC.MSG_NOSIGNAL, op.id());
+        } else {
+            put(sqe, IORING_OP_SENDMSG, (int) op.socket(), msghdr(op), 0, 0, LibC.MSG_NOSIGNAL, op.id());
+        }
+    }
+
+    /** ACCEPT on the listener, peer address not asked for, the new fd close-on-exec; the CQE's result is the fd. */
+    static void accept(long sqe, Op op) {
+        put(sqe, IORING_OP_ACCEPT, (int) op.socket(), 0, 0, 0, LibC.SOCK_CLOEXEC, op.id());
+    }
+
+    /** CONNECT to the sockaddr of {@code length} bytes already in the op's native area (off = addr2 = its length). */
+    static void connect(long sqe, Op op, int length) {
+        put(sqe, IORING_OP_CONNECT, (int) op.socket(), IoUringSlot.sockaddr(op), 0, length, 0, op.id());
+    }
+
+    /** READ of {@code length} bytes from {@code fd} into {@code buffer}: the backend's own requests (the wake-up). */
+    static void read(long sqe, int fd, long buffer, int length, long userData) {
+        put(sqe, IORING_OP_READ, fd, buffer, length, 0, 0, userData);
+    }
+
+    private static void put(long sqe, byte opcode, int fd, long addr, int len, long off, int opFlags, long userData) {
+        PlatformDependent.putByte(sqe + SQE_OPCODE, opcode);
+        PlatformDependent.putInt(sqe + SQE_FD, fd);
+        PlatformDependent.putLong(sqe + SQE_OFF, off);
+        PlatformDependent.putLong(sqe + SQE_ADDR, addr);
+        PlatformDependent.putInt(sqe + SQE_LEN, len);
+        PlatformDependent.putInt(sqe + SQE_OP_FLAGS, opFlags);
+        PlatformDependent.putLong(sqe + SQE_USER_DATA, userData);
+    }
+
+    /**
+     * iovec { void *base; size_t len; } × bufferCount and a msghdr pointing at them, in the op's native area
+     * ({@link IoUringSlot}). Both belong to the kernel until the op's CQE.
+     */
+    private static long msghdr(Op op) {
+        long iov = IoUringSlot.iovec(op);
+        int n = op.bufferCount();
+        for (int i = 0; i < n; i++) {
+            long v = iov + (long) i * IoUringSlot.IOVEC_SIZE;
+            PlatformDependent.putLong(v, op.bufferAddress(i));
+            PlatformDependent.putLong(v + 8, op.bufferLength(i));
+        }
+        long msg = IoUringSlot.msghdr(op);
+        for (int i = 0; i < MSGHDR_SIZE; i += 8) {
+            PlatformDependent.putLong(msg + i, 0L);
+        }
+        PlatformDependent.putLong(msg + MSG_IOV, iov);
+        PlatformDependent.putLong(msg + MSG_IOVLEN, n);
+        return msg;
+    }
+}
