@@ -13,14 +13,13 @@ package dev.iocp.core.backend;
  * the connect sockaddr — {@code uring.IoUringSlot}). The Java-side fields below are neutral: the buffers
  * ({@link #addBuffer}) are encoded into the area by the backend at submit.
  *
- *
  * <h2>Ownership: the op's state machine</h2>
  * <pre>
  *   FREE --acquire--> OWNED --submit ok--> IN_FLIGHT --packet dequeued--> OWNED --release--> FREE
  *                       ^                      |
  *                       +--submit failed-------+  (synchronous failure: no packet will come)
  * </pre>
- * Invariant 2 lives here: while IN_FLIGHT the kernel may read or write the slot and the buffers it names, so
+ * Invariant 2 lives here: while IN_FLIGHT the kernel may read or write the native area and the buffers it names, so
  * neither is released or reused; only the packet (via the loop's dispatch) returns the op to OWNED.
  * {@link #release()} refuses an op that is IN_FLIGHT.
  */
