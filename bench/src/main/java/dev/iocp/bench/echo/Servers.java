@@ -22,6 +22,9 @@ public final class Servers {
         register(IOCP, IocpEchoServer::new);
         register("nio", NioEchoServer::new);
         register("nio2", Nio2EchoServer::new);
+        // The same Netty echo handler on iocp-netty's channels and on Netty's NIO (what Netty runs on Windows).
+        register(NettyIocpEchoServer.NAME, NettyIocpEchoServer::new);
+        register(NettyNioEchoServer.NAME, NettyNioEchoServer::new);
         // Netty's native Linux transports (bench-only dependencies). Not registered where they cannot run (Windows,
         // hence Wine; other CPU architectures; io_uring disabled); the reason is kept for the bench to print.
         registerIfAvailable(NettyEpollEchoServer.NAME, NettyEpollEchoServer.unavailabilityReason(), NettyEpollEchoServer::new);

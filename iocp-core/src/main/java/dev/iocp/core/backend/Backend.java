@@ -48,6 +48,13 @@ public interface Backend extends AutoCloseable {
     int getOption(long socket, SocketOpt option) throws IoException;
 
     /**
+     * How many received bytes the socket holds that a receive would return at once (FIONREAD). A reader that filled
+     * its buffer asks this to know whether another receive will complete now or only when the peer sends more; it
+     * is a hint (more may arrive right after), never a reason to drop or delay anything.
+     */
+    int bytesAvailable(long socket) throws IoException;
+
+    /**
      * Shuts down sending (a half-close: Win32 shutdown(SD_SEND), Linux shutdown(SHUT_WR)): the peer will read EOF
      * once it has read everything sent before.
      */
@@ -120,6 +127,14 @@ public interface Backend extends AutoCloseable {
 
     /** Makes a current or next {@link #poll} return. Safe from any thread. */
     void wakeup();
+
+    /**
+     * Hands the kernel every submission made so far. A submit is accepted at once on every backend, but io_uring
+     * queues its SQEs until the next {@link #poll} (one system call per batch); a caller that must know the kernel
+     * has an op now (a Netty flush, after which Netty code may block its loop) calls this. A no-op where submits
+     * reach the kernel at once (Win32, simulated).
+     */
+    default void submitNow() {}
 
     /** Closes the backend (the completion port, the ring). The caller has already waited for every op packet. */
     @Override

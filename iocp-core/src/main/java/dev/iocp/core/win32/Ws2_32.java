@@ -68,6 +68,11 @@ public final class Ws2_32 {
 
     public static native int bind(long s, long name, int nameLen);
 
+    /** FIONREAD for {@link #ioctlsocket}: bytes a recv would return now. */
+    public static final int FIONREAD = 0x4004667F;
+
+    public static native int ioctlsocket(long s, int cmd, long argp);
+
     public static native int listen(long s, int backlog);
 
     public static native int closesocket(long s);

@@ -282,6 +282,11 @@ public final class FaultInjectingBackend implements Backend {
     }
 
     @Override
+    public int bytesAvailable(long socket) throws IoException {
+        return delegate.bytesAvailable(socket);
+    }
+
+    @Override
     public int getOption(long socket, SocketOpt option) throws IoException {
         maybeThrow(Call.GET_OPTION, "getsockopt " + option);
         return delegate.getOption(socket, option);

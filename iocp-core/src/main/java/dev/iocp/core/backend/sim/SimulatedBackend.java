@@ -206,6 +206,16 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
+    public int bytesAvailable(long socket) throws IoException {
+        net.lock.lock();
+        try {
+            return net.socket(socket, "ioctlsocket (FIONREAD)").inbound.size();
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
     public int getOption(long socket, SocketOpt option) throws IoException {
         net.lock.lock();
         try {

@@ -168,6 +168,16 @@ public final class IoUringBackend implements Backend {
     }
 
     @Override
+    public int bytesAvailable(long socket) throws IoException {
+        return sockets.bytesAvailable((int) socket);
+    }
+
+    @Override
+    public void submitNow() {
+        sq.submitPending();
+    }
+
+    @Override
     public void shutdownOutput(long socket) throws IoException {
         sq.submitPending(); // a SEND written before this must reach the kernel before the FIN does
         sockets.shutdownOutput((int) socket);

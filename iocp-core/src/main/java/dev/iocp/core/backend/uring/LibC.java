@@ -81,6 +81,12 @@ final class LibC {
 
     static native int close(int fd);
 
+    /** FIONREAD (asm-generic, the same on x86-64 and aarch64): bytes a recv would return now. */
+    static final long FIONREAD = 0x541B;
+
+    /** {@code int ioctl(int fd, unsigned long request, ...)}: variadic; the one argument used is a pointer. */
+    static native int ioctl(int fd, long request, long argp);
+
     static native int eventfd(int initval, int flags);
 
     /** {@code rlim} points at a struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } (two 8-byte fields). */

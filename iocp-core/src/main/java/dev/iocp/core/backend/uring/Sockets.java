@@ -137,6 +137,14 @@ final class Sockets {
         }
     }
 
+    int bytesAvailable(int fd) throws IoException {
+        PlatformDependent.putInt(scratch + VALUE, 0);
+        if (LibC.ioctl(fd, LibC.FIONREAD, scratch + VALUE) != 0) {
+            throw failure("ioctl (FIONREAD)");
+        }
+        return PlatformDependent.getInt(scratch + VALUE);
+    }
+
     void shutdownOutput(int fd) throws IoException {
         if (LibC.shutdown(fd, LibC.SHUT_WR) != 0) {
             throw failure("shutdown (SHUT_WR)");

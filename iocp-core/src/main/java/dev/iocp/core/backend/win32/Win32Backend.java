@@ -231,6 +231,15 @@ public final class Win32Backend implements Backend {
     }
 
     @Override
+    public int bytesAvailable(long socket) throws IoException {
+        PlatformDependent.putInt(sync + SYNC_VALUE, 0);
+        if (Ws2_32.ioctlsocket(socket, Ws2_32.FIONREAD, sync + SYNC_VALUE) != 0) {
+            throw failure("ioctlsocket (FIONREAD)");
+        }
+        return PlatformDependent.getInt(sync + SYNC_VALUE);
+    }
+
+    @Override
     public int getOption(long socket, SocketOpt option) throws IoException {
         PlatformDependent.putLong(sync + SYNC_VALUE, 0L);
         PlatformDependent.putInt(sync + SYNC_LENGTH, 4);

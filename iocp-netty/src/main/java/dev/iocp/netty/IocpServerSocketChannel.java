@@ -1,0 +1,303 @@
+package dev.iocp.netty;
+
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpType;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.ServerSocketChannel;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * A listening TCP socket on iocp: Netty's {@link ServerSocketChannel}, with {@link IocpChannelOption#PENDING_ACCEPTS}
+ * accepts pending at once (AcceptEx on Windows). Each accepted connection becomes an {@link IocpSocketChannel},
+ * which joins the completion port of the child loop it is registered with.
+ *
+ * <p>Each pending accept is a slot; its op lives as long as the channel.
+ * <pre>
+ *   slot state   event                                          next
+ *   IDLE         reading requested                              PENDING (an accept submitted)
+ *   PENDING      packet, reading requested                      IDLE    (delivered: channelRead(child); re-armed
+ *                                                                        while reading is still requested)
+ *   PENDING      packet, reading not requested                  HELD    (kept, accepted socket and all)
+ *   HELD         read requested                                 IDLE    (delivered from a task, in arrival order)
+ * </pre>
+ * Auto-read off cancels no accept, as it cancels no receive on a connection: a connection that completes its accept
+ * meanwhile is held, never closed behind the client's back. A reset before the accept (the client gave up) just
+ * re-arms the slot; any other failure is an exceptionCaught (Netty's {@code ServerBootstrap} then pauses accepting
+ * for a second) and the slot re-arms at the next read.
+ */
+public final class IocpServerSocketChannel extends AbstractIocpChannel implements ServerSocketChannel, ServerChannel {
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+
+    enum SlotState { IDLE, PENDING, HELD }
+
+    /** One pending accept; its op is acquired on first use and released when the channel is closed. */
+    private static final class Slot {
+        Op op;
+        SlotState state = SlotState.IDLE;
+        int error;
+    }
+
+    private final IocpServerSocketChannelConfig config;
+    private volatile boolean bound;
+    private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+    private final ArrayDeque<Slot> held = new ArrayDeque<>();
+    private boolean readRequested;
+    private boolean heldDeliveryScheduled;
+    private long acceptsHeld;
+
+    public IocpServerSocketChannel() {
+        super(null);
+        this.config = new IocpServerSocketChannelConfig(this);
+    }
+
+    @Override
+    public IocpServerSocketChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public boolean isActive() {
+        return open && bound;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return null;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return null;
+    }
+
+    /** Accepts that completed while nobody asked for connections, and were held. */
+    public long acceptsHeld() {
+        return acceptsHeld;
+    }
+
+    @Override
+    protected IocpUnsafe newUnsafe() {
+        return new ServerUnsafe();
+    }
+
+    @Override
+    void socketOpened() throws IOException {
+        config.applyTo(socket);
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) throws Exception {
+        InetSocketAddress address = checkResolved(localAddress);
+        openSocket(address);
+        backend().bind(socket, address);
+        backend().listen(socket, config.getBacklog());
+        local = backend().localAddress(socket);
+        bound = true;
+    }
+
+    @Override
+    protected void doBeginRead() {
+        readRequested = true;
+        if (!held.isEmpty()) {
+            scheduleHeldDelivery();
+            return;
+        }
+        armIdleSlots();
+    }
+
+    void readingStopped() {
+        if (!isRegistered() || eventLoop().inEventLoop()) { // not registered yet: no loop thread to race with
+            readRequested = false;
+        } else {
+            eventLoop().execute(() -> readRequested = false);
+        }
+    }
+
+    private void armIdleSlots() {
+        while (slots.size() < config.getPendingAccepts()) {
+            slots.add(new Slot());
+        }
+        for (Slot slot : slots) {
+            if (slot.state == SlotState.IDLE && isActive() && readRequested) {
+                arm(slot);
+            }
+        }
+    }
+
+    private void arm(Slot slot) {
+        if (registration == null || !registration.isValid()) {
+            return;
+        }
+        if (slot.op == null) {
+            slot.op = registration.newOp(OpType.ACCEPT, socket);
+            slot.op.attach(slot);
+        } else {
+            slot.op.prepare(OpType.ACCEPT, socket, registration);
+        }
+        int error = registration.submit(slot.op);
+        if (error == 0) {
+            slot.state = SlotState.PENDING;
+        } else {
+            // Nothing was accepted (the backend closed what it prepared). Said once; re-armed at the next read.
+            pipeline().fireExceptionCaught(NettyErrors.exception("accept on " + local, error));
+        }
+    }
+
+    @Override
+    void onPacket(Op op, int bytes, int error) {
+        Slot slot = (Slot) op.attachment();
+        slot.error = error;
+        if (!isOpen()) {
+            closeAccepted(slot);
+            slot.state = SlotState.IDLE;
+            op.release();
+            slot.op = null;
+            return;
+        }
+        if (!readRequested || registration == null || !registration.isValid()) {
+            slot.state = SlotState.HELD;
+            held.add(slot);
+            acceptsHeld++;
+            return;
+        }
+        slot.state = SlotState.IDLE;
+        deliver(slot);
+    }
+
+    private void scheduleHeldDelivery() {
+        if (!heldDeliveryScheduled) {
+            heldDeliveryScheduled = true;
+            eventLoop().execute(this::deliverHeld);
+        }
+    }
+
+    private void deliverHeld() {
+        heldDeliveryScheduled = false;
+        if (readRequested && isOpen() && !held.isEmpty()) {
+            Slot slot = held.poll();
+            slot.state = SlotState.IDLE;
+            deliver(slot);
+        }
+        if (readRequested && isOpen()) {
+            if (!held.isEmpty()) {
+                scheduleHeldDelivery();
+            } else {
+                armIdleSlots();
+            }
+        }
+    }
+
+    /** One accept's result to the pipeline: a child channel, a re-arm after a reset, or an exceptionCaught. */
+    private void deliver(Slot slot) {
+        ChannelPipeline pipeline = pipeline();
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        allocHandle.reset(config);
+        int error = slot.error;
+        if (error != 0) {
+            closeAccepted(slot);
+            if (NettyErrors.isReset(error)) {
+                if (readRequested) {
+                    arm(slot);
+                }
+                return;
+            }
+            pipeline.fireExceptionCaught(NettyErrors.exception("accept on " + local, error));
+            return;
+        }
+        long accepted = slot.op.acceptSocket();
+        IocpSocketChannel child;
+        try {
+            backend().finishAccept(slot.op);
+            slot.op.acceptSocket(0); // the child owns it from here
+            InetSocketAddress peer = backend().remoteAddress(accepted);
+            child = new IocpSocketChannel(this, accepted, peer);
+        } catch (IOException e) {
+            closeAccepted(slot);
+            pipeline.fireExceptionCaught(e);
+            if (readRequested) {
+                arm(slot);
+            }
+            return;
+        }
+        if (!config.isAutoRead()) {
+            readRequested = false;
+        }
+        allocHandle.incMessagesRead(1);
+        pipeline.fireChannelRead(child);
+        allocHandle.readComplete();
+        pipeline.fireChannelReadComplete();
+        if (config.isAutoRead()) {
+            readRequested = true;
+        }
+        if (readRequested && slot.state == SlotState.IDLE && isOpen()) {
+            arm(slot);
+        }
+    }
+
+    /** Closes the socket an accept left us, if any (after a failed accept, or a held one at close). */
+    private void closeAccepted(Slot slot) {
+        long s = slot.op.acceptSocket();
+        if (s != 0) {
+            slot.op.acceptSocket(0);
+            backend().close(s, false);
+        }
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        boolean wasOpen = open;
+        open = false;
+        bound = false;
+        for (Slot slot : slots) {
+            if (slot.state != SlotState.PENDING && slot.op != null) {
+                if (registration != null) {
+                    closeAccepted(slot);
+                }
+                slot.op.release();
+                slot.op = null;
+                slot.state = SlotState.IDLE;
+            }
+        }
+        held.clear();
+        if (wasOpen && socket != 0 && registration != null) {
+            backend().close(socket, false); // the pending accepts complete with an error packet, then release
+        }
+        socket = 0;
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) {
+        throw new UnsupportedOperationException("a server channel does not write");
+    }
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        throw new UnsupportedOperationException("a server channel does not write");
+    }
+
+    private final class ServerUnsafe extends IocpUnsafe {
+        @Override
+        public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+            promise.setFailure(new UnsupportedOperationException("a server channel does not connect"));
+        }
+    }
+}

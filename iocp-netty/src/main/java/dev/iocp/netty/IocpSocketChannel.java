@@ -1,0 +1,1033 @@
+package dev.iocp.netty;
+
+import dev.iocp.core.backend.CancelResult;
+import dev.iocp.core.backend.Op;
+import dev.iocp.core.backend.OpType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.PlatformDependent;
+import io.netty.util.internal.StringUtil;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TCP connection on iocp: Netty's {@link SocketChannel} over a completion port (or io_uring, or the simulated
+ * backend). At most one receive, one send and one connect are in flight at a time.
+ *
+ * <h2>Reading: the receive is never cancelled</h2>
+ * Netty asks for data with {@code read()} (or auto-read) and stops asking when auto-read is turned off. Here one
+ * receive stays in flight whenever the connection is up and its input open, asked for or not; asking only decides
+ * when its result is delivered. Turning auto-read off cancels nothing: a receive that completes while nobody asks
+ * for data is <em>held</em> — the filled {@link ByteBuf} is the stash — and delivered by the next {@code read()},
+ * before anything received after it. That is the whole defence against bpo-33694 (CPython cancelled the receive on
+ * pause, and lost the data of a receive that completed as it was cancelled), and why no byte is lost or reordered
+ * whatever auto-read does. The peer's FIN and a reset are not data: they are delivered at once (as epoll reports
+ * RDHUP), and cannot overtake held data, since nothing is in flight while data is held.
+ * <pre>
+ *   receive state   event                                     next
+ *   IDLE            connection up, input open                 IN_FLIGHT (a receive into an allocator buffer)
+ *   IN_FLIGHT       data; reading requested, or batch open    IDLE, then IN_FLIGHT again (delivered: channelRead)
+ *   IN_FLIGHT       data; reading not requested               HELD      (kept as it came, buffer and all)
+ *   IN_FLIGHT       FIN                                       INPUT_SHUT (delivered at once: no more receives)
+ *   IN_FLIGHT       error                                     closed    (exceptionCaught, then close)
+ *   HELD            read requested                            IDLE, then IN_FLIGHT (delivered from a task)
+ * </pre>
+ * A read batch (Netty's "read loop": channelReads, then one channelReadComplete) goes on while the allocator handle
+ * wants more and the socket holds more; see {@link #deliver}.
+ * A receive is in flight only in IN_FLIGHT; only the packet leaves it (invariant 1, ARCHITECTURE.md).
+ *
+ * <h2>Writing: gathering, straight from the outbound buffer</h2>
+ * A flush sends up to {@link Op#MAX_BUFFERS} flushed buffers in one gathering send, from their own memory (heap
+ * buffers are copied to direct ones when written, as Netty's native transports do). Every buffer the send names is
+ * retained until its packet, whatever the channel does meanwhile — a close or shutdownOutput fails and releases the
+ * outbound buffer's messages, and the kernel may still be reading them (invariant 2). The packet then removes the
+ * bytes sent and the next send goes out.
+ *
+ * <h2>Errors</h2>
+ * A reset is an {@link IOException} naming the native error ({@code "receive: WSAECONNRESET (10054)"}); a clean EOF
+ * is a 0-byte receive: the two are never confused. A refused connect is a {@link ConnectException}.
+ */
+public class IocpSocketChannel extends AbstractIocpChannel implements SocketChannel {
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+
+    enum ReceiveState { IDLE, IN_FLIGHT, HELD, INPUT_SHUT }
+
+    private final IocpSocketChannelConfig config;
+    /**
+     * For an accepted channel: the listener's backend, which closes the socket if the channel is closed before it is
+     * registered (e.g. {@code closeForcibly()} in the server's channelRead), when no loop of its own has it yet.
+     */
+    private final dev.iocp.core.backend.Backend acceptorBackend;
+
+    private volatile boolean active;
+    private volatile boolean inputShutdown;
+    private volatile boolean outputShutdown;
+
+    // ---- receive (loop thread) ----
+    ReceiveState receiveState = ReceiveState.IDLE;
+    /** Netty's readPending: someone asked for data (read() or auto-read) and has not had it yet. */
+    private boolean readRequested;
+    private Op recvOp;
+    private ByteBuf recvBuf;
+    private int heldBytes;
+    private int heldError;
+    private boolean heldDeliveryScheduled;
+    /** A read batch is open: its channelReadComplete is still to come (see deliver). */
+    private boolean batchOpen;
+    private boolean inputShutdownEventFired;
+    private boolean inputShutdownReadCompleteFired;
+    private final Runnable deliverHeld = this::deliverHeld;
+    private long receivesHeld;
+
+    // ---- send (loop thread) ----
+    private Op sendOp;
+    private boolean sendInFlight;
+    /**
+     * While a send's packet removes its bytes from the outbound buffer: that fires writability events, and a handler
+     * that flushes from one (ChunkedWriteHandler does) must not start a second send beside the one about to follow.
+     */
+    private boolean sendCompleting;
+    private final ByteBuf[] sendRetained = new ByteBuf[Op.MAX_BUFFERS];
+    private int sendRetainedCount;
+    private boolean shutdownOutputAfterSend;
+
+    /** A graceful close still waiting for the peer's FIN (see LingeringClose); null otherwise. */
+    private LingeringClose lingering;
+
+    // ---- connect (loop thread) ----
+    private Op connectOp;
+    private ChannelPromise connectPromise;
+    private Future<?> connectTimeout;
+    private InetSocketAddress requestedRemote;
+
+    public IocpSocketChannel() {
+        super(null);
+        this.acceptorBackend = null;
+        this.config = new IocpSocketChannelConfig(this);
+    }
+
+    /** An accepted connection (from {@link IocpServerSocketChannel}). */
+    IocpSocketChannel(IocpServerSocketChannel parent, long acceptedSocket, InetSocketAddress remote) {
+        super(parent, acceptedSocket);
+        this.acceptorBackend = parent.backend();
+        this.config = new IocpSocketChannelConfig(this);
+        this.remote = remote;
+        this.active = true;
+    }
+
+    @Override
+    public IocpSocketChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public ServerSocketChannel parent() {
+        return (ServerSocketChannel) super.parent();
+    }
+
+    @Override
+    public boolean isActive() {
+        return open && active;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    /** Receives that completed while nobody asked for data, and were held (the race window was hit). */
+    public long receivesHeld() {
+        return receivesHeld;
+    }
+
+    @Override
+    protected IocpUnsafe newUnsafe() {
+        return new SocketUnsafe();
+    }
+
+    @Override
+    void socketOpened() throws IOException {
+        config.applyTo(socket);
+    }
+
+    @Override
+    void acceptedSocketRegistered() throws IOException {
+        local = backend().localAddress(socket);
+        config.applyTo(socket);
+        // Armed from a task: the pipeline gets its handlers (and channelActive) once registration completes.
+        eventLoop().execute(this::connectionUp);
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    @Override
+    protected void doBeginRead() {
+        if (inputShutdown) {
+            if (inputShutdownEventFired) { // never before the ChannelInputShutdownEvent it completes
+                fireInputShutdownReadCompleteOnce();
+            }
+            return;
+        }
+        readRequested = true;
+        switch (receiveState) {
+            case IDLE:
+                keepReceiveArmed();
+                break;
+            case HELD:
+                scheduleHeldDelivery();
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** Auto-read was turned off: stop asking. Nothing is cancelled (see the class comment). */
+    void readingStopped() {
+        if (!isRegistered() || eventLoop().inEventLoop()) { // not registered yet: no loop thread to race with
+            readRequested = false;
+        } else {
+            eventLoop().execute(() -> readRequested = false);
+        }
+    }
+
+    private void submitReceive() {
+        if (!isActive() || registration == null || !registration.isValid()) {
+            return;
+        }
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        ByteBuf buf = allocHandle.allocate(config.getAllocator());
+        if (!buf.hasMemoryAddress()) {
+            // A heap (or unaddressable) buffer cannot be handed to the kernel: take a direct one of the same size.
+            int capacity = buf.capacity();
+            buf.release();
+            buf = config.getAllocator().directBuffer(capacity);
+        }
+        if (recvOp == null) {
+            recvOp = registration.newOp(OpType.RECV, socket);
+        } else {
+            recvOp.prepare(OpType.RECV, socket, registration);
+        }
+        recvOp.addBuffer(buf.memoryAddress() + buf.writerIndex(), buf.writableBytes());
+        int error = registration.submit(recvOp);
+        if (error != 0) {
+            buf.release();
+            // As if the receive had completed with that error: one path for every receive failure.
+            recvBuf = null;
+            receiveCompleted(0, error);
+            return;
+        }
+        recvBuf = buf;
+        receiveState = ReceiveState.IN_FLIGHT;
+    }
+
+    /** The receive's packet (or a submit failure, with no buffer). A test seam: the lossy variant overrides it. */
+    void receiveCompleted(int bytes, int error) {
+        receiveState = ReceiveState.IDLE; // the kernel has let go of the op and its buffer
+        if (!isOpen()) {
+            releaseReceive();
+            return;
+        }
+        if (inputShutdown) { // shutdownInput() was asked meanwhile: drop on request
+            releaseReceive();
+            receiveState = ReceiveState.INPUT_SHUT;
+            return;
+        }
+        boolean data = error == 0 && bytes > 0;
+        if (data && !batchOpen && (!readRequested || registration == null || !registration.isValid())) {
+            receiveState = ReceiveState.HELD;
+            heldBytes = bytes;
+            heldError = error;
+            receivesHeld++;
+            return;
+        }
+        deliver(bytes, error);
+    }
+
+    // ---- for the negative control only (LossyCancelOnPauseChannel, in the tests): what this channel never does ----
+
+    /** Cancels the receive in flight (a request: its packet still comes). */
+    final void cancelReceiveInFlight() {
+        if (receiveState == ReceiveState.IN_FLIGHT) {
+            requestCancel(recvOp);
+        }
+    }
+
+    /** Whether a cancel was requested on the receive whose packet is being handled. */
+    final boolean cancelRequestedOnReceive() {
+        return recvOp != null && recvOp.cancelRequested();
+    }
+
+    /** Forgets the receive whose packet is being handled, data and all, as a cancelled one. */
+    final void dropReceiveAsCancelled() {
+        receiveState = ReceiveState.IDLE;
+        if (recvBuf != null) {
+            recvBuf.release();
+            recvBuf = null;
+        }
+        keepReceiveArmed();
+    }
+
+    private void scheduleHeldDelivery() {
+        if (!heldDeliveryScheduled) {
+            heldDeliveryScheduled = true;
+            eventLoop().execute(deliverHeld);
+        }
+    }
+
+    private void deliverHeld() {
+        heldDeliveryScheduled = false;
+        if (receiveState == ReceiveState.HELD && readRequested && isOpen()) {
+            deliver(heldBytes, heldError);
+        }
+    }
+
+    /** The connection is up (connected, or accepted and registered): start listening. */
+    void connectionUp() {
+        keepReceiveArmed();
+    }
+
+    /**
+     * Hands one receive's result to the pipeline, as part of a read batch ("read loop" in Netty's words: several
+     * channelReads, then one channelReadComplete). A batch goes on while the allocator handle wants more and the
+     * socket holds more ({@link dev.iocp.core.backend.Backend#bytesAvailable}: the next receive then completes at
+     * once); otherwise it ends now, so channelReadComplete never waits for data that is not there.
+     */
+    private void deliver(int bytes, int error) {
+        ChannelPipeline pipeline = pipeline();
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        if (!batchOpen) {
+            allocHandle.reset(config);
+            batchOpen = true;
+        }
+        ByteBuf buf = recvBuf;
+        recvBuf = null;
+        receiveState = ReceiveState.IDLE;
+        if (error != 0) {
+            if (buf != null) {
+                buf.release();
+            }
+            endBatch(allocHandle);
+            IOException cause = NettyErrors.exception("receive", error);
+            pipeline.fireExceptionCaught(cause);
+            unsafe().close(unsafe().voidPromise());
+            return;
+        }
+        if (bytes == 0) {
+            buf.release();
+            // Input is shut before any handler runs: a read() from channelReadComplete must not arm a receive.
+            receiveState = ReceiveState.INPUT_SHUT;
+            inputShutdown = true;
+            allocHandle.lastBytesRead(-1);
+            endBatch(allocHandle);
+            inputClosed();
+            return;
+        }
+        int attempted = buf.writableBytes();
+        buf.writerIndex(buf.writerIndex() + bytes);
+        allocHandle.attemptedBytesRead(attempted);
+        allocHandle.lastBytesRead(bytes);
+        allocHandle.incMessagesRead(1);
+        readRequested = false;
+        pipeline.fireChannelRead(buf);
+        if (isOpen() && bytes == attempted && allocHandle.continueReading() && moreAvailable()) {
+            if (receiveState == ReceiveState.IDLE) { // (a read() from channelRead may have armed it already)
+                submitReceive();
+            }
+            if (receiveState == ReceiveState.IN_FLIGHT) {
+                return; // the batch goes on with that receive's packet
+            }
+        }
+        endBatch(allocHandle);
+        if (config.isAutoRead()) {
+            readRequested = true;
+        }
+        keepReceiveArmed();
+    }
+
+    /**
+     * One receive stays in flight whenever the connection is up and its input open, asked for or not: reading
+     * requests decide only when a result is delivered. So the peer's FIN or a reset is noticed even while nobody
+     * reads (as epoll's RDHUP is), and data that arrives meanwhile is held, never lost.
+     */
+    private void keepReceiveArmed() {
+        if (receiveState == ReceiveState.IDLE && isActive() && !inputShutdown) {
+            submitReceive();
+        }
+    }
+
+    private void endBatch(RecvByteBufAllocator.Handle allocHandle) {
+        if (batchOpen) {
+            batchOpen = false;
+            allocHandle.readComplete();
+            pipeline().fireChannelReadComplete();
+        }
+    }
+
+    private boolean moreAvailable() {
+        try {
+            return backend().bytesAvailable(socket) > 0;
+        } catch (IOException e) {
+            return false; // only a hint: the next receive tells the truth
+        }
+    }
+
+    /** The peer's FIN was delivered: half-closure if allowed, else close, as Netty's NIO transport does. */
+    private void inputClosed() {
+        readRequested = false;
+        if (config.isAllowHalfClosure()) {
+            inputShutdownEventFired = true;
+            pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            // Reading on past the FIN reads nothing more: said at once, asked for or not, as Netty's epoll transport
+            // does when the peer's FIN is reported (RDHUP); a later read() does not say it again.
+            fireInputShutdownReadCompleteOnce();
+        } else {
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    private void fireInputShutdownReadCompleteOnce() {
+        if (!inputShutdownReadCompleteFired) {
+            inputShutdownReadCompleteFired = true;
+            pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+        }
+    }
+
+    /** Releases the receive's buffer and op, unless the kernel still has them (their packet releases them then). */
+    private void releaseReceive() {
+        if (recvOp != null && recvOp.state() == Op.State.IN_FLIGHT) {
+            return;
+        }
+        if (recvBuf != null) {
+            recvBuf.release();
+            recvBuf = null;
+        }
+        if (recvOp != null) {
+            recvOp.release();
+            recvOp = null;
+        }
+        if (receiveState == ReceiveState.HELD) {
+            receiveState = ReceiveState.IDLE;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ writing
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof ByteBuf) {
+            ByteBuf buf = (ByteBuf) msg;
+            if (buf.hasMemoryAddress() || (buf.isDirect() && buf.nioBufferCount() <= Op.MAX_BUFFERS)) {
+                return buf;
+            }
+            return copyToDirect(buf);
+        }
+        throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
+                + " (iocp channels write ByteBufs)");
+    }
+
+    private ByteBuf copyToDirect(ByteBuf buf) {
+        int readable = buf.readableBytes();
+        ByteBufAllocator alloc = alloc();
+        ByteBuf direct = alloc.isDirectBufferPooled() ? alloc.directBuffer(readable)
+                : io.netty.buffer.ByteBufUtil.threadLocalDirectBuffer();
+        if (direct == null) {
+            direct = alloc.directBuffer(readable);
+        }
+        direct.writeBytes(buf, buf.readerIndex(), readable);
+        ReferenceCountUtil.safeRelease(buf);
+        return direct;
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) {
+        if (sendInFlight || sendCompleting) {
+            return; // the packet of the send in flight continues the flush (one send at a time, in order)
+        }
+        sendFlushed(in);
+    }
+
+    /** Gathers the flushed buffers into one send and submits it; nothing to send, nothing submitted. */
+    private void sendFlushed(ChannelOutboundBuffer in) {
+        if (sendOp == null) {
+            sendOp = registration.newOp(OpType.SEND, socket);
+        } else {
+            sendOp.prepare(OpType.SEND, socket, registration);
+        }
+        for (;;) {
+            Object msg = in.current();
+            if (msg == null) {
+                maybeShutdownOutputNow();
+                return;
+            }
+            if (!(msg instanceof ByteBuf) || ((ByteBuf) msg).readableBytes() == 0) {
+                in.remove();
+                continue;
+            }
+            break;
+        }
+        try {
+            in.forEachFlushedMessage(msg -> addToSend((ByteBuf) msg));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        int error = registration.submit(sendOp);
+        if (error != 0) {
+            releaseSendRetained();
+            ((SocketUnsafe) unsafe()).writeFailed(NettyErrors.exception("send", error));
+            return;
+        }
+        sendInFlight = true;
+    }
+
+    /** Adds one flushed buffer (or its components) to the send; false when the send is full. */
+    private boolean addToSend(ByteBuf buf) {
+        int readable = buf.readableBytes();
+        if (readable == 0) {
+            return true;
+        }
+        if (buf.hasMemoryAddress()) {
+            if (sendOp.bufferCount() == Op.MAX_BUFFERS) {
+                return false;
+            }
+            sendOp.addBuffer(buf.memoryAddress() + buf.readerIndex(), readable);
+        } else {
+            int count = buf.nioBufferCount();
+            if (sendOp.bufferCount() + count > Op.MAX_BUFFERS) {
+                return false;
+            }
+            for (ByteBuffer nio : buf.nioBuffers(buf.readerIndex(), readable)) {
+                if (nio.remaining() > 0) {
+                    sendOp.addBuffer(PlatformDependent.directBufferAddress(nio) + nio.position(), nio.remaining());
+                }
+            }
+        }
+        sendRetained[sendRetainedCount++] = buf.retain();
+        return true;
+    }
+
+    private void sendCompleted(int bytes, int error) {
+        sendInFlight = false;
+        releaseSendRetained();
+        ChannelOutboundBuffer in = unsafe().outboundBuffer();
+        if (error != 0) {
+            if (isOpen()) {
+                ((SocketUnsafe) unsafe()).writeFailed(NettyErrors.exception("send", error));
+            }
+            return;
+        }
+        if (in == null) {
+            // Closed or output shut down meanwhile: the outbound buffer already failed its messages.
+            maybeShutdownOutputNow();
+            return;
+        }
+        sendCompleting = true;
+        try {
+            in.removeBytes(bytes);
+        } finally {
+            sendCompleting = false;
+        }
+        if (isActive() && unsafe().outboundBuffer() != null) {
+            sendFlushed(in);
+        }
+    }
+
+    private void releaseSendRetained() {
+        for (int i = 0; i < sendRetainedCount; i++) {
+            sendRetained[i].release();
+            sendRetained[i] = null;
+        }
+        sendRetainedCount = 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------ shutdown
+
+    /** As Netty's NIO channel says it: also true once the connection is down (closed, or never connected). */
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return outputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return inputShutdown && outputShutdown || !isActive();
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput() {
+        return shutdownOutput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput(ChannelPromise promise) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
+        } else {
+            loop.execute(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+        }
+        return promise;
+    }
+
+    /**
+     * Netty calls this, then fails what is still flushed. A send in flight is let finish first: on io_uring a
+     * shutdown under a pending send fails it, and its bytes are already the kernel's, so the FIN follows them.
+     */
+    @Override
+    protected void doShutdownOutput() throws Exception {
+        if (!isActive()) {
+            throw new NotYetConnectedException();
+        }
+        outputShutdown = true;
+        if (sendInFlight) {
+            shutdownOutputAfterSend = true;
+        } else {
+            backend().shutdownOutput(socket);
+        }
+    }
+
+    private void maybeShutdownOutputNow() {
+        if (shutdownOutputAfterSend && !sendInFlight && socket != 0) {
+            shutdownOutputAfterSend = false;
+            try {
+                backend().shutdownOutput(socket);
+            } catch (IOException e) {
+                pipeline().fireExceptionCaught(e);
+            }
+        }
+    }
+
+    @Override
+    public ChannelFuture shutdownInput() {
+        return shutdownInput(newPromise());
+    }
+
+    /**
+     * Stops reading for good: what the peer sends from now on is discarded by the system, as after
+     * {@code shutdown(SD_RECEIVE)}. Nothing in flight is cancelled; a held or later result is dropped on request.
+     */
+    @Override
+    public ChannelFuture shutdownInput(ChannelPromise promise) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            shutdownInput0(promise);
+        } else {
+            loop.execute(() -> shutdownInput0(promise));
+        }
+        return promise;
+    }
+
+    private void shutdownInput0(ChannelPromise promise) {
+        if (!isOpen()) {
+            promise.setFailure(new ClosedChannelException());
+            return;
+        }
+        if (!isActive()) {
+            promise.setFailure(new NotYetConnectedException());
+            return;
+        }
+        inputShutdown = true;
+        readRequested = false;
+        if (receiveState == ReceiveState.HELD) {
+            releaseReceive();
+        }
+        if (receiveState != ReceiveState.IN_FLIGHT) {
+            receiveState = ReceiveState.INPUT_SHUT;
+        }
+        promise.setSuccess();
+        inputShutdownEventFired = true;
+        pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    }
+
+    @Override
+    public ChannelFuture shutdown() {
+        return shutdown(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdown(ChannelPromise promise) {
+        ChannelFuture output = shutdownOutput();
+        output.addListener((ChannelFutureListener) f -> {
+            ChannelFuture input = shutdownInput();
+            input.addListener((ChannelFutureListener) f2 -> {
+                Throwable cause = f.cause() != null ? f.cause() : f2.cause();
+                if (cause != null) {
+                    promise.setFailure(cause);
+                } else {
+                    promise.setSuccess();
+                }
+            });
+        });
+        return promise;
+    }
+
+    // ------------------------------------------------------------------------------------------------ bind/connect
+
+    @Override
+    protected void doBind(SocketAddress localAddress) throws IOException {
+        InetSocketAddress address = checkResolved(localAddress);
+        openSocket(address);
+        backend().bind(socket, address);
+        local = backend().localAddress(socket);
+    }
+
+    private boolean doConnect(InetSocketAddress remoteAddress, SocketAddress localAddress) throws IOException {
+        if (localAddress != null) {
+            doBind(localAddress);
+        } else {
+            openSocket(remoteAddress);
+        }
+        connectOp = registration.newOp(OpType.CONNECT, socket);
+        int error = registration.submit(connectOp, remoteAddress);
+        if (error != 0) {
+            connectOp.release();
+            connectOp = null;
+            throw connectException(remoteAddress, error);
+        }
+        return false;
+    }
+
+    private static IOException connectException(InetSocketAddress remote, int error) {
+        IOException e = NettyErrors.exception("connect to " + remote, error);
+        if (NettyErrors.isRefused(error)) {
+            ConnectException refused = new ConnectException(e.getMessage());
+            refused.initCause(e);
+            return refused;
+        }
+        return e;
+    }
+
+    private void connectCompleted(int error) {
+        Op op = connectOp;
+        connectOp = null;
+        ChannelPromise promise = connectPromise;
+        if (promise == null || !isOpen()) {
+            op.release();
+            return; // timed out or cancelled: the channel is closed already, the packet only returned the op
+        }
+        connectPromise = null;
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+        if (error != 0) {
+            op.release();
+            promise.tryFailure(connectException(requestedRemote, error));
+            unsafe().closeForcibly();
+            return;
+        }
+        try {
+            backend().finishConnect(op);
+            local = backend().localAddress(socket);
+            remote = backend().remoteAddress(socket);
+        } catch (IOException e) {
+            promise.tryFailure(e);
+            unsafe().closeForcibly();
+            return;
+        } finally {
+            op.release();
+        }
+        boolean wasActive = isActive();
+        active = true;
+        boolean activeNow = isActive(); // before the promise's listeners run: one of them may close the channel
+        boolean promiseSet = promise.trySuccess();
+        if (!wasActive && activeNow) {
+            pipeline().fireChannelActive(); // channelInactive, if a listener closed it, comes after, as it must
+        }
+        connectionUp();
+        if (!promiseSet) {
+            unsafe().close(unsafe().voidPromise()); // the user cancelled the connect meanwhile
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    @Override
+    protected void doClose() throws Exception {
+        boolean wasOpen = open;
+        boolean wasActive = isActive();
+        open = false;
+        active = false;
+        ChannelPromise promise = connectPromise;
+        if (promise != null) {
+            connectPromise = null;
+            promise.tryFailure(new ClosedChannelException());
+        }
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+        if (receiveState != ReceiveState.IN_FLIGHT) {
+            releaseReceive();
+        }
+        if (sendOp != null && !sendInFlight) {
+            sendOp.release();
+            sendOp = null;
+        }
+        dev.iocp.core.backend.Backend owner = registration != null ? backend() : acceptorBackend;
+        if (wasOpen && socket != 0 && owner != null) {
+            boolean abortive = config.getSoLinger() == 0;
+            if (!abortive && wasActive && registration != null) {
+                lingering = new LingeringClose(socket);
+                lingering.start();
+            } else {
+                // SO_LINGER 0: abortive (RST). The ops in flight complete with an error packet; their memory and
+                // the buffers they name stay retained until then (see the class comment).
+                owner.close(socket, abortive);
+            }
+        }
+        socket = 0;
+    }
+
+    /** Loop shutdown: a lingering close ends now, with a plain close. */
+    @Override
+    void closeForShutdown() {
+        if (lingering != null) {
+            lingering.finish();
+        } else {
+            super.closeForShutdown();
+        }
+    }
+
+    /**
+     * How long a graceful close waits for the peer's FIN before it closes the socket anyway:
+     * {@code -Diocp.netty.closeLingerMillis} (default 10 000).
+     */
+    static final long CLOSE_LINGER_MILLIS = Long.getLong("iocp.netty.closeLingerMillis", 10_000L);
+
+    /**
+     * A graceful close that cannot turn into a reset. Closing a socket that holds bytes we have not read makes the
+     * system send RST instead of FIN, and the peer then loses what it had not read yet of ours (a TLS peer's reply
+     * to our close_notify is the common case: it arrives while our close_notify's send is still completing). So a
+     * graceful close, once Netty has closed the channel, keeps the socket a little longer, off the channel's books:
+     * FIN after the send in flight, a receive that discards until the peer's FIN (or an error), then the close —
+     * or the close at the deadline ({@link #CLOSE_LINGER_MILLIS}) or at the loop's shutdown, whichever comes first.
+     * {@code SO_LINGER 0} skips all of it: that close is meant to be a reset.
+     */
+    private final class LingeringClose {
+        private final long lingerSocket;
+        private final dev.iocp.core.backend.Backend owner = backend();
+        private Future<?> deadline;
+        private boolean peerClosed;
+        private boolean finished;
+
+        LingeringClose(long lingerSocket) {
+            this.lingerSocket = lingerSocket;
+            this.peerClosed = inputShutdown;
+        }
+
+        void start() {
+            deadline = eventLoop().schedule(this::finish, CLOSE_LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            if (!sendInFlight) {
+                sendFin();
+            }
+            if (receiveState == ReceiveState.HELD) {
+                releaseReceive();
+            }
+            if (receiveState == ReceiveState.IDLE && !peerClosed) {
+                drain();
+            }
+            finishIfDone();
+        }
+
+        private void sendFin() {
+            if (!outputShutdown) {
+                outputShutdown = true;
+                try {
+                    owner.shutdownOutput(lingerSocket);
+                } catch (IOException e) {
+                    finish(); // the connection is gone already: nothing to wait for
+                }
+            }
+        }
+
+        private void drain() {
+            if (finished) {
+                return;
+            }
+            ByteBuf buf = recvBuf != null ? recvBuf.clear() : config.getAllocator().directBuffer(16 * 1024);
+            recvBuf = buf;
+            if (recvOp == null) {
+                recvOp = registration.newOp(OpType.RECV, lingerSocket);
+            } else {
+                recvOp.prepare(OpType.RECV, lingerSocket, registration);
+            }
+            recvOp.addBuffer(buf.memoryAddress() + buf.writerIndex(), buf.writableBytes());
+            if (registration.submitForClose(recvOp) == 0) {
+                receiveState = ReceiveState.IN_FLIGHT;
+            } else {
+                peerClosed = true; // cannot wait for it
+            }
+        }
+
+        void onReceive(int bytes, int error) {
+            receiveState = ReceiveState.IDLE;
+            if (error == 0 && bytes > 0) {
+                drain(); // discarded: the channel is closed
+            } else {
+                peerClosed = true;
+            }
+            finishIfDone();
+        }
+
+        void onSend() {
+            sendInFlight = false;
+            releaseSendRetained();
+            sendFin();
+            finishIfDone();
+        }
+
+        private void finishIfDone() {
+            if (peerClosed && !sendInFlight) {
+                finish();
+            }
+        }
+
+        void finish() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            lingering = null;
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            // Ops still in flight complete with an error packet and are released on the closed channel's path.
+            owner.close(lingerSocket, false);
+            if (receiveState != ReceiveState.IN_FLIGHT) {
+                releaseReceive();
+            }
+            if (sendOp != null && !sendInFlight) {
+                sendOp.release();
+                sendOp = null;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ packets
+
+    @Override
+    void onPacket(Op op, int bytes, int error) {
+        LingeringClose l = lingering;
+        if (l != null && op == recvOp) {
+            l.onReceive(bytes, error);
+            return;
+        }
+        if (l != null && op == sendOp) {
+            l.onSend();
+            return;
+        }
+        if (op == recvOp) {
+            receiveCompleted(bytes, error);
+            if (!isOpen()) {
+                releaseReceive();
+            }
+        } else if (op == sendOp) {
+            sendCompleted(bytes, error);
+            if (!isOpen() && sendOp != null) {
+                sendOp.release();
+                sendOp = null;
+            }
+        } else if (op == connectOp) {
+            connectCompleted(error);
+        } else {
+            throw new IllegalStateException("packet for an op " + this + " does not own: " + op);
+        }
+    }
+
+    private final class SocketUnsafe extends IocpUnsafe {
+        void writeFailed(Throwable cause) {
+            handleWriteError(cause);
+        }
+
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+                return;
+            }
+            try {
+                if (connectPromise != null) {
+                    throw new ConnectionPendingException();
+                }
+                if (active) {
+                    throw new AlreadyConnectedException();
+                }
+                InetSocketAddress remote = checkResolved(remoteAddress);
+                requestedRemote = remote;
+                doConnect(remote, localAddress);
+                connectPromise = promise;
+                int timeoutMillis = config.getConnectTimeoutMillis();
+                if (timeoutMillis > 0) {
+                    connectTimeout = eventLoop().schedule(() -> {
+                        ChannelPromise p = connectPromise;
+                        if (p != null && p.tryFailure(new ConnectTimeoutException(
+                                "connection timed out after " + timeoutMillis + " ms: " + remote))) {
+                            connectPromise = null;
+                            requestCancel(connectOp);
+                            close(voidPromise());
+                        }
+                    }, timeoutMillis, TimeUnit.MILLISECONDS);
+                }
+                promise.addListener((ChannelFutureListener) f -> {
+                    if (f.isCancelled()) {
+                        if (connectTimeout != null) {
+                            connectTimeout.cancel(false);
+                            connectTimeout = null;
+                        }
+                        connectPromise = null;
+                        requestCancel(connectOp);
+                        close(voidPromise());
+                    }
+                });
+            } catch (Throwable t) {
+                promise.tryFailure(annotateConnectException(t, remoteAddress));
+                closeIfClosed();
+            }
+        }
+    }
+
+    /** Asks the backend to cancel an op in flight; only a request (invariant 1): its packet still comes. */
+    private void requestCancel(Op op) {
+        if (op != null && op.state() == Op.State.IN_FLIGHT) {
+            CancelResult ignored = backend().cancel(op);
+        }
+    }
+}

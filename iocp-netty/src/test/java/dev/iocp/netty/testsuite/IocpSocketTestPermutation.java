@@ -1,0 +1,71 @@
+package dev.iocp.netty.testsuite;
+
+import dev.iocp.netty.IocpIoHandler;
+import dev.iocp.netty.IocpServerSocketChannel;
+import dev.iocp.netty.IocpSocketChannel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
+import io.netty.testsuite.transport.socket.SocketTestPermutation;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Netty's socket test permutations with our channels in them: iocp server × iocp client, iocp × NIO, NIO × iocp
+ * (NIO × NIO is Netty's own business). The iocp group runs on the platform's default backend: io_uring on Linux,
+ * a completion port on Windows (and under Wine). Tests of one side only (client or server) run on iocp only.
+ */
+public class IocpSocketTestPermutation extends SocketTestPermutation {
+    public static final IocpSocketTestPermutation INSTANCE = new IocpSocketTestPermutation();
+
+    static final EventLoopGroup IOCP_BOSS = new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("testsuite-iocp-boss", true), IocpIoHandler.newFactory());
+    static final EventLoopGroup IOCP_WORKERS = new MultiThreadIoEventLoopGroup(
+            NUM_THREADS, new DefaultThreadFactory("testsuite-iocp-worker", true), IocpIoHandler.newFactory());
+
+    private BootstrapFactory<ServerBootstrap> iocpServer() {
+        return () -> new ServerBootstrap().group(IOCP_BOSS, IOCP_WORKERS).channel(IocpServerSocketChannel.class);
+    }
+
+    private BootstrapFactory<ServerBootstrap> nioServer() {
+        return () -> new ServerBootstrap().group(NIO_GROUP).channel(NioServerSocketChannel.class);
+    }
+
+    private BootstrapFactory<Bootstrap> iocpClient() {
+        return () -> new Bootstrap().group(IOCP_WORKERS).channel(IocpSocketChannel.class);
+    }
+
+    private BootstrapFactory<Bootstrap> nioClient() {
+        return () -> new Bootstrap().group(NIO_GROUP).channel(NioSocketChannel.class);
+    }
+
+    @Override
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> socket() {
+        List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> list = new ArrayList<>();
+        list.addAll(combo(List.of(iocpServer()), List.of(iocpClient(), nioClient())));
+        list.addAll(combo(List.of(nioServer()), List.of(iocpClient())));
+        return list;
+    }
+
+    /** iocp × iocp only: where Netty's NIO cannot run (a Windows JVM under Wine, see win-tests' Netty suite). */
+    public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> iocpOnly() {
+        return combo(List.of(iocpServer()), List.of(iocpClient()));
+    }
+
+    @Override
+    public List<BootstrapFactory<ServerBootstrap>> serverSocket() {
+        return List.of(iocpServer());
+    }
+
+    @Override
+    public List<BootstrapFactory<Bootstrap>> clientSocket() {
+        return List.of(iocpClient());
+    }
+}
