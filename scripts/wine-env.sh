@@ -78,6 +78,9 @@ iocp_winpath() {
 # JVM options every Windows-JVM run gets. On JDK 24+ JNA's System.load and netty's sun.misc.Unsafe use print
 # warnings unless allowed; JDK 17/21 do not know --sun-misc-unsafe-memory-access, so it is added by version.
 iocp_wine_jvm_defaults() {
+    # Netty's channel ids take a machine id from the network interfaces' MAC addresses unless given one, and
+    # NetworkInterface.getAll() kills the Windows JVM under Wine (Wine fact 12, ARCHITECTURE.md): give one.
+    printf '%s\n' -Dio.netty.machineId=02:00:00:00:00:01
     local major="${IOCP_WINE_JDK%%.*}"
     if [ "${major:-0}" -ge 24 ] 2>/dev/null; then
         printf '%s\n' --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow

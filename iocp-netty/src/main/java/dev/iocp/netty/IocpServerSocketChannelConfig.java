@@ -10,7 +10,6 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ServerSocketChannelConfig;
-import io.netty.util.NetUtil;
 
 import java.io.IOException;
 import java.util.Map;
@@ -22,9 +21,15 @@ import java.util.Map;
  */
 public final class IocpServerSocketChannelConfig extends DefaultChannelConfig implements ServerSocketChannelConfig {
     static final int DEFAULT_PENDING_ACCEPTS = 8;
+    /**
+     * The listen backlog unless SO_BACKLOG says otherwise. Not Netty's NetUtil.SOMAXCONN: NetUtil's initialisation
+     * walks the network interfaces, which kills a Windows JVM under Wine (ARCHITECTURE.md, Wine fact 12), and on
+     * Windows it is 200 while the system takes SOMAXCONN to mean "a reasonable maximum". 4096 asks for that.
+     */
+    static final int DEFAULT_BACKLOG = 4096;
 
     private final IocpServerSocketChannel channel;
-    private volatile int backlog = NetUtil.SOMAXCONN;
+    private volatile int backlog = DEFAULT_BACKLOG;
     private volatile int pendingAccepts = DEFAULT_PENDING_ACCEPTS;
     private volatile int reuseAddress = -1;
     private volatile int receiveBufferSize = -1;

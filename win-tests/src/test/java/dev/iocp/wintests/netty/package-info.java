@@ -1,13 +1,13 @@
 /**
- * Netty's own socket test suite on the Win32 backend: iocp-netty's channels over a real completion port.
+ * iocp-netty on the Win32 backend under Wine.
  *
- * <p>On {@code windows-latest} the whole iocp-netty suite runs natively ({@code mvn verify} runs iocp-netty's tests
- * on the platform's backend, which is win32 there). Under Wine the lane runs the subset here, iocp × iocp only, for
- * two measured reasons: Netty's NIO transport does not run under Wine 8 (WEPoll's close crashes in Wine's heap, and
- * the legacy selector needs the workarounds only the benchmark launcher passes; see README "On Windows"), and the
- * lane's time budget — the TLS echo matrix alone (96 cases × 3 combinations) takes ~50 s natively, several minutes
- * under Wine. The classes chosen are the ones that exercise what is Win32-specific in the channels: echo and
- * gathering writes (WSASend of several WSABUFs), auto-read and read-pending (the held receive), half-closure and
- * shutdown (shutdown(SD_SEND), FIN as a 0-byte completion), RST (SO_LINGER 0) and the autoRead race.
+ * <p>On {@code windows-latest}, {@code mvn verify} runs iocp-netty's whole test suite — Netty's socket test suite
+ * against our channels, and the autoRead race — natively on the win32 backend (the platform's default there). Under
+ * Wine, Netty's test suite cannot run at all: every one of its socket tests binds to {@code NetUtil.LOCALHOST}, and
+ * NetUtil's initialisation walks {@code NetworkInterface.getAll()}, which kills the Windows JVM under Wine 8 with
+ * 0xc06d007f (ARCHITECTURE.md, Wine fact 12; measured: hs_err shows the crash in NetworkInterface.getAll from
+ * NetUtil.&lt;clinit&gt;). iocp-netty itself avoids NetUtil, and the Wine lane sets {@code -Dio.netty.machineId} so
+ * that Netty's channel ids do not reach it either; so what runs here is our own Netty test, the autoRead race
+ * (every byte verified, the window hit, and its negative control), on a real completion port.
  */
 package dev.iocp.wintests.netty;
