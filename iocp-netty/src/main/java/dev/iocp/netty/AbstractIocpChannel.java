@@ -28,7 +28,8 @@ import java.nio.channels.UnresolvedAddressException;
  * socket can never move to another loop's port. {@code deregister()} therefore stops the channel's I/O on its loop
  * — no new op is submitted, the ops in flight still come back to the channel and their results are held, exactly as
  * with auto-read off — and the channel may be registered again with the <em>same</em> loop, which resumes it.
- * Registering it with another loop fails with a {@link ChannelException} that says why. The same rule holds on
+ * Registering it with another loop is refused (Netty's "incompatible event loop" IllegalStateException on the
+ * register future; the channel is left as it was). The same rule holds on
  * every backend, so code tested on io_uring behaves the same on Windows.
  */
 public abstract class AbstractIocpChannel extends AbstractChannel {
@@ -36,6 +37,8 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
     volatile long socket;
     /** The handler whose port the socket is associated with; set once, for ever (see the class comment). */
     IocpIoHandler homeHandler;
+    /** The loop of {@link #homeHandler}. */
+    volatile EventLoop homeLoop;
     /** Ours, for typed submits; {@link #nettyRegistration} is the same one as the loop wrapped it (cancel that). */
     IocpIoRegistration registration;
     IoRegistration nettyRegistration;
@@ -53,9 +56,15 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
         this.socket = acceptedSocket;
     }
 
+    /**
+     * An iocp loop, and once the socket is associated with a port, only that port's loop (see the class comment).
+     * Netty refuses an incompatible loop before touching the channel (an IllegalStateException on the register
+     * future), so a wrong register leaves the channel as it was.
+     */
     @Override
     protected boolean isCompatible(EventLoop loop) {
-        return loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(IocpIoHandle.class);
+        return loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(IocpIoHandle.class)
+                && (homeLoop == null || homeLoop == loop);
     }
 
     @Override
@@ -155,6 +164,7 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
                 try {
                     handler.backend().register(socket); // an accepted socket joins this loop's port
                     homeHandler = handler;
+                    homeLoop = eventLoop();
                     acceptedSocketRegistered();
                 } catch (IOException e) {
                     wrapper.cancel();
@@ -164,6 +174,7 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
             }
             if (socket != 0) {
                 homeHandler = handler;
+                homeLoop = eventLoop();
             }
             promise.setSuccess();
         });
@@ -185,6 +196,7 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
         }
         socket = backend().openTcpSocket(address.getAddress() instanceof java.net.Inet6Address);
         homeHandler = registration.handler();
+        homeLoop = eventLoop();
         try {
             socketOpened();
         } catch (IOException | RuntimeException e) {
