@@ -125,11 +125,20 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
             onPacket(e.op(), e.bytes(), e.error());
         }
 
+        /** The loop's executor has terminated: close the socket now, with no pipeline event. */
+        final void closeForDestroy() {
+            AbstractIocpChannel.this.closeForDestroy();
+        }
+
         /** Closing for the loop's shutdown. */
         @Override
         public final void close() {
             closeForShutdown();
         }
+    }
+
+    void closeForDestroy() {
+        unsafe().closeForcibly();
     }
 
     /** The loop is shutting down: close now, waiting for nothing. */

@@ -56,6 +56,7 @@ public final class IocpIoHandler implements IoHandler {
     private int handledInRun;
     /** Inside {@link #run}'s poll: submits made now reach the kernel with the poll's next batch. */
     private boolean polling;
+    private int unbatchedCallbacks;
     private boolean destroyed;
 
     private IocpIoHandler(ThreadAwareExecutor executor, Backend backend) {
@@ -93,16 +94,29 @@ public final class IocpIoHandler implements IoHandler {
     }
 
     /**
-     * After a submit. A send goes to the kernel now: Netty users expect a flush to have handed the bytes to the
-     * system, and Netty code may block its loop right after one (Netty's own test suite does, in channelActive,
-     * waiting for the peer to read what it wrote) — on io_uring a send left in the SQ until the next poll would never
-     * leave. Other ops submitted outside the poll (from a task) go now too; inside the poll they stay batched, one
-     * system call for the whole batch. A no-op on backends that submit at once (Win32, simulated).
+     * After a submit. Inside the poll's dispatch, submits stay batched: they reach the kernel with the next poll, one
+     * system call for the whole batch (that is io_uring's point; the other backends submit at once anyway).
+     * Outside it — from a task, a write from another thread — and inside a callback that may block its loop, the op
+     * goes to the kernel now: Netty users expect a flush to have handed the bytes to the system, and Netty code may
+     * block right after one (Netty's own test suite does, in channelActive, waiting for the peer to read what it
+     * wrote), which would leave a send in io_uring's SQ for ever.
      */
     void submitted(Op op) {
-        if (!polling || op.type() == dev.iocp.core.backend.OpType.SEND) {
+        if (!polling || unbatchedCallbacks > 0) {
             backend.submitNow();
         }
+    }
+
+    /**
+     * Around a callback that is not on the data path and may block its loop (channelActive after a connect): its
+     * submits go to the kernel at once (see {@link #submitted}). Costs nothing per message.
+     */
+    void beginUnbatchedCallback() {
+        unbatchedCallbacks++;
+    }
+
+    void endUnbatchedCallback() {
+        unbatchedCallbacks--;
     }
 
     /** Ops the kernel owns right now. Loop thread only. */
@@ -193,7 +207,19 @@ public final class IocpIoHandler implements IoHandler {
     @Override
     public void destroy() {
         destroyed = true;
-        prepareToDestroy();
+        // The executor has terminated: Netty's close (which posts its deregistration as a task) cannot run now. What
+        // is still registered is closed without pipeline events; its packets then come back below.
+        for (IocpIoRegistration registration : new ArrayList<>(registrations)) {
+            try {
+                if (registration.handle() instanceof AbstractIocpChannel.IocpUnsafe) {
+                    ((AbstractIocpChannel.IocpUnsafe) registration.handle()).closeForDestroy();
+                } else {
+                    registration.handle().close();
+                }
+            } catch (Throwable t) {
+                logger.warn("closing {} at the loop's end failed", registration.handle(), t);
+            }
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DESTROY_WAIT_SECONDS);
         while (slab.inFlight() > 0 && System.nanoTime() - deadline < 0) {
             try {

@@ -770,7 +770,13 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         boolean activeNow = isActive(); // before the promise's listeners run: one of them may close the channel
         boolean promiseSet = promise.trySuccess();
         if (!wasActive && activeNow) {
-            pipeline().fireChannelActive(); // channelInactive, if a listener closed it, comes after, as it must
+            IocpIoHandler handler = registration.handler();
+            handler.beginUnbatchedCallback();
+            try {
+                pipeline().fireChannelActive(); // channelInactive, if a listener closed it, comes after, as it must
+            } finally {
+                handler.endUnbatchedCallback();
+            }
         }
         connectionUp();
         if (!promiseSet) {
@@ -815,6 +821,15 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             }
         }
         socket = 0;
+    }
+
+    @Override
+    void closeForDestroy() {
+        if (lingering != null) {
+            lingering.finish();
+        } else {
+            super.closeForDestroy();
+        }
     }
 
     /** Loop shutdown: a lingering close ends now, with a plain close. */
