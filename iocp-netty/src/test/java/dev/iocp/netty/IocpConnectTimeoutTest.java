@@ -51,6 +51,10 @@ class IocpConnectTimeoutTest {
                 s.connect(full, 300);
             } catch (SocketTimeoutException e) {
                 return; // this one stayed pending: the queue is full
+            } catch (java.net.ConnectException e) {
+                // Windows answers a full backlog with a reset (refused), where Linux drops the SYN: there is then
+                // no pending connect to time out, and the test says so instead of passing.
+                assumeTrue(false, "a full backlog here refuses connects (" + e.getMessage() + "), none stays pending");
             }
         }
         assumeTrue(false, "the accept queue of a backlog-1 listener never filled in 64 connects");
