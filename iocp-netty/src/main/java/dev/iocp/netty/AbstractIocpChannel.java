@@ -91,6 +91,36 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
         return socket != 0 && registration != null;
     }
 
+    /**
+     * A socket option for a config, from any thread: the socket's value once it is open, else {@code kept} (what the
+     * config holds until the socket opens, see the class comment).
+     */
+    final int socketOption(dev.iocp.core.backend.SocketOpt option, int kept) {
+        if (!hasSocket()) {
+            return kept;
+        }
+        try {
+            return onLoopCall(() -> backend().getOption(socket, option));
+        } catch (IOException e) {
+            throw new io.netty.channel.ChannelException(e);
+        }
+    }
+
+    /** Sets a socket option now if the socket is open; the config keeps the value for when it opens otherwise. */
+    final void setSocketOption(dev.iocp.core.backend.SocketOpt option, int value) {
+        if (!hasSocket()) {
+            return;
+        }
+        try {
+            onLoopCall(() -> {
+                backend().setOption(socket, option, value);
+                return null;
+            });
+        } catch (IOException e) {
+            throw new io.netty.channel.ChannelException(e);
+        }
+    }
+
     /** A socket call made from any thread: the backend is the loop's only, so other threads wait for the loop. */
     interface SocketCall<T> {
         T call() throws IOException;

@@ -141,28 +141,11 @@ public final class IocpServerSocketChannelConfig extends DefaultChannelConfig im
     }
 
     private int get(SocketOpt option, int kept) {
-        if (!channel.hasSocket()) {
-            return kept;
-        }
-        try {
-            return channel.onLoopCall(() -> channel.backend().getOption(channel.socket, option));
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return channel.socketOption(option, kept);
     }
 
     private void set(SocketOpt option, int value) {
-        if (!channel.hasSocket()) {
-            return;
-        }
-        try {
-            channel.onLoopCall(() -> {
-                channel.backend().setOption(channel.socket, option, value);
-                return null;
-            });
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        channel.setSocketOption(option, value);
     }
 
     @Override

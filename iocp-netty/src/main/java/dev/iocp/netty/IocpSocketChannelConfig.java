@@ -116,28 +116,11 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
     }
 
     private int get(SocketOpt option, int kept) {
-        if (!channel.hasSocket()) {
-            return kept;
-        }
-        try {
-            return channel.onLoopCall(() -> channel.backend().getOption(channel.socket, option));
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        return channel.socketOption(option, kept);
     }
 
     private void set(SocketOpt option, int value) {
-        if (!channel.hasSocket()) {
-            return;
-        }
-        try {
-            channel.onLoopCall(() -> {
-                channel.backend().setOption(channel.socket, option, value);
-                return null;
-            });
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
+        channel.setSocketOption(option, value);
     }
 
     @Override

@@ -20,11 +20,6 @@ final class NettyErrors {
         return IoError.isReset(error);
     }
 
-    /** The op was cancelled or its socket closed under it: expected after our own close. */
-    static boolean isAborted(int error) {
-        return IoError.isAborted(error);
-    }
-
     static boolean isRefused(int error) {
         return IoError.is(error, ErrorCode.REFUSED);
     }
