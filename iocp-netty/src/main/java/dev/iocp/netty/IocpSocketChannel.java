@@ -547,6 +547,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             if (isOpen()) {
                 ((SocketUnsafe) unsafe()).writeFailed(NettyErrors.exception("send", error));
             }
+            finishDeferredClose();
             return;
         }
         if (in == null) {
@@ -560,9 +561,55 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         } finally {
             sendCompleting = false;
         }
-        if (isActive() && unsafe().outboundBuffer() != null) {
+        if (deferredClose != null) {
+            finishDeferredClose(); // the close was waiting for this packet: no further send
+        } else if (isActive() && unsafe().outboundBuffer() != null) {
             sendFlushed(in);
         }
+    }
+
+    /**
+     * A close() asked while a send is in flight waits for that send's packet, as Netty's io_uring transport waits
+     * for its pending ops: the packet says what was sent, so the write's promise tells the truth and its buffer
+     * goes back to its owner before the close completes (Netty's own SocketBufReleaseTest checks exactly that).
+     * A graceful close lets the send finish, for at most {@link #CLOSE_LINGER_MILLIS} (a peer that stopped reading
+     * could hold it for ever), then cancels it; an abortive close (SO_LINGER 0) cancels it at once. A cancel is only
+     * a request: the packet still decides (invariant 1).
+     */
+    private ChannelPromise deferredClose;
+    private Future<?> deferredCloseDeadline;
+
+    private boolean deferClose(ChannelPromise promise) {
+        if (!sendInFlight || !isOpen()) {
+            return false;
+        }
+        if (deferredClose != null) {
+            if (promise != unsafe().voidPromise()) {
+                closeFuture().addListener(f -> promise.trySuccess());
+            }
+            return true;
+        }
+        deferredClose = promise;
+        if (config.getSoLinger() == 0) {
+            requestCancel(sendOp);
+        } else {
+            deferredCloseDeadline = eventLoop().schedule(() -> requestCancel(sendOp), CLOSE_LINGER_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
+        return true;
+    }
+
+    private void finishDeferredClose() {
+        ChannelPromise promise = deferredClose;
+        if (promise == null) {
+            return;
+        }
+        deferredClose = null;
+        if (deferredCloseDeadline != null) {
+            deferredCloseDeadline.cancel(false);
+            deferredCloseDeadline = null;
+        }
+        ((SocketUnsafe) unsafe()).closeNow(promise);
     }
 
     private void releaseSendRetained() {
@@ -832,13 +879,13 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         }
     }
 
-    /** Loop shutdown: a lingering close ends now, with a plain close. */
+    /** Loop shutdown: a lingering close ends now, and a close waits for no send (its packet still comes). */
     @Override
     void closeForShutdown() {
         if (lingering != null) {
             lingering.finish();
         } else {
-            super.closeForShutdown();
+            ((SocketUnsafe) unsafe()).closeNow(unsafe().voidPromise());
         }
     }
 
@@ -991,6 +1038,18 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     private final class SocketUnsafe extends IocpUnsafe {
         void writeFailed(Throwable cause) {
             handleWriteError(cause);
+        }
+
+        /** See {@link #deferClose}: with a send in flight, the close happens at its packet. */
+        @Override
+        public void close(ChannelPromise promise) {
+            if (!deferClose(promise)) {
+                super.close(promise);
+            }
+        }
+
+        void closeNow(ChannelPromise promise) {
+            super.close(promise);
         }
 
         @Override
