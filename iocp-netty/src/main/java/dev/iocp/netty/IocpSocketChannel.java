@@ -112,6 +112,8 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
      */
     private boolean sendCompleting;
     private final ByteBuf[] sendRetained = new ByteBuf[Op.MAX_BUFFERS];
+    /** {@link #addToSend} as the outbound buffer's visitor: made once, so a send allocates nothing. */
+    private final ChannelOutboundBuffer.MessageProcessor addToSend = msg -> addToSend((ByteBuf) msg);
     private int sendRetainedCount;
     private boolean shutdownOutputAfterSend;
 
@@ -500,7 +502,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             break;
         }
         try {
-            in.forEachFlushedMessage(msg -> addToSend((ByteBuf) msg));
+            in.forEachFlushedMessage(addToSend);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
