@@ -1,5 +1,6 @@
 package example.echo;
 
+import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.transport.Protocol;
 import dev.iocp.transport.Server;
@@ -31,8 +32,10 @@ public final class EchoServer {
         try {
             Server server = Transports.listen(group, new InetSocketAddress(host, port), Echo::new).get();
             InetSocketAddress bound = server.localAddress();
+            IocpEventLoop loop = group.next();
+            String backend = loop.submit(() -> loop.backend().name()).get();   // a loop's backend is the loop's own
             System.out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort()
-                    + " (backend " + group.next().backend().name() + ")");
+                    + " (backend " + backend + ")");
 
             // Serve until whoever started us closes our standard input: a stop signal that works the same on
             // every OS, Wine included.
