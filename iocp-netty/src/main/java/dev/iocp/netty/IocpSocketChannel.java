@@ -126,6 +126,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     private Future<?> connectTimeout;
     private InetSocketAddress requestedRemote;
 
+    /** A client channel; Netty's {@code Bootstrap} makes one through {@code channel(IocpSocketChannel.class)}. */
     public IocpSocketChannel() {
         super(null);
         this.acceptorBackend = null;
@@ -171,7 +172,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         return (InetSocketAddress) super.remoteAddress();
     }
 
-    /** Receives that completed while nobody asked for data, and were held (the race window was hit). */
+    /** {@return receives that completed while nobody asked for data, and were held (the race window was hit)} */
     public long receivesHeld() {
         return receivesHeld;
     }
