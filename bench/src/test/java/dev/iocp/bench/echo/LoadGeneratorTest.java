@@ -48,6 +48,23 @@ class LoadGeneratorTest {
         assertTrue(r.serverCpuNanos > 0, "server CPU time must be attributed");
     }
 
+    /**
+     * The allocation column tells a server that makes garbage per message from one that makes none: the iocp echo
+     * server allocates nothing per message (a few bytes per message of slack for the loop's occasional bookkeeping),
+     * and the control, 4 KiB per read, is seen at 4 KiB or more per ping-pong message.
+     */
+    @Test
+    void heapAllocationPerMessageIsMeasured() throws Exception {
+        LoadGenerator.Result lean = run(Servers.create(Servers.IOCP), LoadGenerator.Mode.PING_PONG, 16);
+        assertTrue(lean.messages > 10, "messages echoed: " + lean.messages);
+        assertTrue(lean.serverAllocatedBytesPerMessage() < 64,
+                "iocp echo allocates nothing per message: " + lean.serverAllocatedBytesPerMessage() + " B/msg");
+        LoadGenerator.Result garbage = run(new AllocatingEchoServer(4096), LoadGenerator.Mode.PING_PONG, 16);
+        assertTrue(garbage.messages > 10, "messages echoed: " + garbage.messages);
+        assertTrue(garbage.serverAllocatedBytesPerMessage() >= 4096,
+                "4 KiB per read must be seen: " + garbage.serverAllocatedBytesPerMessage() + " B/msg");
+    }
+
     /** Negative control: one flipped bit per connection must be caught, in both modes. */
     @ParameterizedTest
     @ValueSource(strings = {"PING_PONG", "STREAM"})
