@@ -49,6 +49,24 @@ public sealed interface Route {
         return new Refusal(404, "no such resource: " + path, null);
     }
 
+    /**
+     * The path of a request target: origin-form {@code /p?q} gives {@code /p}, absolute-form {@code http://h/p?q}
+     * gives {@code /p}, {@code *} stays; anything else is no target (null).
+     */
+    static String pathOf(String target) {
+        String t = target;
+        if (!t.startsWith("/") && !t.equals("*")) {
+            int scheme = t.indexOf("://");
+            if (scheme <= 0) {
+                return null;
+            }
+            int slash = t.indexOf('/', scheme + 3);
+            t = slash < 0 ? "/" : t.substring(slash);
+        }
+        int q = t.indexOf('?');
+        return q < 0 ? t : t.substring(0, q);
+    }
+
     private static Refusal notAllowed(String allow) {
         return new Refusal(405, "this resource takes " + allow + " only", allow);
     }

@@ -1,6 +1,7 @@
 package dev.iocp.http.server;
 
 import dev.iocp.http.HttpServerConfig;
+import dev.iocp.http.Route;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -406,19 +407,12 @@ public final class HttpRequestParser {
         return n;
     }
 
-    /** origin-form {@code /p?q} → {@code /p}; absolute-form {@code http://h/p?q} → {@code /p}; {@code *} stays. */
     private static String pathOf(String target) {
-        String t = target;
-        if (!t.startsWith("/") && !t.equals("*")) {
-            int scheme = t.indexOf("://");
-            if (scheme <= 0) {
-                throw new HttpParseException(400, "request target is neither a path nor an absolute URI: " + target);
-            }
-            int slash = t.indexOf('/', scheme + 3);
-            t = slash < 0 ? "/" : t.substring(slash);
+        String path = Route.pathOf(target);
+        if (path == null) {
+            throw new HttpParseException(400, "request target is neither a path nor an absolute URI: " + target);
         }
-        int q = t.indexOf('?');
-        return q < 0 ? t : t.substring(0, q);
+        return path;
     }
 
     // ---- chunk-size line: hex [ BWS ";" extension ] ----
