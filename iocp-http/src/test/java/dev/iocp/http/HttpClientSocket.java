@@ -94,7 +94,13 @@ final class HttpClientSocket implements AutoCloseable {
 
     /** Reads a response whose body is N bytes of the /bytes pattern, checking each byte without keeping them. */
     long readPatternBody(long n) throws IOException {
-        long i = 0;
+        return readPatternBody(0, n);
+    }
+
+    /** Reads n bytes of the /bytes pattern starting at offset {@code from}, checking each; returns n. */
+    long readPatternBody(long from, long n) throws IOException {
+        long i = from;
+        n += from;
         byte[] buf = new byte[64 * 1024];
         while (i < n) {
             int r = in.read(buf, 0, (int) Math.min(buf.length, n - i));
@@ -107,7 +113,7 @@ final class HttpClientSocket implements AutoCloseable {
                 }
             }
         }
-        return i;
+        return i - from;
     }
 
     /** Reads the head of a response and leaves its body in the stream. */
@@ -129,6 +135,11 @@ final class HttpClientSocket implements AutoCloseable {
         } catch (java.net.SocketException e) {
             return false;
         }
+    }
+
+    /** Raw bytes of the stream (after whatever was read before), as InputStream.read. */
+    int read(byte[] b, int off, int len) throws IOException {
+        return in.read(b, off, len);
     }
 
     /** The next byte, or -1 at EOF; throws SocketTimeoutException if none comes within the socket's timeout. */

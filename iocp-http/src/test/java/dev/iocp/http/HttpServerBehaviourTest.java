@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import dev.iocp.http.Route;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,7 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public abstract class HttpServerBehaviourTest {
     /** Short, so the timeout cases end soon; the other cases finish each request well within it. */
-    static final HttpServerConfig CONFIG = HttpServerConfig.DEFAULT.withTimeoutMillis(1500).withMaxBodyBytes(1 << 20);
+    static final HttpServerConfig CONFIG = HttpServerConfig.DEFAULT.withTimeoutMillis(1500).withMaxBodyBytes(64 << 20);
+
+    /**
+     * The most a server may hold for one connection whose peer does not read: its high-water mark (64 KiB on both)
+     * plus what one more receive or one more piece can add, and framing. A server without back-pressure would hold
+     * the whole 1 GiB / 64 MiB of these tests.
+     */
+    static final long QUEUE_BOUND = 256 * 1024;
 
     protected RunningHttpServer server;
 
@@ -29,6 +37,23 @@ public abstract class HttpServerBehaviourTest {
     protected abstract RunningHttpServer start(HttpServerConfig config) throws Exception;
 
     protected abstract void stopLoops() throws Exception;
+
+    /** Bytes the server has queued for sending, over all its connections (read on their loops). */
+    protected abstract long serverQueuedBytes() throws Exception;
+
+    /** Whether some connection of the server waits for its peer to read (above its high-water mark). */
+    protected abstract boolean serverWaitsForPeer() throws Exception;
+
+    /** Waits for a condition the server must reach, re-checking it; fails after 20 s. */
+    static void await(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 20 s: " + what);
+            }
+            Thread.sleep(5); // a poll interval, not a guess: the condition is checked again
+        }
+    }
 
     @BeforeEach
     void startServer() throws Exception {
@@ -116,7 +141,7 @@ public abstract class HttpServerBehaviourTest {
 
     @Test
     void aBigEchoComesBackWholeWhileTheClientSendsAndReadsAtOnce() throws Exception {
-        byte[] body = new byte[1 << 20]; // the body limit exactly
+        byte[] body = new byte[1 << 20];
         new java.util.Random(7).nextBytes(body);
         try (HttpClientSocket c = client()) {
             Thread sender = new Thread(() -> {
@@ -144,6 +169,77 @@ public abstract class HttpServerBehaviourTest {
             assertEquals(400, c.send(get("/bytes/1073741825")).read().status());
             assertEquals(400, c.send(get("/bytes/12a")).read().status());
             assertEquals(200, c.send(get("/plaintext")).read().status());
+        }
+    }
+
+    // ---- back-pressure ----
+
+    @Test
+    void aGibibyteToAPeerThatReadsSlowlyAndThenNotAtAllIsNeverBuffered() throws Exception {
+        try (HttpClientSocket c = client()) {
+            c.send(get("/bytes/" + Route.MAX_BYTES));
+            assertEquals("HTTP/1.1 200 OK", c.readHead().get(":status"));
+            long most = 0;
+            long read = 0;
+            for (int i = 0; i < 64; i++) { // 4 MiB in small reads: many pause/resume turns on the server
+                read += c.readPatternBody(read, 64 * 1024);
+                most = Math.max(most, serverQueuedBytes());
+            }
+            await("the server waits for the peer", this::serverWaitsForPeer); // we stopped reading
+            for (int i = 0; i < 20; i++) {
+                most = Math.max(most, serverQueuedBytes());
+            }
+            assertTrue(most <= QUEUE_BOUND, "the server queued " + most + " bytes for one slow peer");
+            assertTrue(most > 0, "the server was seen queuing (else this proves nothing)");
+        }
+        try (HttpClientSocket c = client()) {
+            assertEquals(200, c.send(get("/plaintext")).read().status(), "the server goes on serving");
+        }
+    }
+
+    @Test
+    void anEchoedBodyWaitsInThePeersSocketWhileThePeerDoesNotRead() throws Exception {
+        int size = 64 << 20;
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        try (HttpClientSocket c = client()) {
+            c.socket.setReceiveBufferSize(64 * 1024);
+            Thread sender = new Thread(() -> {
+                try {
+                    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + size + "\r\n\r\n");
+                    byte[] block = new byte[64 * 1024];
+                    for (long at = 0; at < size; at += block.length) {
+                        for (int k = 0; k < block.length; k++) {
+                            block[k] = (byte) ((at + k) * 31 >>> 3);
+                        }
+                        c.send(block);
+                        sent.addAndGet(block.length);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            sender.setDaemon(true);
+            sender.start();
+            await("the server waits for the peer", this::serverWaitsForPeer);
+            long most = serverQueuedBytes();
+            assertTrue(sent.get() < size, "the whole body went out although nobody read the echo");
+            Map<String, String> head = c.readHead();
+            assertEquals(String.valueOf(size), head.get("content-length"));
+            byte[] buf = new byte[64 * 1024];
+            for (long at = 0; at < size; ) {
+                int n = c.read(buf, 0, (int) Math.min(buf.length, size - at));
+                assertTrue(n > 0, "EOF at " + at);
+                for (int k = 0; k < n; k++, at++) {
+                    if (buf[k] != (byte) (at * 31 >>> 3)) {
+                        throw new AssertionError("echoed byte " + at + " differs");
+                    }
+                }
+                if ((at & 0xfffff) < n) {
+                    most = Math.max(most, serverQueuedBytes());
+                }
+            }
+            sender.join(20_000);
+            assertTrue(most <= QUEUE_BOUND, "the server queued " + most + " bytes of an echo nobody read");
         }
     }
 

@@ -17,6 +17,7 @@ import io.netty.handler.flow.FlowControlHandler;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The HTTP server on Netty: Netty's own HTTP/1.1 codec ({@link HttpServerCodec}) and a route handler
@@ -54,6 +55,13 @@ public final class NettyHttpServer implements RunningHttpServer {
     /** Listens with {@code channelClass}, which must suit {@code group}'s transport; waits for the bind. */
     public static NettyHttpServer start(EventLoopGroup group, Class<? extends ServerChannel> channelClass,
                                         InetSocketAddress address, HttpServerConfig config) throws InterruptedException {
+        return start(group, channelClass, address, config, channel -> {});
+    }
+
+    /** As above, telling {@code made} of each accepted channel (the tests look at their outbound buffers). */
+    static NettyHttpServer start(EventLoopGroup group, Class<? extends ServerChannel> channelClass,
+                                 InetSocketAddress address, HttpServerConfig config, Consumer<Channel> made)
+            throws InterruptedException {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxRequestLineBytes())
                 .setMaxHeaderSize(config.maxHeaderBytes());
@@ -64,6 +72,7 @@ public final class NettyHttpServer implements RunningHttpServer {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        made.accept(ch);
                         HeadBytes bytesIn = new HeadBytes();
                         ch.pipeline().addLast(bytesIn, new HttpServerCodec(decoder), new FlowControlHandler(),
                                 new RouteHandler(config, bytesIn));

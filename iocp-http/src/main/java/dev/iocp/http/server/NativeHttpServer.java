@@ -8,6 +8,7 @@ import dev.iocp.transport.Transports;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The HTTP server on iocp's own Transport: one {@link HttpConnection} per accepted connection, spread over the
@@ -28,7 +29,17 @@ public final class NativeHttpServer implements RunningHttpServer {
     /** Listens on {@code address}; waits at most 30 s for the listener. */
     public static NativeHttpServer start(IocpEventLoopGroup group, InetSocketAddress address, HttpServerConfig config)
             throws Exception {
-        Server server = Transports.listen(group, address, () -> new HttpConnection(config)).get(30, TimeUnit.SECONDS);
+        return start(group, address, config, connection -> {});
+    }
+
+    /** As above, telling {@code made} of each connection (the tests look at their transports). */
+    static NativeHttpServer start(IocpEventLoopGroup group, InetSocketAddress address, HttpServerConfig config,
+                                  Consumer<HttpConnection> made) throws Exception {
+        Server server = Transports.listen(group, address, () -> {
+            HttpConnection connection = new HttpConnection(config);
+            made.accept(connection);
+            return connection;
+        }).get(30, TimeUnit.SECONDS);
         return new NativeHttpServer(server);
     }
 

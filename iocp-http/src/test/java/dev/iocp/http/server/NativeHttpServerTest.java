@@ -5,20 +5,42 @@ import dev.iocp.http.HttpServerBehaviourTest;
 import dev.iocp.http.HttpServerConfig;
 import dev.iocp.http.RunningHttpServer;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** {@link HttpServerBehaviourTest} against the native server (a Protocol on iocp's Transport). */
 class NativeHttpServerTest extends HttpServerBehaviourTest {
     private IocpEventLoopGroup group;
+    private final List<HttpConnection> connections = new CopyOnWriteArrayList<>();
 
     @Override
     protected RunningHttpServer start(HttpServerConfig config) throws Exception {
         group = new IocpEventLoopGroup(2);
-        return NativeHttpServer.start(group, loopback(0), config);
+        return NativeHttpServer.start(group, loopback(0), config, connections::add);
     }
 
     @Override
     protected void stopLoops() throws Exception {
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    protected long serverQueuedBytes() throws Exception {
+        long sum = 0;
+        for (HttpConnection c : connections) {
+            sum += c.transport().loop().submit(() -> c.transport().writeBufferSize()).get(10, TimeUnit.SECONDS);
+        }
+        return sum;
+    }
+
+    @Override
+    protected boolean serverWaitsForPeer() throws Exception {
+        for (HttpConnection c : connections) {
+            if (c.transport().loop().submit(() -> !c.writable() && !c.transport().isClosing()).get(10, TimeUnit.SECONDS)) {
+                return true;
+            }
+        }
+        return false;
     }
 }
