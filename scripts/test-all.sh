@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# THE test command (README, .ci/run, .github/workflows/linux.yml). Four stages, all run even if one fails:
+# THE test command (README, .ci/run, .github/workflows/linux.yml). Five stages, all run even if one fails:
 #   1. linux       mvn -B clean verify over all modules on the Linux JVM (the win32 tests are reported as skipped;
 #                  a failing test does not stop the other modules' tests: all are counted)
 #   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine
 #   3. echo-check  ./iocp echo (Win32 under Wine) against a Python sockets client (scripts/echo_check.py)
-#   4. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
+#   4. http-check  ./iocp http --api native and --api netty, natively (io_uring) and on Win32 under Wine, against
+#                  curl, Python's http.client and wrk (scripts/http-check.sh, scripts/http_check.py)
+#   5. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
 # Then adds up every JUnit XML report (Surefire's and the Wine lane's) and closes with exactly one line:
 #   tests: N passed, N failed, N skipped
 # Exit non-zero if a stage failed, a test failed, or no test ran. Installs what it needs (apt, pip, go, Maven).
@@ -43,6 +45,14 @@ wine_lane() {
     IOCP_WINE_SKIP_BUILD="$1" "$IOCP_ROOT/scripts/wine-lane.sh"
 }
 
+http_check_stage() {
+    local dir="$IOCP_ROOT/iocp-http/target/http-check-reports" rc=0
+    mkdir -p "$dir"
+    IOCP_NATIVE=1 "$IOCP_ROOT/scripts/http-check.sh" "$dir" || rc=1
+    "$IOCP_ROOT/scripts/http-check.sh" "$dir" || rc=1
+    return "$rc"
+}
+
 actionlint_stage() {
     local bin="$IOCP_CACHE/bin/actionlint"
     if [ ! -x "$bin" ] || ! "$bin" -version 2>/dev/null | head -1 | grep -qx "$ACTIONLINT_VERSION"; then
@@ -67,10 +77,12 @@ skip_build=1
 stage wine wine_lane "$skip_build" || failed_stage=1
 stage echo-check env IOCP_ECHO_CHECK_JUNIT="$IOCP_ROOT/win-tests/target/echo-check-reports/TEST-echo-check.xml" \
     "$IOCP_ROOT/scripts/echo-check.sh" || failed_stage=1
+stage http-check http_check_stage || failed_stage=1
 stage actionlint actionlint_stage || failed_stage=1
 
 reports=()
-for d in ./*/target/surefire-reports win-tests/target/wine-reports win-tests/target/echo-check-reports; do [ -d "$d" ] && reports+=("$d"); done
+for d in ./*/target/surefire-reports win-tests/target/wine-reports win-tests/target/echo-check-reports \
+    iocp-http/target/http-check-reports; do [ -d "$d" ] && reports+=("$d"); done
 summary="$(python3 scripts/junit-summary.py "${reports[@]}")" || failed_stage=1
 
 log "summary"
@@ -79,6 +91,7 @@ printf '  %-11s %s s\n' total "$(($(now) - t0))"
 printf '  %-11s %s\n' surefire "$(python3 scripts/junit-summary.py ./*/target/surefire-reports 2>/dev/null)"
 printf '  %-11s %s\n' wine "$(python3 scripts/junit-summary.py win-tests/target/wine-reports 2>/dev/null)"
 printf '  %-11s %s\n' echo-check "$(python3 scripts/junit-summary.py win-tests/target/echo-check-reports 2>/dev/null)"
+printf '  %-11s %s\n' http-check "$(python3 scripts/junit-summary.py iocp-http/target/http-check-reports 2>/dev/null)"
 
 # summary = "P passed, F failed, S skipped"
 read -r passed _ failed _ skipped _ <<<"$summary"
