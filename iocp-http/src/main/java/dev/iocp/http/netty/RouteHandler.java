@@ -207,13 +207,20 @@ final class RouteHandler extends ChannelInboundHandlerAdapter {
             refuse(413, "Content-Length " + length + " is more than " + config.maxBodyBytes());
             return;
         }
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        if (chunked && version.minorVersion() == 0) {
+            refuse(400, "Transfer-Encoding on an HTTP/1.0 request"); // and no chunked answer could reach it
+            return;
+        }
         String expect = headers.get(HttpHeaderNames.EXPECT);
         if (expect != null && version.minorVersion() >= 1) {
             if (!expect.equalsIgnoreCase("100-continue")) {
                 refuse(417, "unsupported expectation: " + expect);
                 return;
             }
-            ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            if (chunked || length > 0) { // the limits passed: let the peer send its body
+                ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            }
         }
         String path = Route.pathOf(request.uri());
         if (path == null) {
@@ -223,7 +230,7 @@ final class RouteHandler extends ChannelInboundHandlerAdapter {
         awaitingHead = false;
         progress();
         keepAlive = HttpUtil.isKeepAlive(request);
-        chunkedRequest = HttpUtil.isTransferEncodingChunked(request);
+        chunkedRequest = chunked;
         requestEnded = false;
         responseEnded = false;
         responseStarted = false;
@@ -362,7 +369,9 @@ final class RouteHandler extends ChannelInboundHandlerAdapter {
     /** Abortive: a reset, nothing more flushed. */
     private void abort() {
         closing = true;
-        ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        if (ctx.channel().isActive()) {
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        }
         ctx.close();
     }
 
