@@ -21,8 +21,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code NettyHttpServerTest} run it against each server.
  */
 public abstract class HttpServerBehaviourTest {
-    /** Short, so the timeout cases end soon; the other cases finish each request well within it. */
-    static final HttpServerConfig CONFIG = HttpServerConfig.DEFAULT.withTimeoutMillis(1500).withMaxBodyBytes(64 << 20);
+    /** The server every case uses: a body limit the cases can reach, and a timeout none of them comes near. */
+    static final HttpServerConfig CONFIG = HttpServerConfig.DEFAULT.withTimeoutMillis(30_000).withMaxBodyBytes(64 << 20);
+
+    /** A second server for the timeout case: short, so that it ends soon. */
+    static final HttpServerConfig SHORT_TIMEOUT = CONFIG.withTimeoutMillis(1000);
 
     /**
      * The most a server may hold for one connection whose peer does not read: its high-water mark (64 KiB on both)
@@ -33,9 +36,10 @@ public abstract class HttpServerBehaviourTest {
 
     protected RunningHttpServer server;
 
-    /** Starts the server under test on 127.0.0.1, any port. */
+    /** Starts a server of the kind under test on 127.0.0.1, any port, on loops of its own. */
     protected abstract RunningHttpServer start(HttpServerConfig config) throws Exception;
 
+    /** Shuts down the loops of every server {@link #start} started. */
     protected abstract void stopLoops() throws Exception;
 
     /** Bytes the server has queued for sending, over all its connections (read on their loops). */
@@ -344,16 +348,18 @@ public abstract class HttpServerBehaviourTest {
 
     @Test
     void aSlowHeadGets408AndAnIdleConnectionIsClosedWithoutAWord() throws Exception {
-        try (HttpClientSocket slow = client(); HttpClientSocket idle = client()) {
+        try (RunningHttpServer impatient = start(SHORT_TIMEOUT);
+             HttpClientSocket slow = new HttpClientSocket(impatient.localAddress());
+             HttpClientSocket idle = new HttpClientSocket(impatient.localAddress())) {
             slow.send("GET /plaintext HTTP/1.1\r\nHost:");
             assertEquals(200, idle.send(get("/plaintext")).read().status());
             HttpClientSocket.Response r = slow.read(); // comes when the head's deadline passes
             assertEquals(408, r.status());
             assertTrue(slow.endsWithFin());
             assertEquals(-1, idle.readByte(), "an idle keep-alive connection is closed, with no response");
-        }
-        try (HttpClientSocket other = client()) {
-            assertEquals(200, other.send(get("/plaintext")).read().status(), "the server goes on serving");
+            try (HttpClientSocket other = new HttpClientSocket(impatient.localAddress())) {
+                assertEquals(200, other.send(get("/plaintext")).read().status(), "the server goes on serving");
+            }
         }
     }
 }

@@ -21,14 +21,20 @@ import java.util.Locale;
  * across chunks, up to its limit; the body states hand out slices of the caller's buffer without copying.
  *
  * <pre>
- *  REQUEST_LINE ──▶ HEADER_LINE ─┬─(Content-Length)──▶ BODY ──────────────────────────────┐
- *   ▲   (empty lines     ▲  │    ├─(chunked)─▶ CHUNK_SIZE ─(n&gt;0)─▶ CHUNK_DATA ─▶ CHUNK_CRLF ─┐
- *   │    before it are   └──┘    │              ▲  (n=0)                                  │ │
- *   │    skipped)                │              │   └──▶ TRAILER_LINE ⟲ ─┐                │ │
- *   │                            │              └────────────────────────┼────────────────┘ │
- *   │                            └─(no body)──────────────────────────▶ MESSAGE_END ◀───────┘
- *   └──────────────────────────────────────────────── END ──────────────────┘
- *  any state ──(a violation)──▶ FAILED, for good: the caller answers with the exception's status and closes
+ *  state          on                                   next
+ *  REQUEST_LINE   an empty line                        REQUEST_LINE (tolerated before a request, RFC 9112 §2.2)
+ *                 the request line                     HEADER_LINE
+ *  HEADER_LINE    a field                              HEADER_LINE
+ *                 the empty line: emits HEAD           BODY (Content-Length), CHUNK_SIZE (chunked), MESSAGE_END (none)
+ *  BODY           bytes: emits BODY                    BODY; MESSAGE_END once the length is read
+ *  CHUNK_SIZE     size n &gt; 0                           CHUNK_DATA
+ *                 size 0                               TRAILER_LINE
+ *  CHUNK_DATA     bytes: emits BODY                    CHUNK_DATA; CHUNK_CRLF once n bytes are read
+ *  CHUNK_CRLF     the CRLF after the data              CHUNK_SIZE
+ *  TRAILER_LINE   a field (checked, then dropped)      TRAILER_LINE
+ *                 the empty line                       MESSAGE_END
+ *  MESSAGE_END    (no input): emits END                REQUEST_LINE
+ *  any            a violation: throws                  FAILED, for good (the caller answers its status, closes)
  * </pre>
  *
  * <p>What it accepts, strictly (a lenient parser is how request smuggling starts): lines end in CRLF; the request

@@ -14,18 +14,21 @@ import java.util.concurrent.TimeUnit;
 
 /** {@link HttpServerBehaviourTest} against the Netty server (Netty's HTTP codec on iocp-netty's channels). */
 class NettyHttpServerTest extends HttpServerBehaviourTest {
-    private EventLoopGroup group;
+    private final List<EventLoopGroup> groups = new CopyOnWriteArrayList<>();
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
 
     @Override
     protected RunningHttpServer start(HttpServerConfig config) throws Exception {
-        group = NettyHttpServer.newIocpGroup(2);
+        EventLoopGroup group = NettyHttpServer.newIocpGroup(2);
+        groups.add(group);
         return NettyHttpServer.start(group, IocpServerSocketChannel.class, loopback(0), config, channels::add);
     }
 
     @Override
     protected void stopLoops() throws Exception {
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
+        for (EventLoopGroup group : groups) {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
+        }
     }
 
     @Override

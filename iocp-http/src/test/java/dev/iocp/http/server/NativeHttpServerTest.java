@@ -11,18 +11,21 @@ import java.util.concurrent.TimeUnit;
 
 /** {@link HttpServerBehaviourTest} against the native server (a Protocol on iocp's Transport). */
 class NativeHttpServerTest extends HttpServerBehaviourTest {
-    private IocpEventLoopGroup group;
+    private final List<IocpEventLoopGroup> groups = new CopyOnWriteArrayList<>();
     private final List<HttpConnection> connections = new CopyOnWriteArrayList<>();
 
     @Override
     protected RunningHttpServer start(HttpServerConfig config) throws Exception {
-        group = new IocpEventLoopGroup(2);
+        IocpEventLoopGroup group = new IocpEventLoopGroup(2);
+        groups.add(group);
         return NativeHttpServer.start(group, loopback(0), config, connections::add);
     }
 
     @Override
     protected void stopLoops() throws Exception {
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
+        for (IocpEventLoopGroup group : groups) {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
+        }
     }
 
     @Override
