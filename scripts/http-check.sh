@@ -35,7 +35,9 @@ log="$(mktemp)"
 pid=""
 stop_server() {
     if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null
+        # The server runs in a process group of its own (setsid below): end the whole group, the JVM included,
+        # whatever the launcher forked on its way there.
+        kill -TERM -- "-$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
         pid=""
     fi
@@ -47,7 +49,7 @@ trap 'stop_server; rm -f "$log"' EXIT
 failed=0
 for api in native netty; do
     : >"$log"
-    "$root/iocp" http --api "$api" --host 127.0.0.1 --port 0 --timeout "$timeout_ms" >"$log" 2>&1 &
+    setsid "$root/iocp" http --api "$api" --host 127.0.0.1 --port 0 --timeout "$timeout_ms" >"$log" 2>&1 &
     pid=$!
     port=""
     for _ in $(seq 1 1800); do  # up to 180 s: the first run may build the jar and set Wine up
