@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ap = argparse.ArgumentParser()
@@ -199,6 +200,18 @@ def case_python_pipelining():
         assert got[1][2] == pattern(300000)
         assert got[2][2] == b"first" and got[3][2] == b"second", (got[2][2], got[3][2])
         assert got[5][2] == b"Hello, World!"
+
+
+def case_python_deep_pipelining():
+    n = 3000  # ~100 KB in one go: more requests than one receive holds
+    with connect() as s:
+        sender = threading.Thread(target=s.sendall, args=(req("GET", "/plaintext") * n,), daemon=True)
+        sender.start()
+        rs = Responses(s)
+        for i in range(n):
+            status, _, body = rs.next()
+            assert status == 200 and body == b"Hello, World!", f"response {i}: {status} {body[:40]!r}"
+        sender.join(IO_TIMEOUT)
 
 
 def case_python_pipelined_connection_close():

@@ -280,6 +280,35 @@ public abstract class HttpServerBehaviourTest {
     }
 
     @Test
+    void thousandsOfRequestsPipelinedInOneGoAreAllAnsweredInOrder() throws Exception {
+        int n = 5000;
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            all.append(i % 2 == 0 ? get("/bytes/" + (i % 7)) : post("/echo", "r" + i));
+        }
+        try (HttpClientSocket c = client()) {
+            Thread sender = new Thread(() -> {
+                try {
+                    c.send(all.toString()); // ~300 KB: more than one receive, and more than the socket buffers
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            sender.start();
+            for (int i = 0; i < n; i++) {
+                HttpClientSocket.Response r = c.read();
+                assertEquals(200, r.status(), "response " + i);
+                if (i % 2 == 0) {
+                    assertEquals(i % 7, r.body().length, "response " + i);
+                } else {
+                    assertEquals("r" + i, r.text(), "response " + i);
+                }
+            }
+            sender.join(20_000);
+        }
+    }
+
+    @Test
     void connectionCloseEndsAfterThatResponseInFullEvenWithMorePipelinedBehindIt() throws Exception {
         try (HttpClientSocket c = client()) {
             c.send(get("/plaintext") + get("/bytes/500000", "Connection: close") + get("/plaintext") + get("/plaintext"));

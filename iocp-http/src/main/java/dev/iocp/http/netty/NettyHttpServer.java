@@ -5,6 +5,7 @@ import dev.iocp.http.RunningHttpServer;
 import dev.iocp.netty.IocpIoHandler;
 import dev.iocp.netty.IocpServerSocketChannel;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -65,21 +66,39 @@ public final class NettyHttpServer implements RunningHttpServer {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxRequestLineBytes())
                 .setMaxHeaderSize(config.maxHeaderBytes());
+        int pipelineDepth = pipelineDepth(config);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
                 .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         made.accept(ch);
                         HeadBytes bytesIn = new HeadBytes();
-                        ch.pipeline().addLast(bytesIn, new HttpServerCodec(decoder), new FlowControlHandler(),
+                        ch.pipeline().addLast(bytesIn, new HttpServerCodec(decoder, pipelineDepth), new FlowControlHandler(),
                                 new RouteHandler(config, bytesIn));
                     }
                 });
         Channel channel = bootstrap.bind(address).sync().channel();
         return new NettyHttpServer(channel);
+    }
+
+    /** The most one read() brings with auto-read off (one buffer: the allocator's maximum, pinned above). */
+    static final int MAX_READ = 64 * 1024;
+    /** The shortest request there is: {@code GET / HTTP/1.0} and the empty line. */
+    static final int SHORTEST_REQUEST = "GET / HTTP/1.0\r\n\r\n".length();
+
+    /**
+     * How many requests the codec may hold decoded and unanswered. It decodes every request of a read at once (the
+     * flow-control handler behind it then hands them on one by one), and the route handler asks for the next read
+     * only once all of them are answered; so at most one read, plus the unfinished head it may continue, is
+     * decoded ahead. The codec's own default (128) would refuse a client that pipelines more than 128 short
+     * requests into one read — the native server takes any number — so the depth covers that bound instead.
+     */
+    static int pipelineDepth(HttpServerConfig config) {
+        return (MAX_READ + config.maxRequestLineBytes() + config.maxHeaderBytes()) / SHORTEST_REQUEST + 1;
     }
 
     @Override

@@ -28,6 +28,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
@@ -53,6 +55,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class RouteHandler extends ChannelInboundHandlerAdapter {
     private static final int PIECE = Route.Pattern.PIECE;
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(RouteHandler.class);
 
     private final HttpServerConfig config;
     private final HeadBytes bytesIn;
@@ -110,7 +113,8 @@ final class RouteHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset or another I/O failure of this connection: nothing to answer; the others are not affected.
+        // A reset or another failure of this connection: nothing to answer; the others are not affected.
+        LOG.debug("{}: aborted after {}", ctx.channel(), cause.toString(), cause);
         abort();
     }
 
