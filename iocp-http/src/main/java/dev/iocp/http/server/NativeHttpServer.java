@@ -3,12 +3,13 @@ package dev.iocp.http.server;
 import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.http.HttpServerConfig;
 import dev.iocp.http.RunningHttpServer;
+import dev.iocp.transport.Protocol;
 import dev.iocp.transport.Server;
 import dev.iocp.transport.Transports;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The HTTP server on iocp's own Transport: one {@link HttpConnection} per accepted connection, spread over the
@@ -29,17 +30,17 @@ public final class NativeHttpServer implements RunningHttpServer {
     /** Listens on {@code address}; waits at most 30 s for the listener. */
     public static NativeHttpServer start(IocpEventLoopGroup group, InetSocketAddress address, HttpServerConfig config)
             throws Exception {
-        return start(group, address, config, connection -> {});
+        return start(group, address, config, connection -> connection);
     }
 
-    /** As above, telling {@code made} of each connection (the tests look at their transports). */
+    /**
+     * As above, each connection's protocol being what {@code around} makes of its {@link HttpConnection} (the tests
+     * keep the connection to look at its transport, and wrap it in a contract checker).
+     */
     static NativeHttpServer start(IocpEventLoopGroup group, InetSocketAddress address, HttpServerConfig config,
-                                  Consumer<HttpConnection> made) throws Exception {
-        Server server = Transports.listen(group, address, () -> {
-            HttpConnection connection = new HttpConnection(config);
-            made.accept(connection);
-            return connection;
-        }).get(30, TimeUnit.SECONDS);
+                                  Function<HttpConnection, Protocol> around) throws Exception {
+        Server server = Transports.listen(group, address, () -> around.apply(new HttpConnection(config)))
+                .get(30, TimeUnit.SECONDS);
         return new NativeHttpServer(server);
     }
 

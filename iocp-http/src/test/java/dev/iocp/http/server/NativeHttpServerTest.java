@@ -5,9 +5,14 @@ import dev.iocp.http.HttpServerBehaviourTest;
 import dev.iocp.http.HttpServerConfig;
 import dev.iocp.http.RunningHttpServer;
 
+import dev.iocp.transport.testing.CheckedProtocol;
+import dev.iocp.transport.testing.ProtocolContract;
+
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** {@link HttpServerBehaviourTest} against the native server (a Protocol on iocp's Transport). */
 class NativeHttpServerTest extends HttpServerBehaviourTest {
@@ -18,7 +23,10 @@ class NativeHttpServerTest extends HttpServerBehaviourTest {
     protected RunningHttpServer start(HttpServerConfig config) throws Exception {
         IocpEventLoopGroup group = new IocpEventLoopGroup(2);
         groups.add(group);
-        return NativeHttpServer.start(group, loopback(0), config, connections::add);
+        return NativeHttpServer.start(group, loopback(0), config, connection -> {
+            connections.add(connection);
+            return new CheckedProtocol(connection); // the transport's Protocol contract, checked on every callback
+        });
     }
 
     @Override
@@ -26,6 +34,9 @@ class NativeHttpServerTest extends HttpServerBehaviourTest {
         for (IocpEventLoopGroup group : groups) {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
         }
+        List<String> violations = ProtocolContract.violations(); // every connection is lost by now: all checked
+        ProtocolContract.clearViolations();
+        assertEquals(List.of(), violations, "Protocol contract violations");
     }
 
     @Override
