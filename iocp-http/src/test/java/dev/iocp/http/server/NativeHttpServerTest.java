@@ -5,9 +5,12 @@ import dev.iocp.http.HttpServerBehaviourTest;
 import dev.iocp.http.HttpServerConfig;
 import dev.iocp.http.RunningHttpServer;
 
+import dev.iocp.transport.Protocol;
+import dev.iocp.transport.Transport;
 import dev.iocp.transport.testing.CheckedProtocol;
 import dev.iocp.transport.testing.ProtocolContract;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +26,9 @@ class NativeHttpServerTest extends HttpServerBehaviourTest {
     protected RunningHttpServer start(HttpServerConfig config) throws Exception {
         IocpEventLoopGroup group = new IocpEventLoopGroup(2);
         groups.add(group);
-        return NativeHttpServer.start(group, loopback(0), config, connection -> {
-            connections.add(connection);
-            return new CheckedProtocol(connection); // the transport's Protocol contract, checked on every callback
-        });
+        // The transport's Protocol contract, checked on every callback; a connection is listed once it is made.
+        return NativeHttpServer.start(group, loopback(0), config,
+                connection -> new CheckedProtocol(new Listed(connection, connections)));
     }
 
     @Override
@@ -37,6 +39,40 @@ class NativeHttpServerTest extends HttpServerBehaviourTest {
         List<String> violations = ProtocolContract.violations(); // every connection is lost by now: all checked
         ProtocolContract.clearViolations();
         assertEquals(List.of(), violations, "Protocol contract violations");
+    }
+
+    /** An HttpConnection that joins {@code list} when it is made (its transport known), and is otherwise itself. */
+    private record Listed(HttpConnection connection, List<HttpConnection> list) implements Protocol {
+        @Override
+        public void connectionMade(Transport transport) {
+            connection.connectionMade(transport);
+            list.add(connection);
+        }
+
+        @Override
+        public void dataReceived(ByteBuffer data) {
+            connection.dataReceived(data);
+        }
+
+        @Override
+        public boolean eofReceived() {
+            return connection.eofReceived();
+        }
+
+        @Override
+        public void pauseWriting() {
+            connection.pauseWriting();
+        }
+
+        @Override
+        public void resumeWriting() {
+            connection.resumeWriting();
+        }
+
+        @Override
+        public void connectionLost(Throwable cause) {
+            connection.connectionLost(cause);
+        }
     }
 
     @Override
