@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# THE test command (README, .ci/run, .github/workflows/linux.yml). Five stages, all run even if one fails:
+# THE test command (README, .ci/run, .github/workflows/linux.yml). Six stages, all run even if one fails:
 #   1. linux       mvn -B clean install over all modules on the Linux JVM (the win32 tests are reported as skipped;
 #                  a failing test does not stop the other modules' tests: all are counted); javadoc is checked and
 #                  the artifacts are installed into the local repository for stage 4
@@ -7,9 +7,11 @@
 #   3. echo-check  ./iocp echo (Win32 under Wine) against a Python sockets client (scripts/echo_check.py)
 #   4. examples    scripts/examples.sh: the stand-alone projects in examples/ built against the installed artifacts
 #                  and run (natively on io_uring; the echo server also under Wine), each checked from outside
-#   5. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
-# Then adds up every JUnit XML report (Surefire's, the Wine lane's, echo-check's, the examples') and closes with
-# exactly one line:
+#   5. http-check  ./iocp http --api native and --api netty, natively (io_uring) and on Win32 under Wine, against
+#                  curl, Python's http.client and wrk (scripts/http-check.sh, scripts/http_check.py)
+#   6. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
+# Then adds up every JUnit XML report (Surefire's, the Wine lane's, echo-check's, the examples', http-check's) and
+# closes with exactly one line:
 #   tests: N passed, N failed, N skipped
 # Exit non-zero if a stage failed, a test failed, or no test ran. Installs what it needs (apt, pip, go, Maven).
 set -uo pipefail
@@ -53,6 +55,14 @@ wine_lane() {
     IOCP_WINE_SKIP_BUILD="$1" "$IOCP_ROOT/scripts/wine-lane.sh"
 }
 
+http_check_stage() {
+    local dir="$IOCP_ROOT/iocp-http/target/http-check-reports" rc=0
+    mkdir -p "$dir"
+    IOCP_NATIVE=1 "$IOCP_ROOT/scripts/http-check.sh" "$dir" || rc=1
+    "$IOCP_ROOT/scripts/http-check.sh" "$dir" || rc=1
+    return "$rc"
+}
+
 actionlint_stage() {
     local bin="$IOCP_CACHE/bin/actionlint"
     if [ ! -x "$bin" ] || ! "$bin" -version 2>/dev/null | head -1 | grep -qx "$ACTIONLINT_VERSION"; then
@@ -78,11 +88,12 @@ stage wine wine_lane "$skip_build" || failed_stage=1
 stage echo-check env IOCP_ECHO_CHECK_JUNIT="$IOCP_ROOT/win-tests/target/echo-check-reports/TEST-echo-check.xml" \
     "$IOCP_ROOT/scripts/echo-check.sh" || failed_stage=1
 stage examples examples_stage "$skip_build" || failed_stage=1
+stage http-check http_check_stage || failed_stage=1
 stage actionlint actionlint_stage || failed_stage=1
 
 reports=()
 for d in ./*/target/surefire-reports win-tests/target/wine-reports win-tests/target/echo-check-reports \
-    examples/target/example-reports; do [ -d "$d" ] && reports+=("$d"); done
+    examples/target/example-reports iocp-http/target/http-check-reports; do [ -d "$d" ] && reports+=("$d"); done
 summary="$(python3 scripts/junit-summary.py "${reports[@]}")" || failed_stage=1
 
 log "summary"
@@ -92,6 +103,7 @@ printf '  %-11s %s\n' surefire "$(python3 scripts/junit-summary.py ./*/target/su
 printf '  %-11s %s\n' wine "$(python3 scripts/junit-summary.py win-tests/target/wine-reports 2>/dev/null)"
 printf '  %-11s %s\n' echo-check "$(python3 scripts/junit-summary.py win-tests/target/echo-check-reports 2>/dev/null)"
 printf '  %-11s %s\n' examples "$(python3 scripts/junit-summary.py examples/target/example-reports 2>/dev/null)"
+printf '  %-11s %s\n' http-check "$(python3 scripts/junit-summary.py iocp-http/target/http-check-reports 2>/dev/null)"
 
 # summary = "P passed, F failed, S skipped"
 read -r passed _ failed _ skipped _ <<<"$summary"

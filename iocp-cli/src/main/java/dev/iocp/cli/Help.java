@@ -23,6 +23,9 @@ final class Help {
         out.println("  race server [--host H] [--port P] [--pause-interval MS] | race client --host H --port P [...]");
         out.println("  echo     [--host H] [--port P] [--loops N] [--backend B]: an echo server with flow control,");
         out.println("           prints 'listening on HOST:PORT', runs until killed");
+        out.println("  http     [--host H] [--port P] [--api native|netty] [--loops N] [--backend B] [--timeout MS]");
+        out.println("           [--max-body BYTES]: an HTTP/1.1 server (GET /plaintext, GET /bytes/N, POST /echo) on iocp's");
+        out.println("           Transport (native) or Netty's codec on iocp-netty (netty); prints 'listening on HOST:PORT'");
         out.println("  bench    [--quick] [--servers iocp,nio,nio2] [--out DIR]: echo benchmark, iocp vs NIO vs NIO.2 in one");
         out.println("           run; prints a table and ratio_vs_nio / ratio_vs_nio2 per scenario; writes JSON, CSV, PNG");
         out.println("  help     this list");

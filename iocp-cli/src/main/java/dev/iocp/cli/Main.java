@@ -53,6 +53,7 @@ public final class Main {
             case "help", "-h", "--help" -> Help.run(rest);
             case "race" -> run(() -> RaceCommand.run(rest));
             case "echo" -> run(() -> EchoCommand.run(rest));
+            case "http" -> run(() -> HttpCommand.run(rest));
             case "bench" -> run(() -> dev.iocp.bench.echo.BenchCommand.run(rest));
             default -> {
                 System.err.println("iocp: unknown command '" + args[0] + "'");
