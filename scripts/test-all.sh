@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# THE test command (README, .ci/run, .github/workflows/linux.yml). Five stages, all run even if one fails:
-#   1. linux       mvn -B clean verify over all modules on the Linux JVM (the win32 tests are reported as skipped;
-#                  a failing test does not stop the other modules' tests: all are counted)
+# THE test command (README, .ci/run, .github/workflows/linux.yml). Six stages, all run even if one fails:
+#   1. linux       mvn -B clean install over all modules on the Linux JVM (the win32 tests are reported as skipped;
+#                  a failing test does not stop the other modules' tests: all are counted); javadoc is checked and
+#                  the artifacts are installed into the local repository for stage 4
 #   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine
 #   3. echo-check  ./iocp echo (Win32 under Wine) against a Python sockets client (scripts/echo_check.py)
-#   4. http-check  ./iocp http --api native and --api netty, natively (io_uring) and on Win32 under Wine, against
+#   4. examples    scripts/examples.sh: the stand-alone projects in examples/ built against the installed artifacts
+#                  and run (natively on io_uring; the echo server also under Wine), each checked from outside
+#   5. http-check  ./iocp http --api native and --api netty, natively (io_uring) and on Win32 under Wine, against
 #                  curl, Python's http.client and wrk (scripts/http-check.sh, scripts/http_check.py)
-#   5. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
-# Then adds up every JUnit XML report (Surefire's and the Wine lane's) and closes with exactly one line:
+#   6. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
+# Then adds up every JUnit XML report (Surefire's, the Wine lane's, echo-check's, the examples', http-check's) and
+# closes with exactly one line:
 #   tests: N passed, N failed, N skipped
 # Exit non-zero if a stage failed, a test failed, or no test ran. Installs what it needs (apt, pip, go, Maven).
 set -uo pipefail
@@ -37,7 +41,13 @@ linux_suite() {
     iocp_ensure_linux_jdk || return 1
     # Test failures do not stop the build (every module's tests run and are counted from their reports; a failed
     # test still fails test-all below); a compile or packaging error fails this stage.
-    iocp_mvn -B -ntp -Dmaven.test.failure.ignore=true clean verify
+    # install, not verify: the examples stage builds against the installed artifacts, as a user's project would.
+    iocp_mvn -B -ntp -Dmaven.test.failure.ignore=true clean install
+}
+
+examples_stage() {
+    # After a green stage 1 the artifacts are installed: skip the examples' own install.
+    if [ "$1" = 1 ]; then "$IOCP_ROOT/scripts/examples.sh" --no-install; else "$IOCP_ROOT/scripts/examples.sh"; fi
 }
 
 wine_lane() {
@@ -77,12 +87,13 @@ skip_build=1
 stage wine wine_lane "$skip_build" || failed_stage=1
 stage echo-check env IOCP_ECHO_CHECK_JUNIT="$IOCP_ROOT/win-tests/target/echo-check-reports/TEST-echo-check.xml" \
     "$IOCP_ROOT/scripts/echo-check.sh" || failed_stage=1
+stage examples examples_stage "$skip_build" || failed_stage=1
 stage http-check http_check_stage || failed_stage=1
 stage actionlint actionlint_stage || failed_stage=1
 
 reports=()
 for d in ./*/target/surefire-reports win-tests/target/wine-reports win-tests/target/echo-check-reports \
-    iocp-http/target/http-check-reports; do [ -d "$d" ] && reports+=("$d"); done
+    examples/target/example-reports iocp-http/target/http-check-reports; do [ -d "$d" ] && reports+=("$d"); done
 summary="$(python3 scripts/junit-summary.py "${reports[@]}")" || failed_stage=1
 
 log "summary"
@@ -91,6 +102,7 @@ printf '  %-11s %s s\n' total "$(($(now) - t0))"
 printf '  %-11s %s\n' surefire "$(python3 scripts/junit-summary.py ./*/target/surefire-reports 2>/dev/null)"
 printf '  %-11s %s\n' wine "$(python3 scripts/junit-summary.py win-tests/target/wine-reports 2>/dev/null)"
 printf '  %-11s %s\n' echo-check "$(python3 scripts/junit-summary.py win-tests/target/echo-check-reports 2>/dev/null)"
+printf '  %-11s %s\n' examples "$(python3 scripts/junit-summary.py examples/target/example-reports 2>/dev/null)"
 printf '  %-11s %s\n' http-check "$(python3 scripts/junit-summary.py iocp-http/target/http-check-reports 2>/dev/null)"
 
 # summary = "P passed, F failed, S skipped"

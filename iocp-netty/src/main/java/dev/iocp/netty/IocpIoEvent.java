@@ -19,17 +19,17 @@ public final class IocpIoEvent implements IoEvent {
         return this;
     }
 
-    /** The op whose packet this is, OWNED again by the handle (the kernel has let go of it). */
+    /** {@return the op whose packet this is, OWNED again by the handle (the kernel has let go of it)} */
     public Op op() {
         return op;
     }
 
-    /** Bytes the op moved; 0 with no error on a receive is the peer's FIN. */
+    /** {@return bytes the op moved; 0 with no error on a receive is the peer's FIN} */
     public int bytes() {
         return bytes;
     }
 
-    /** 0 on success, otherwise the backend's error (see {@link dev.iocp.core.backend.CompletionHandler}). */
+    /** {@return 0 on success, otherwise the backend's error (see {@link dev.iocp.core.backend.CompletionHandler})} */
     public int error() {
         return error;
     }

@@ -64,12 +64,16 @@ public final class IocpIoHandler implements IoHandler {
         this.backend = backend;
     }
 
-    /** A factory for handlers on the platform's default backend (Windows: win32; Linux: io_uring). */
+    /** {@return a factory for handlers on the platform's default backend (Windows: win32; Linux: io_uring)} */
     public static IoHandlerFactory newFactory() {
         return newFactory(Backends.defaultFactory());
     }
 
-    /** A factory for handlers on the given backend, e.g. {@code Backends.byName("simulated")} in tests. */
+    /**
+     * {@return a factory for handlers on the given backend, e.g. {@code Backends.byName("simulated")} in tests}
+     *
+     * @param backends makes each handler's backend
+     */
     public static IoHandlerFactory newFactory(BackendFactory backends) {
         ObjectUtil.checkNotNull(backends, "backends");
         return executor -> {

@@ -54,6 +54,9 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
     private boolean heldDeliveryScheduled;
     private long acceptsHeld;
 
+    /**
+     * A server channel; Netty's {@code ServerBootstrap} makes one through {@code channel(IocpServerSocketChannel.class)}.
+     */
     public IocpServerSocketChannel() {
         super(null);
         this.config = new IocpServerSocketChannelConfig(this);
@@ -89,7 +92,7 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
         return null;
     }
 
-    /** Accepts that completed while nobody asked for connections, and were held. */
+    /** {@return accepts that completed while nobody asked for connections, and were held} */
     public long acceptsHeld() {
         return acceptsHeld;
     }

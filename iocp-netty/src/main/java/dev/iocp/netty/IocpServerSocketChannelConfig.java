@@ -103,11 +103,18 @@ public final class IocpServerSocketChannelConfig extends DefaultChannelConfig im
         return this;
     }
 
+    /** {@return accepts kept in flight ({@link IocpChannelOption#PENDING_ACCEPTS})} */
     public int getPendingAccepts() {
         return pendingAccepts;
     }
 
-    /** See {@link IocpChannelOption#PENDING_ACCEPTS}; takes effect at the next read (before bind: at once). */
+    /**
+     * Sets {@link IocpChannelOption#PENDING_ACCEPTS}; takes effect at the next read (before bind: at once).
+     *
+     * @param pendingAccepts accepts kept in flight, 1 to 1024
+     * @return this config
+     * @throws IllegalArgumentException if out of range
+     */
     public IocpServerSocketChannelConfig setPendingAccepts(int pendingAccepts) {
         if (pendingAccepts < 1 || pendingAccepts > 1024) {
             throw new IllegalArgumentException("pendingAccepts: " + pendingAccepts + " (expected: 1..1024)");

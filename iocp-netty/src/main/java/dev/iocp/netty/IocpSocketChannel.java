@@ -112,6 +112,8 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
      */
     private boolean sendCompleting;
     private final ByteBuf[] sendRetained = new ByteBuf[Op.MAX_BUFFERS];
+    /** {@link #addToSend} as the outbound buffer's visitor: made once, so a send allocates nothing. */
+    private final ChannelOutboundBuffer.MessageProcessor addToSend = msg -> addToSend((ByteBuf) msg);
     private int sendRetainedCount;
     private boolean shutdownOutputAfterSend;
 
@@ -124,6 +126,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     private Future<?> connectTimeout;
     private InetSocketAddress requestedRemote;
 
+    /** A client channel; Netty's {@code Bootstrap} makes one through {@code channel(IocpSocketChannel.class)}. */
     public IocpSocketChannel() {
         super(null);
         this.acceptorBackend = null;
@@ -169,7 +172,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         return (InetSocketAddress) super.remoteAddress();
     }
 
-    /** Receives that completed while nobody asked for data, and were held (the race window was hit). */
+    /** {@return receives that completed while nobody asked for data, and were held (the race window was hit)} */
     public long receivesHeld() {
         return receivesHeld;
     }
@@ -500,7 +503,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             break;
         }
         try {
-            in.forEachFlushedMessage(msg -> addToSend((ByteBuf) msg));
+            in.forEachFlushedMessage(addToSend);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -4,6 +4,12 @@ import java.io.IOException;
 
 /** A graceful close could not finish within its deadline (the peer did not read), so the connection was aborted. */
 public class CloseTimeoutException extends IOException {
+    /**
+     * The exception, its message naming the deadline and what was left unsent.
+     *
+     * @param timeoutMillis the close deadline that passed
+     * @param unsentBytes bytes still queued then
+     */
     public CloseTimeoutException(long timeoutMillis, long unsentBytes) {
         super("graceful close did not finish within " + timeoutMillis + " ms with " + unsentBytes
                 + " bytes unsent; aborted (RST)");

@@ -7,6 +7,11 @@ import java.io.IOException;
  * peer sees RST), or a connect failed before it was handed out.
  */
 public class LoopShutdownException extends IOException {
+    /**
+     * The exception.
+     *
+     * @param message what was cut short
+     */
     public LoopShutdownException(String message) {
         super(message);
     }

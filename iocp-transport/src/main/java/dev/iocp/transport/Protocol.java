@@ -13,12 +13,18 @@ import java.nio.ByteBuffer;
  */
 public interface Protocol {
 
-    /** The connection is established; keep the transport to write to it. Called first, once. */
+    /**
+     * The connection is established; keep the transport to write to it. Called first, once.
+     *
+     * @param transport the connection's transport
+     */
     default void connectionMade(Transport transport) {}
 
     /**
      * Bytes arrived, in order. {@code data} is a view of the transport's receive buffer, valid only during this call:
      * copy what you want to keep. Never called with an empty buffer, and never while reading is paused.
+     *
+     * @param data the bytes, readable from its position to its limit
      */
     void dataReceived(ByteBuffer data);
 

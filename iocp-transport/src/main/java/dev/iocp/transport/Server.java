@@ -21,13 +21,15 @@ import java.util.function.Consumer;
  * descriptors costs a few wake-ups a second, not a spinning core). Connections already accepted are not affected.
  */
 public interface Server {
-    /** The bound address (with the real port when 0 was asked for). */
+    /** {@return the bound address (with the real port when 0 was asked for)} */
     InetSocketAddress localAddress();
 
-    /** Connections accepted so far. */
+    /** {@return connections accepted so far} */
     long acceptedCount();
 
-    /** Accept errors so far (see the class comment; resets before accept are not counted). Safe from any thread. */
+    /**
+     * {@return accept errors so far (see the class comment; resets before accept are not counted). Safe from any thread}
+     */
     long acceptErrors();
 
     /**
@@ -40,12 +42,15 @@ public interface Server {
      * Like Netty's {@code exceptionCaught} on a server channel, or asyncio's loop exception handler for accept.
      *
      * @return this server
+     * @param handler the handler, or null
      */
     Server onAcceptError(Consumer<? super Throwable> handler);
 
     /**
      * Stops accepting: closes the listening socket. Connections already accepted are left alone. The returned future
      * completes once every pending accept has had its packet (an accept waiting out a back-off is released at once).
+     *
+     * @return a future that completes (never fails) once the listener is closed
      */
     Future<Void> close();
 }

@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  */
 public interface Transport {
 
-    /** The loop that runs this connection's callbacks. */
+    /** {@return the loop that runs this connection's callbacks} */
     IocpEventLoop loop();
 
     /**
@@ -22,14 +22,27 @@ public interface Transport {
      * @throws TransportClosedException after this transport's own {@link #close()}, {@link #abort()} or
      *         {@link #writeEof()} — a mistake the caller could have avoided. A write that races with the peer
      *         (a reset not yet reported) is discarded instead, and {@link Protocol#connectionLost} says why.
+     *
+     * @param data the bytes
+     * @param offset where they start in {@code data}
+     * @param length how many
      */
     void write(byte[] data, int offset, int length);
 
+    /**
+     * Like {@link #write(byte[], int, int)}, the whole array.
+     *
+     * @param data the bytes, copied now
+     */
     default void write(byte[] data) {
         write(data, 0, data.length);
     }
 
-    /** Like {@link #write(byte[], int, int)}, copying the buffer's remaining bytes (its position is not moved). */
+    /**
+     * Like {@link #write(byte[], int, int)}, copying the buffer's remaining bytes (its position is not moved).
+     *
+     * @param data the bytes, copied now
+     */
     void write(ByteBuffer data);
 
     /** Half-close: after everything queued is sent, shutdown(SD_SEND); the peer reads EOF. Reading goes on. */
@@ -48,7 +61,7 @@ public interface Transport {
      */
     void resumeReading();
 
-    /** Whether reading is on (not paused, not ended). */
+    /** {@return whether reading is on (not paused, not ended)} */
     boolean isReading();
 
     /**
@@ -56,6 +69,8 @@ public interface Transport {
      * delivered on resume — the race window of bpo-33694). Live and read-only; exact when read on {@link #loop()}
      * (e.g. in {@link Protocol#connectionLost}, after which they stop changing), racy elsewhere: see
      * {@link TransportCounters}.
+     *
+     * @return the counters (the same object for the connection's life)
      */
     TransportCounters counters();
 
@@ -74,31 +89,50 @@ public interface Transport {
     /** Abortive close: discards queued writes and resets the connection (SO_LINGER{1,0}: the peer sees RST). */
     void abort();
 
-    /** True once {@link #close()} or {@link #abort()} was called, or the connection was lost. */
+    /** {@return true once {@link #close()} or {@link #abort()} was called, or the connection was lost} */
     boolean isClosing();
 
-    /** Completes (never fails) after {@link Protocol#connectionLost} returned. */
+    /** {@return a future that completes (never fails) after {@link Protocol#connectionLost} returned} */
     Future<Void> closeFuture();
 
-    /** Bytes queued and not yet handed to the kernel with a completed send. */
+    /** {@return bytes queued and not yet handed to the kernel with a completed send} */
     long writeBufferSize();
 
     /**
      * Sets the water marks: {@link Protocol#pauseWriting()} when the buffer grows above {@code high},
      * {@link Protocol#resumeWriting()} when it drains to {@code low} or below. {@code 0 <= low <= high}.
+     *
+     * @param high the high-water mark, in bytes
+     * @param low the low-water mark, in bytes
+     * @throws IllegalArgumentException unless {@code 0 <= low <= high}
      */
     void setWriteBufferLimits(long high, long low);
 
+    /** {@return the high-water mark, in bytes} */
     long writeBufferHigh();
 
+    /** {@return the low-water mark, in bytes} */
     long writeBufferLow();
 
+    /** {@return the connection's local address} */
     InetSocketAddress localAddress();
 
+    /** {@return the peer's address} */
     InetSocketAddress remoteAddress();
 
-    /** Sets a socket option (TCP_NODELAY and SO_KEEPALIVE take 0/1; buffer sizes in bytes). */
+    /**
+     * Sets a socket option (TCP_NODELAY and SO_KEEPALIVE take 0/1; buffer sizes in bytes).
+     *
+     * @param option which option
+     * @param value its value
+     */
     void setOption(SocketOpt option, int value);
 
+    /**
+     * Reads a socket option.
+     *
+     * @param option which option
+     * @return its value, in {@link #setOption}'s terms
+     */
     int getOption(SocketOpt option);
 }

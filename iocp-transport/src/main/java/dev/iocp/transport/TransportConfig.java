@@ -14,8 +14,19 @@ package dev.iocp.transport;
 public record TransportConfig(int receiveBufferSize, long writeHighWater, long writeLowWater,
                               long closeTimeoutMillis, boolean tcpNoDelay) {
 
+    /** 64 KiB receives, water marks 64 KiB / 16 KiB, a 30 s close deadline, TCP_NODELAY on. */
     public static final TransportConfig DEFAULT = new TransportConfig(64 * 1024, 64 * 1024, 16 * 1024, 30_000, true);
 
+    /**
+     * Checks the settings.
+     *
+     * @param receiveBufferSize bytes one receive can take; more than 0
+     * @param writeHighWater {@link Protocol#pauseWriting()} above this many queued bytes
+     * @param writeLowWater {@link Protocol#resumeWriting()} at or below this; {@code 0 <= low <= high}
+     * @param closeTimeoutMillis the graceful close's deadline; 0 = none, never negative
+     * @param tcpNoDelay TCP_NODELAY on new connections
+     * @throws IllegalArgumentException if one is out of range
+     */
     public TransportConfig {
         if (receiveBufferSize <= 0) {
             throw new IllegalArgumentException("receiveBufferSize must be > 0, got " + receiveBufferSize);
@@ -28,14 +39,30 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
         }
     }
 
+    /**
+     * {@return this config with another receive buffer size}
+     *
+     * @param bytes bytes one receive can take
+     */
     public TransportConfig withReceiveBufferSize(int bytes) {
         return new TransportConfig(bytes, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay);
     }
 
+    /**
+     * {@return this config with other write water marks}
+     *
+     * @param high the high-water mark, in bytes
+     * @param low the low-water mark, in bytes
+     */
     public TransportConfig withWriteBufferLimits(long high, long low) {
         return new TransportConfig(receiveBufferSize, high, low, closeTimeoutMillis, tcpNoDelay);
     }
 
+    /**
+     * {@return this config with another close deadline}
+     *
+     * @param millis the deadline; 0 = none
+     */
     public TransportConfig withCloseTimeoutMillis(long millis) {
         return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, millis, tcpNoDelay);
     }

@@ -61,6 +61,8 @@ public final class TransportCounters {
     /**
      * {@code pauseReading()} calls that stopped reading. A pause while already paused, or after reading ended,
      * is not counted.
+     *
+     * @return the count
      */
     public long pauses() {
         return pauses;
@@ -70,12 +72,16 @@ public final class TransportCounters {
      * Those of {@link #pauses()} that left a receive in flight: the race window opened. (A pause from inside
      * {@code dataReceived} has nothing in flight — the receive just completed and is not re-armed — so it cannot
      * hold anything.)
+     *
+     * @return the count
      */
     public long pausesWithReceiveInFlight() {
         return pausesWithReceiveInFlight;
     }
 
-    /** {@code resumeReading()} calls that restarted reading (calls while already reading, or after the end, don't count). */
+    /**
+     * {@return {@code resumeReading()} calls that restarted reading (calls while already reading, or after the end, don't count)}
+     */
     public long resumes() {
         return resumes;
     }
@@ -83,22 +89,24 @@ public final class TransportCounters {
     /**
      * Receives that completed while reading was paused and were held, as they were, for {@code resumeReading()}:
      * the times the race window was hit.
+     *
+     * @return the count
      */
     public long held() {
         return held;
     }
 
-    /** Held results delivered on resume that were data ({@code dataReceived}). */
+    /** {@return held results delivered on resume that were data ({@code dataReceived})} */
     public long heldData() {
         return heldData;
     }
 
-    /** Held results delivered on resume that were the peer's FIN ({@code eofReceived}). */
+    /** {@return held results delivered on resume that were the peer's FIN ({@code eofReceived})} */
     public long heldEof() {
         return heldEof;
     }
 
-    /** Held results delivered on resume that were an error (a reset, say: then {@code connectionLost}). */
+    /** {@return held results delivered on resume that were an error (a reset, say: then {@code connectionLost})} */
     public long heldError() {
         return heldError;
     }
@@ -106,6 +114,8 @@ public final class TransportCounters {
     /**
      * Held and not delivered: still waiting for {@code resumeReading()}, or discarded because the user closed or
      * aborted the connection while it was held ({@link Transport#close()} says why).
+     *
+     * @return the count
      */
     public long heldUndelivered() {
         return held - heldData - heldEof - heldError;

@@ -66,6 +66,13 @@ public final class BenchCommand {
             return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         }
 
+        /** Median over repetitions of the server threads' heap bytes allocated per message; NaN if unknown. */
+        double medianAllocPerMsg() {
+            double[] v = reps.stream().mapToDouble(LoadGenerator.Result::serverAllocatedBytesPerMessage).sorted().toArray();
+            if (v.length == 0 || Double.isNaN(v[v.length - 1])) return Double.NaN; // NaN sorts last
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
         /** (max-min)/median of server CPU µs per message over repetitions. */
         double cpuSpread() {
             double[] v = reps.stream().mapToDouble(LoadGenerator.Result::serverCpuMicrosPerMessage).sorted().toArray();
@@ -263,8 +270,9 @@ public final class BenchCommand {
                                 rep + 1, reps, s, sc.id(), 100 * foreign, retriesUsed, retryBudget);
                     }
                     cell.computeIfAbsent(s, k -> new ArrayList<>()).add(r);
-                    out.printf(Locale.ROOT, "  run %d/%d %-14s %-18s %,12.0f msgs/s  %6.2f srv CPU µs/msg  other CPU %3.0f%%%s%n",
+                    out.printf(Locale.ROOT, "  run %d/%d %-14s %-18s %,12.0f msgs/s  %6.2f srv CPU µs/msg  %7.1f B/msg alloc  other CPU %3.0f%%%s%n",
                             rep + 1, reps, s, sc.id(), r.messagesPerSecond(), r.serverCpuMicrosPerMessage(),
+                            r.serverAllocatedBytesPerMessage(),
                             r.durationNanos > 0 && r.foreignCpuNanos >= 0 ? 100.0 * r.foreignCpuNanos / r.durationNanos : Double.NaN,
                             r.verified() && r.ioErrors == 0 ? "" : "   !! " + r.firstError);
                     out.flush();
@@ -436,8 +444,8 @@ public final class BenchCommand {
     }
 
     private static void printTable(PrintStream out, List<Row> rows) {
-        String fmt = "%-14s %-18s %10s %6s %9s %6s %8s %8s %8s %8s %8s %8s %8s %6s %8s%n";
-        out.printf(Locale.ROOT, fmt, "server", "scenario", "msgs/s", "spread", "CPU µs/m", "spread", "p99 µs", "p50 µs",
+        String fmt = "%-14s %-18s %10s %6s %9s %6s %9s %8s %8s %8s %8s %8s %8s %8s %6s %8s%n";
+        out.printf(Locale.ROOT, fmt, "server", "scenario", "msgs/s", "spread", "CPU µs/m", "spread", "alloc B/m", "p99 µs", "p50 µs",
                 "p999 µs", "MB/s", "srv CPU%", "gen CPU%", "other%", "reps", "verified");
         for (Row row : rows) {
             LoadGenerator.Result r = row.result();
@@ -448,6 +456,7 @@ public final class BenchCommand {
                             100 * (row.maxRate() - row.minRate()) / r.messagesPerSecond()) : "-",
                     ok ? String.format(Locale.ROOT, "%.2f", row.medianCpuPerMsg()) : "-",
                     ok && row.reps().size() > 1 ? String.format(Locale.ROOT, "%.0f%%", 100 * row.cpuSpread()) : "-",
+                    ok && !Double.isNaN(row.medianAllocPerMsg()) ? String.format(Locale.ROOT, "%.1f", row.medianAllocPerMsg()) : "-",
                     lat(r, 99), lat(r, 50), lat(r, 99.9),
                     ok ? String.format(Locale.ROOT, "%.1f", r.megabytesPerSecond()) : "-",
                     r.durationNanos > 0 ? String.format(Locale.ROOT, "%.0f%%", 100.0 * r.serverCpuNanos / r.durationNanos) : "-",
@@ -457,7 +466,8 @@ public final class BenchCommand {
                     r.verified() ? (r.ioErrors == 0 ? "yes" : "io-err") : "NO");
         }
         out.println("msgs/s, latency, MB/s, CPU%: the repetition with the median msgs/s; CPU µs/m: server CPU time per echoed"
-                + " message, median over repetitions; spread: (max-min)/median over repetitions; other%: the worst"
+                + " message, median over repetitions; alloc B/m: heap bytes the server threads allocated per echoed message,"
+                + " median over repetitions; spread: (max-min)/median over repetitions; other%: the worst"
                 + " repetition's CPU used outside the benchmark's processes (100% = one core)");
     }
 

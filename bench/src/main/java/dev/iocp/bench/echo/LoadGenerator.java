@@ -68,6 +68,8 @@ public final class LoadGenerator {
         public long durationNanos;
         public Histogram latencyNanos; // ping-pong only; empty for streaming
         public long serverCpuNanos;
+        /** Bytes the server's threads allocated on the Java heap during the measured interval; -1 where unknown. */
+        public long serverAllocatedBytes = -1;
         public long clientCpuNanos;
         /**
          * CPU time used on this machine during the measured interval by everything outside this JVM (from
@@ -94,6 +96,15 @@ public final class LoadGenerator {
         /** Server CPU microseconds per echoed message; NaN if nothing was echoed. */
         public double serverCpuMicrosPerMessage() {
             return messages == 0 ? Double.NaN : serverCpuNanos / 1e3 / messages;
+        }
+
+        /**
+         * Heap bytes the server's threads allocated per echoed message (TLABs included: the JVM's per-thread count,
+         * exact to the allocation); NaN if unknown or nothing was echoed. Steady state is 0: anything above that is
+         * garbage made per message.
+         */
+        public double serverAllocatedBytesPerMessage() {
+            return messages == 0 || serverAllocatedBytes < 0 ? Double.NaN : (double) serverAllocatedBytes / messages;
         }
 
         public double clientCpuMicrosPerMessage() {
@@ -146,13 +157,28 @@ public final class LoadGenerator {
         /** CPU time of the server's threads so far, ns. */
         long serverCpuNanos();
 
+        /** Heap bytes the server's threads have allocated so far; -1 where the JVM cannot tell. */
+        default long serverAllocatedBytes() {
+            return -1;
+        }
+
         /** CPU time of processes other than this JVM that belong to the measurement (a server child), ns. */
         default long extraProcessCpuNanos() {
             return 0;
         }
 
         static CpuSource of(List<Thread> serverThreads) {
-            return () -> cpuNanos(serverThreads);
+            return new CpuSource() {
+                @Override
+                public long serverCpuNanos() {
+                    return cpuNanos(serverThreads);
+                }
+
+                @Override
+                public long serverAllocatedBytes() {
+                    return allocatedBytes(serverThreads);
+                }
+            };
         }
     }
 
@@ -188,12 +214,14 @@ public final class LoadGenerator {
             sleepMillis(cfg.warmupMillis);
             long sys0 = machineBusyNanos(), proc0 = processCpuNanos() + serverCpu.extraProcessCpuNanos();
             long srv0 = serverCpu.serverCpuNanos(), cli0 = cpuNanos(clientThreads);
+            long alloc0 = serverCpu.serverAllocatedBytes();
             long t0 = System.nanoTime();
             phase = MEASURE;
             sleepMillis(cfg.measureMillis);
             // Sample CPU before DONE: a generator thread that has exited reports -1 and would be lost.
             long t1 = System.nanoTime();
             long srv1 = serverCpu.serverCpuNanos(), cli1 = cpuNanos(clientThreads);
+            long alloc1 = serverCpu.serverAllocatedBytes();
             long sys1 = machineBusyNanos(), proc1 = processCpuNanos() + serverCpu.extraProcessCpuNanos();
             phase = DONE;
 
@@ -208,6 +236,7 @@ public final class LoadGenerator {
             r.connections = cfg.connections;
             r.durationNanos = t1 - t0;
             r.serverCpuNanos = srv1 - srv0;
+            r.serverAllocatedBytes = alloc0 >= 0 && alloc1 >= 0 ? alloc1 - alloc0 : -1;
             r.clientCpuNanos = cli1 - cli0;
             if (sys0 >= 0 && sys1 >= 0 && proc0 >= 0 && proc1 >= 0) {
                 r.foreignCpuNanos = Math.max(0, (sys1 - sys0) - (proc1 - proc0));
@@ -249,6 +278,22 @@ public final class LoadGenerator {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * Heap bytes allocated so far by {@code threads} (HotSpot's per-thread counter); -1 if the JVM cannot tell or a
+     * thread is gone (its count would be lost, and the difference meaningless).
+     */
+    static long allocatedBytes(List<Thread> threads) {
+        if (!(MX instanceof com.sun.management.ThreadMXBean sun) || !sun.isThreadAllocatedMemorySupported()) return -1;
+        if (!sun.isThreadAllocatedMemoryEnabled()) sun.setThreadAllocatedMemoryEnabled(true);
+        long sum = 0;
+        for (Thread t : threads) {
+            long b = sun.getThreadAllocatedBytes(t.getId());
+            if (b < 0) return -1;
+            sum += b;
+        }
+        return sum;
     }
 
     static long processCpuNanos() {

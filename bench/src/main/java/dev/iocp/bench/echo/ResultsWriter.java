@@ -33,6 +33,7 @@ final class ResultsWriter {
         m.put("server_cpu_ms", r.serverCpuNanos / 1e6);
         m.put("server_cpu_us_per_msg", r.serverCpuMicrosPerMessage());
         m.put("server_cpu_util", r.durationNanos == 0 ? Double.NaN : (double) r.serverCpuNanos / r.durationNanos);
+        m.put("server_alloc_bytes_per_msg", r.serverAllocatedBytesPerMessage());
         m.put("client_cpu_us_per_msg", r.clientCpuMicrosPerMessage());
         m.put("client_cpu_util", r.durationNanos == 0 ? Double.NaN : (double) r.clientCpuNanos / r.durationNanos);
         m.put("reps", row.reps().size());

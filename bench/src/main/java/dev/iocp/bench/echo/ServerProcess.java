@@ -100,7 +100,7 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
     private long[] cpu() {
         try {
             String[] f = call("CPU", "CPU").split(" ");
-            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -109,6 +109,11 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
     @Override
     public long serverCpuNanos() {
         return cpu()[0];
+    }
+
+    @Override
+    public long serverAllocatedBytes() {
+        return cpu()[2];
     }
 
     @Override
@@ -149,7 +154,8 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
                     }
                     case "CPU" -> reply.println(REPLY_PREFIX + "CPU "
                             + (server == null ? 0 : LoadGenerator.cpuNanos(server.serverThreads())) + " "
-                            + Math.max(0, LoadGenerator.processCpuNanos()));
+                            + Math.max(0, LoadGenerator.processCpuNanos()) + " "
+                            + (server == null ? -1 : LoadGenerator.allocatedBytes(server.serverThreads())));
                     case "STOP" -> {
                         if (server != null) server.close();
                         server = null;

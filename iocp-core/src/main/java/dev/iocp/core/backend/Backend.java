@@ -20,43 +20,105 @@ import java.net.InetSocketAddress;
  */
 public interface Backend extends AutoCloseable {
 
-    /** Short name for logs and reports ("win32", "simulated", "io_uring"). */
+    /**
+     * Short name for logs and reports.
+     *
+     * @return "win32", "simulated" or "io_uring"
+     */
     String name();
 
     /**
      * A new TCP socket of the given family, ready for this backend's ops (on Win32 an overlapped socket associated
      * with the completion port).
+     *
+     * @param ipv6 an AF_INET6 socket if true, AF_INET if false
+     * @return the socket's handle
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
      */
     long openTcpSocket(boolean ipv6) throws IoException;
 
     /**
      * Makes a socket accepted on another backend's listener usable by this backend's ops (on Win32: associates it
      * with this completion port; on io_uring nothing is needed).
+     *
+     * @param socket the accepted socket
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
      */
     void register(long socket) throws IoException;
 
+    /**
+     * Binds the socket to a local address.
+     *
+     * @param socket the socket
+     * @param address a resolved address (port 0: any free port)
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
     void bind(long socket, InetSocketAddress address) throws IoException;
 
+    /**
+     * Makes a bound socket listen.
+     *
+     * @param socket the bound socket
+     * @param backlog the accept queue's length, as the operating system takes it
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
     void listen(long socket, int backlog) throws IoException;
 
+    /**
+     * The socket's local address (getsockname).
+     *
+     * @param socket a bound or connected socket
+     * @return its address, with the real port when 0 was bound
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
     InetSocketAddress localAddress(long socket) throws IoException;
 
+    /**
+     * The connected peer's address (getpeername).
+     *
+     * @param socket a connected socket
+     * @return the peer's address
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
     InetSocketAddress remoteAddress(long socket) throws IoException;
 
+    /**
+     * Sets a socket option.
+     *
+     * @param socket the socket
+     * @param option which option
+     * @param value its value (booleans as 0 / 1, sizes in bytes)
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
     void setOption(long socket, SocketOpt option, int value) throws IoException;
 
+    /**
+     * Reads a socket option.
+     *
+     * @param socket the socket
+     * @param option which option
+     * @return its value, in {@link #setOption}'s terms
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
     int getOption(long socket, SocketOpt option) throws IoException;
 
     /**
      * How many received bytes the socket holds that a receive would return at once (FIONREAD). A reader that filled
      * its buffer asks this to know whether another receive will complete now or only when the peer sends more; it
      * is a hint (more may arrive right after), never a reason to drop or delay anything.
+     *
+     * @param socket a connected socket
+     * @return the bytes a receive would return at once
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
      */
     int bytesAvailable(long socket) throws IoException;
 
     /**
      * Shuts down sending (a half-close: Win32 shutdown(SD_SEND), Linux shutdown(SHUT_WR)): the peer will read EOF
      * once it has read everything sent before.
+     *
+     * @param socket a connected socket
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
      */
     void shutdownOutput(long socket) throws IoException;
 
@@ -64,16 +126,27 @@ public interface Backend extends AutoCloseable {
      * Closes the socket. {@code abortive} sets SO_LINGER{1,0} first, so the peer sees a reset (RST) instead of
      * a FIN and unsent data is discarded. Ops still in flight on the socket complete with an error packet; their
      * memory stays owned by the kernel until then. Errors are ignored: after close there is nothing to act on.
+     *
+     * @param socket the socket
+     * @param abortive reset the connection instead of closing it gracefully
      */
     void close(long socket, boolean abortive);
 
     /**
      * A receive into the op's buffers (Win32: WSARecv; io_uring: RECV, or RECVMSG over several buffers). A packet
      * with success and 0 bytes is the peer's FIN.
+     *
+     * @param op an OWNED op of type RECV with its socket and buffers set
+     * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
      */
     int submitRecv(Op op);
 
-    /** A send gathering the op's buffers (Win32: WSASend; io_uring: SEND or SENDMSG). It may complete short. */
+    /**
+     * A send gathering the op's buffers (Win32: WSASend; io_uring: SEND or SENDMSG). It may complete short.
+     *
+     * @param op an OWNED op of type SEND with its socket and buffers set
+     * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
+     */
     int submitSend(Op op);
 
     /**
@@ -87,6 +160,9 @@ public interface Backend extends AutoCloseable {
      * not 0; after a successful one it calls {@link #finishAccept}, and if that throws, the socket is still open and
      * still the owner's to close — no backend ever closes it behind the owner (a second closesocket of the same
      * handle value could close an unrelated socket that reused it).
+     *
+     * @param op an OWNED op of type ACCEPT whose socket is the listener
+     * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
      */
     int submitAccept(Op op);
 
@@ -95,24 +171,38 @@ public interface Backend extends AutoCloseable {
      * nothing) and returns it, not
      * yet registered with any port (the caller {@link #register registers} it with the loop that will own it). If it
      * throws, the accepted socket is left open, for the caller to close (see {@link #submitAccept}).
+     *
+     * @param op the ACCEPT op whose packet reported success
+     * @return the accepted socket
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
      */
     long finishAccept(Op op) throws IoException;
 
     /**
      * A connect to {@code remote} (Win32: ConnectEx, binding the socket to the wildcard address first if needed;
      * io_uring: CONNECT). A refusal comes as the packet's error, not as the submit's.
+     *
+     * @param op an OWNED op of type CONNECT whose socket is open and not connected
+     * @param remote the resolved address to connect to
+     * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
      */
     int submitConnect(Op op, InetSocketAddress remote);
 
     /**
      * After a successful CONNECT packet: finishes the socket so that shutdown and the address queries work (Win32:
      * SO_UPDATE_CONNECT_CONTEXT; io_uring: nothing).
+     *
+     * @param op the CONNECT op whose packet reported success
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
      */
     void finishConnect(Op op) throws IoException;
 
     /**
      * Requests cancellation of an IN_FLIGHT op. Only a request (invariant 1): the op's packet still comes and
      * is the truth about what happened.
+     *
+     * @param op the op to cancel
+     * @return what the request achieved: it never completes the op
      */
     CancelResult cancel(Op op);
 
@@ -121,6 +211,9 @@ public interface Backend extends AutoCloseable {
      * negative: wait until a packet or a {@link #wakeup()}), and hands every op packet to {@code sink} in port order.
      * Wake-up packets are consumed silently.
      *
+     * @param slab the slab the ops come from (a packet names its op by id)
+     * @param sink receives every op packet
+     * @param timeoutNanos how long to wait for the first packet
      * @return the number of op packets handed to the sink
      */
     int poll(OpSlab slab, CompletionSink sink, long timeoutNanos);

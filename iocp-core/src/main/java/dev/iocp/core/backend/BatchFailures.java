@@ -11,7 +11,14 @@ import io.netty.util.internal.PlatformDependent;
 public final class BatchFailures {
     private BatchFailures() {}
 
-    /** Returns the failure to rethrow after the batch: {@code first}, or {@code next} if it is the first. */
+    /**
+     * Records a failure of the batch.
+     *
+     * @param first the batch's first failure so far, or null
+     * @param next the failure just caught
+     * @return the failure to rethrow after the batch: {@code first} (with {@code next} suppressed), or {@code next}
+     *         if it is the first
+     */
     public static Throwable add(Throwable first, Throwable next) {
         if (first == null) {
             return next;
@@ -22,7 +29,11 @@ public final class BatchFailures {
         return first;
     }
 
-    /** Rethrows {@code first} as it is (checked or not) if the batch had a failure. */
+    /**
+     * Rethrows {@code first} as it is (checked or not) if the batch had a failure.
+     *
+     * @param first the batch's first failure, or null
+     */
     public static void rethrowIfAny(Throwable first) {
         if (first != null) {
             PlatformDependent.throwException(first);

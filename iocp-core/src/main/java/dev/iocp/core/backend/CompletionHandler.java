@@ -9,6 +9,9 @@ package dev.iocp.core.backend;
  */
 public interface CompletionHandler {
     /**
+     * The op's packet was dequeued.
+     *
+     * @param op the op, OWNED by this handler again
      * @param bytesTransferred bytes moved by the op (0 with success on a receive means the peer sent FIN)
      * @param error {@code 0} on success, otherwise a packed {@link IoError}: decide by {@link IoError#code}, show
      *              with {@link IoError#describe}
@@ -18,6 +21,9 @@ public interface CompletionHandler {
     /**
      * {@link #onCompletion} threw. The loop has already logged it; the owner should tear down what it owns
      * (a connection aborts itself). Must not throw; if it does, the loop logs that too and carries on.
+     *
+     * @param op the op whose completion failed
+     * @param cause what {@link #onCompletion} threw
      */
     default void onDispatchFailure(Op op, Throwable cause) {}
 }

@@ -44,12 +44,20 @@ public final class IoError {
         return ((code.ordinal() + 1) << CODE_SHIFT) | (vocabularyId << VOCABULARY_SHIFT) | n;
     }
 
-    /** An error with no native number behind it (a condition the library itself detected). */
+    /**
+     * {@return an error with no native number behind it (a condition the library itself detected)}
+     *
+     * @param code the code
+     */
     public static int of(ErrorCode code) {
         return pack(code, 0, 0);
     }
 
-    /** The error's code; {@code error} must not be {@link #SUCCESS}. */
+    /**
+     * {@return the error's code; {@code error} must not be {@link #SUCCESS}}
+     *
+     * @param error a packed error
+     */
     public static ErrorCode code(int error) {
         int c = (error >>> CODE_SHIFT) & CODE_BITS;
         if (c == 0 || c > CODES.length) {
@@ -59,32 +67,57 @@ public final class IoError {
         return CODES[c - 1];
     }
 
-    /** Whether {@code error} is a failure with this code ({@code false} for success). */
+    /**
+     * {@return whether {@code error} is a failure with this code ({@code false} for success)}
+     *
+     * @param error a packed error or 0
+     * @param code the code to test for
+     */
     public static boolean is(int error, ErrorCode code) {
         return ((error >>> CODE_SHIFT) & CODE_BITS) == code.ordinal() + 1;
     }
 
-    /** The peer reset the connection ({@link ErrorCode#RESET}). */
+    /**
+     * {@return whether the peer reset the connection ({@link ErrorCode#RESET})}
+     *
+     * @param error a packed error or 0
+     */
     public static boolean isReset(int error) {
         return is(error, ErrorCode.RESET);
     }
 
-    /** The op was cancelled or its socket closed under it ({@link ErrorCode#ABORTED}). */
+    /**
+     * {@return whether the op was cancelled or its socket closed under it ({@link ErrorCode#ABORTED})}
+     *
+     * @param error a packed error or 0
+     */
     public static boolean isAborted(int error) {
         return is(error, ErrorCode.ABORTED);
     }
 
-    /** The id of the vocabulary the native number is in; 0 if there is none. */
+    /**
+     * {@return the id of the vocabulary the native number is in; 0 if there is none}
+     *
+     * @param error a packed error
+     */
     public static int vocabularyId(int error) {
         return (error >>> VOCABULARY_SHIFT) & VOCABULARY_BITS;
     }
 
-    /** The native number: a Win32 error on Win32 and the simulated backend, an errno on io_uring. */
+    /**
+     * {@return the native number: a Win32 error on Win32 and the simulated backend, an errno on io_uring}
+     *
+     * @param error a packed error
+     */
     public static int nativeNumber(int error) {
         return error & MAX_NATIVE_NUMBER;
     }
 
-    /** The native name ({@code "WSAECONNRESET"}, {@code "ECONNRESET"}), or the code's name if there is none. */
+    /**
+     * {@return the native name ({@code "WSAECONNRESET"}, {@code "ECONNRESET"}), or the code's name if there is none}
+     *
+     * @param error a packed error
+     */
     public static String nativeName(int error) {
         NativeErrors vocabulary = NativeErrors.byId(vocabularyId(error));
         return vocabulary != null ? vocabulary.name(nativeNumber(error)) : code(error).name();
@@ -94,6 +127,9 @@ public final class IoError {
      * The one way an error is shown to a person: the native name and number, {@code "WSAECONNRESET (10054)"} or
      * {@code "ECONNRESET (104)"}; the code alone ({@code "NO_BUFFERS"}) if there is no native number;
      * {@code "success"} for 0.
+     *
+     * @param error a packed error or 0
+     * @return the text
      */
     public static String describe(int error) {
         if (error == SUCCESS) {

@@ -10,15 +10,28 @@ import java.io.IOException;
  * {@code "receive: ECONNRESET (104)"} on Linux.
  */
 public class IoException extends IOException {
+    /** @serial the call that failed, in the library's words */
     private final String call;
+    /** @serial the packed error ({@link IoError}) */
     private final int error;
 
-    /** @param error a packed error ({@link IoError}), not 0 */
+    /**
+     * The exception for a failed call; its message is the call and the error.
+     *
+     * @param call the call, in the library's words
+     * @param error a packed error ({@link IoError}), not 0
+     */
     public IoException(String call, int error) {
         this(call, error, call + ": " + IoError.describe(error));
     }
 
-    /** For subclasses whose message says more than the call and the error. */
+    /**
+     * For subclasses whose message says more than the call and the error.
+     *
+     * @param call the call, in the library's words
+     * @param error a packed error ({@link IoError}), not 0
+     * @param message the whole message
+     */
     protected IoException(String call, int error, String message) {
         super(message);
         if (error == IoError.SUCCESS) {
@@ -28,26 +41,27 @@ public class IoException extends IOException {
         this.error = error;
     }
 
-    /** The call that failed, in the library's words. */
+    /** {@return the call that failed, in the library's words} */
     public String call() {
         return call;
     }
 
-    /** The packed error ({@link IoError}). */
+    /** {@return the packed error ({@link IoError})} */
     public int error() {
         return error;
     }
 
+    /** {@return the error's code: decide by it, it is the same on every OS} */
     public ErrorCode code() {
         return IoError.code(error);
     }
 
-    /** The native number (a Win32 error, an errno). */
+    /** {@return the native number (a Win32 error, an errno)} */
     public int nativeNumber() {
         return IoError.nativeNumber(error);
     }
 
-    /** The native name ({@code "WSAECONNRESET"}, {@code "ECONNRESET"}). */
+    /** {@return the native name ({@code "WSAECONNRESET"}, {@code "ECONNRESET"})} */
     public String nativeName() {
         return IoError.nativeName(error);
     }

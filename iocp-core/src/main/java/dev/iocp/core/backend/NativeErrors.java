@@ -60,6 +60,12 @@ public final class NativeErrors {
      * Starts a table whose names are those of {@code constants}' public static final int fields (the vocabulary's
      * number constants: {@code WSAECONNRESET = 10054} names 10054 "WSAECONNRESET"), so that a number and its name
      * are written once. {@code id} must be unused in this process (see the class comment).
+     *
+     * @param id the vocabulary's id in packed errors (4 bits)
+     * @param vocabulary its name in messages ("Win32", "errno")
+     * @param unknownName the name shown for a number the table does not know
+     * @param constants the class whose int constants name the numbers
+     * @return the builder
      */
     public static Builder builder(int id, String vocabulary, String unknownName, Class<?> constants) {
         return new Builder(id, vocabulary, unknownName, constants);
@@ -106,6 +112,11 @@ public final class NativeErrors {
         /**
          * Each of {@code numbers} means {@code code}; the first is the number that stands for the code
          * ({@link #nativeNumberFor}). A named number no call mentions means {@link ErrorCode#OTHER}.
+         *
+         * @param code the code
+         * @param numbers the native numbers that mean it
+         * @return this builder
+         * @throws IllegalArgumentException if a number has no name, or already means a code
          */
         public Builder means(ErrorCode code, int... numbers) {
             for (int n : numbers) {
@@ -120,6 +131,12 @@ public final class NativeErrors {
             return this;
         }
 
+        /**
+         * The table, registered under its id for {@link IoError}'s messages.
+         *
+         * @return the table
+         * @throws IllegalStateException if another table has that id
+         */
         public NativeErrors build() {
             TreeMap<Integer, Row> rows = new TreeMap<>();
             names.forEach((n, name) -> rows.put(n, new Row(name, meanings.getOrDefault(n, ErrorCode.OTHER),
@@ -140,39 +157,61 @@ public final class NativeErrors {
         return id > 0 && id < BY_ID.length ? BY_ID[id] : null;
     }
 
+    /** {@return the vocabulary's id, as packed errors carry it} */
     public int id() {
         return id;
     }
 
-    /** {@code "Win32"}, {@code "errno"}: for messages. */
+    /** {@return {@code "Win32"}, {@code "errno"}: for messages} */
     public String vocabulary() {
         return vocabulary;
     }
 
-    /** The SPI's packed error for {@code nativeNumber}; never {@link IoError#SUCCESS}, whatever the number. */
+    /**
+     * {@return the SPI's packed error for {@code nativeNumber}; never {@link IoError#SUCCESS}, whatever the number}
+     *
+     * @param nativeNumber a number of this vocabulary
+     */
     public int error(int nativeNumber) {
         int i = Arrays.binarySearch(numbers, nativeNumber);
         return i >= 0 ? packed[i] : IoError.pack(ErrorCode.OTHER, id, nativeNumber);
     }
 
-    /** A failed call as the SPI reports it: {@code "bind /127.0.0.1:80: EADDRINUSE (98)"}. */
+    /**
+     * {@return a failed call as the SPI reports it: {@code "bind /127.0.0.1:80: EADDRINUSE (98)"}}
+     *
+     * @param call the call, in the library's words
+     * @param nativeNumber a number of this vocabulary
+     */
     public IoException exception(String call, int nativeNumber) {
         return new IoException(call, error(nativeNumber));
     }
 
-    /** What {@code nativeNumber} means. */
+    /**
+     * {@return the code {@code nativeNumber} means; {@link ErrorCode#OTHER} for a number no row names}
+     *
+     * @param nativeNumber a number of this vocabulary
+     */
     public ErrorCode code(int nativeNumber) {
         int i = Arrays.binarySearch(numbers, nativeNumber);
         return i >= 0 ? codes[i] : ErrorCode.OTHER;
     }
 
-    /** Its symbolic name ({@code "WSAECONNRESET"}), or the table's name for an unknown number. */
+    /**
+     * {@return its symbolic name ({@code "WSAECONNRESET"}), or the table's name for an unknown number}
+     *
+     * @param nativeNumber a number of this vocabulary
+     */
     public String name(int nativeNumber) {
         int i = Arrays.binarySearch(numbers, nativeNumber);
         return i >= 0 ? names[i] : unknownName;
     }
 
-    /** {@code "WSAECONNRESET (10054)"}: name and number. */
+    /**
+     * {@return {@code "WSAECONNRESET (10054)"}: name and number}
+     *
+     * @param nativeNumber a number of this vocabulary
+     */
     public String describe(int nativeNumber) {
         return name(nativeNumber) + " (" + nativeNumber + ")";
     }
@@ -181,6 +220,9 @@ public final class NativeErrors {
      * The native number that stands for {@code code} in this vocabulary (its first row), for code that has to
      * produce an error the way the kernel would (fault injection); -1 if no row means {@code code}, and always
      * for {@link ErrorCode#OTHER}, which means "none of the others" and so has no one number standing for it.
+     *
+     * @param code the code
+     * @return the number, or -1
      */
     public int nativeNumberFor(ErrorCode code) {
         if (code == ErrorCode.OTHER) {
@@ -197,7 +239,7 @@ public final class NativeErrors {
         return best;
     }
 
-    /** The rows, number → code, in number order (for the tables' tests). */
+    /** {@return the rows, number → code, in number order (for the tables' tests)} */
     public Map<Integer, ErrorCode> codes() {
         TreeMap<Integer, ErrorCode> m = new TreeMap<>();
         for (int i = 0; i < numbers.length; i++) {

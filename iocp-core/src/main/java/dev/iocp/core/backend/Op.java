@@ -66,44 +66,63 @@ public final class Op {
         this.address = address;
     }
 
+    /** {@return the op's index in its slab: what a packet carries to name it} */
     public int id() {
         return id;
     }
 
-    /** Address of the op's {@link #NATIVE_AREA_SIZE} bytes of native memory (see the class comment). */
+    /** {@return address of the op's {@link #NATIVE_AREA_SIZE} bytes of native memory (see the class comment)} */
     public long nativeArea() {
         return address;
     }
 
+    /** {@return who owns the op now} */
     public State state() {
         return state;
     }
 
+    /** {@return the kind of operation it was last prepared for} */
     public OpType type() {
         return type;
     }
 
+    /** {@return the socket it was prepared for (the listener, for an ACCEPT)} */
     public long socket() {
         return socket;
     }
 
+    /** {@return the owner told of its packet} */
     public CompletionHandler handler() {
         return handler;
     }
 
+    /** {@return the owner's own object, as last {@link #attach attached}} */
     public Object attachment() {
         return attachment;
     }
 
+    /**
+     * Keeps an object of the owner's with the op (the backend never reads it).
+     *
+     * @param attachment anything, or null
+     */
     public void attach(Object attachment) {
         this.attachment = attachment;
     }
 
+    /** {@return whether a cancel was requested while in flight (a request only: the packet decides, invariant 1)} */
     public boolean cancelRequested() {
         return cancelRequested;
     }
 
-    /** Prepares an OWNED op for its next submission. */
+    /**
+     * Prepares an OWNED op for its next submission: its type, socket and owner, with no buffers yet.
+     *
+     * @param type the operation
+     * @param socket its socket
+     * @param handler the owner to tell of its packet
+     * @return this op
+     */
     public Op prepare(OpType type, long socket, CompletionHandler handler) {
         requireOwned("prepare");
         this.type = type;
@@ -115,13 +134,25 @@ public final class Op {
         return this;
     }
 
+    /**
+     * Forgets the op's buffers (not their memory: that is the owner's).
+     *
+     * @return this op
+     */
     public Op clearBuffers() {
         requireOwned("clearBuffers");
         bufferCount = 0;
         return this;
     }
 
-    /** Adds a buffer the kernel will read (SEND) or write (RECV); it must stay valid until the packet. */
+    /**
+     * Adds a buffer the kernel will read (SEND) or write (RECV); it must stay valid until the packet.
+     *
+     * @param nativeAddress the buffer's native address
+     * @param length its length in bytes
+     * @return this op
+     * @throws IllegalStateException if the op already has as many buffers as it can carry
+     */
     public Op addBuffer(long nativeAddress, int length) {
         requireOwned("addBuffer");
         if (bufferCount == MAX_BUFFERS) {
@@ -136,22 +167,41 @@ public final class Op {
         return this;
     }
 
+    /** {@return how many buffers the op carries} */
     public int bufferCount() {
         return bufferCount;
     }
 
+    /**
+     * The native address of a buffer.
+     *
+     * @param i the buffer's index, below {@link #bufferCount()}
+     * @return its address
+     */
     public long bufferAddress(int i) {
         return bufferAddresses[i];
     }
 
+    /**
+     * The length of a buffer.
+     *
+     * @param i the buffer's index, below {@link #bufferCount()}
+     * @return its length in bytes
+     */
     public int bufferLength(int i) {
         return bufferLengths[i];
     }
 
+    /** {@return an ACCEPT's accepted socket (see {@link Backend#submitAccept}); 0 if none} */
     public long acceptSocket() {
         return acceptSocket;
     }
 
+    /**
+     * Records an ACCEPT's accepted socket (backends only).
+     *
+     * @param acceptSocket the socket, or 0
+     */
     public void acceptSocket(long acceptSocket) {
         this.acceptSocket = acceptSocket;
     }

@@ -27,6 +27,12 @@ public final class OpSlab implements AutoCloseable {
     private int owned;
     private boolean closed;
 
+    /**
+     * Takes a free op, OWNED by the caller.
+     *
+     * @return the op
+     * @throws IllegalStateException if every op is in use
+     */
     public Op acquire() {
         if (closed) {
             throw new IllegalStateException("op slab is closed");
@@ -47,21 +53,26 @@ public final class OpSlab implements AutoCloseable {
         freeStack[freeCount++] = op;
     }
 
-    /** The op with this id; {@code id} must be below {@link #capacity()}. */
+    /**
+     * {@return the op with this id; {@code id} must be below {@link #capacity()}}
+     *
+     * @param id an op's {@link Op#id()}
+     */
     public Op byId(int id) {
         return ops[id];
     }
 
-    /** Ops the kernel currently owns (submitted, packet not yet dequeued). */
+    /** {@return ops the kernel currently owns (submitted, packet not yet dequeued)} */
     public int inFlight() {
         return inFlight;
     }
 
-    /** Ops not in the free list: in flight, or held by an owner. */
+    /** {@return ops not in the free list: in flight, or held by an owner} */
     public int inUse() {
         return owned;
     }
 
+    /** {@return how many ops the slab holds} */
     public int capacity() {
         return ops.length;
     }

@@ -21,12 +21,16 @@ import java.net.UnknownHostException;
  * Host order is little-endian (x64 only). Pure memory code: it runs, and is tested, on any OS.
  */
 public final class SockAddrCodec {
+    /** The size of a sockaddr_in. */
     public static final int SOCKADDR_IN_SIZE = 16;
+    /** The size of a sockaddr_in6. */
     public static final int SOCKADDR_IN6_SIZE = 28;
     /** Room for either (sockaddr_storage is 128; we never need more than an in6). */
     public static final int MAX_SIZE = SOCKADDR_IN6_SIZE;
 
+    /** Winsock's family numbers. */
     public static final SockAddrCodec WINDOWS = new SockAddrCodec(2, 23);
+    /** Linux's family numbers. */
     public static final SockAddrCodec LINUX = new SockAddrCodec(2, 10);
 
     private final int afInet;
@@ -37,15 +41,24 @@ public final class SockAddrCodec {
         this.afInet6 = afInet6;
     }
 
+    /** {@return this OS's AF_INET} */
     public int afInet() {
         return afInet;
     }
 
+    /** {@return this OS's AF_INET6} */
     public int afInet6() {
         return afInet6;
     }
 
-    /** Encodes {@code address} at {@code at} (which has room for {@link #MAX_SIZE} bytes) and returns its length. */
+    /**
+     * Encodes {@code address} at {@code at} (which has room for {@link #MAX_SIZE} bytes).
+     *
+     * @param address a resolved address
+     * @param at native memory with room for {@link #MAX_SIZE} bytes
+     * @return the encoded length
+     * @throws IllegalArgumentException if the address is unresolved
+     */
     public int encode(InetSocketAddress address, long at) {
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("unresolved address " + address);
@@ -68,7 +81,11 @@ public final class SockAddrCodec {
         return SOCKADDR_IN6_SIZE;
     }
 
-    /** The wildcard address of a family, port 0 (what an unbound socket is bound to before a connect). */
+    /**
+     * {@return the wildcard address of a family, port 0 (what an unbound socket is bound to before a connect)}
+     *
+     * @param ipv6 the IPv6 family if true, IPv4 if false
+     */
     public static InetSocketAddress wildcard(boolean ipv6) {
         try {
             return new InetSocketAddress(InetAddress.getByAddress(new byte[ipv6 ? 16 : 4]), 0);
@@ -77,12 +94,23 @@ public final class SockAddrCodec {
         }
     }
 
-    /** The family number at {@code at}. */
+    /**
+     * {@return the family number at {@code at}}
+     *
+     * @param at an encoded address in native memory
+     */
     public static int family(long at) {
         return PlatformDependent.getShort(at) & 0xFFFF;
     }
 
-    /** Decodes the address at {@code at}; {@code length} is what the call reported (checked against the family). */
+    /**
+     * Decodes the address at {@code at}; {@code length} is what the call reported (checked against the family).
+     *
+     * @param at an encoded address in native memory
+     * @param length the length the call reported
+     * @return the address
+     * @throws IllegalArgumentException if the family is neither, or the length too short for it
+     */
     public InetSocketAddress decode(long at, int length) {
         int family = family(at);
         int port = getShortBE(at + 2);

@@ -62,44 +62,56 @@ public final class IocpEventLoop extends SingleThreadEventExecutor implements Co
         this.backend = backend;
     }
 
-    /** This loop's backend. Loop thread only (except {@link Backend#wakeup()}). */
+    /** {@return this loop's backend. Loop thread only (except {@link Backend#wakeup()})} */
     public Backend backend() {
         return backend;
     }
 
-    /** Takes an op record from this loop's slab, OWNED by the caller. Loop thread only. */
+    /**
+     * Takes an op record from this loop's slab, OWNED by the caller. Loop thread only.
+     *
+     * @return the op
+     */
     public Op acquireOp() {
         assert inEventLoop();
         return slab.acquire();
     }
 
-    /** Ops the kernel owns right now (submitted, packet not yet dequeued). Loop thread only. */
+    /** {@return ops the kernel owns right now (submitted, packet not yet dequeued). Loop thread only} */
     public int opsInFlight() {
         return slab.inFlight();
     }
 
-    /** Ops taken from the slab and not released (in flight or held by an owner). Loop thread only. */
+    /** {@return ops taken from the slab and not released (in flight or held by an owner). Loop thread only} */
     public int opsInUse() {
         return slab.inUse();
     }
 
+    /** {@return op packets handed to their handlers so far} */
     public long packetsDispatched() {
         return packetsDispatched;
     }
 
+    /** {@return backend polls made so far} */
     public long polls() {
         return polls;
     }
 
+    /** {@return wake-ups posted to the backend so far (tasks submitted from other threads)} */
     public long wakeupsPosted() {
         return wakeupsPosted;
     }
 
+    /** {@return packets whose handler threw so far} */
     public long dispatchFailures() {
         return dispatchFailures;
     }
 
-    /** Registers something to close when the loop shuts down. Loop thread only. */
+    /**
+     * Registers something to close when the loop shuts down. Loop thread only.
+     *
+     * @param resource closed (once) when the loop shuts down
+     */
     public void register(LoopResource resource) {
         assert inEventLoop();
         if (isShuttingDown()) {
@@ -109,6 +121,11 @@ public final class IocpEventLoop extends SingleThreadEventExecutor implements Co
         }
     }
 
+    /**
+     * Forgets a registered resource (it closed by itself). Loop thread only.
+     *
+     * @param resource a registered resource
+     */
     public void deregister(LoopResource resource) {
         assert inEventLoop();
         resources.remove(resource);

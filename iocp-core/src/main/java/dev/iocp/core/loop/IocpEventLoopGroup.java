@@ -20,10 +20,21 @@ public final class IocpEventLoopGroup extends MultithreadEventExecutorGroup {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * {@code loops} loops on the platform's default backend.
+     *
+     * @param loops how many loops (threads, completion ports)
+     */
     public IocpEventLoopGroup(int loops) {
         this(loops, Backends.defaultFactory());
     }
 
+    /**
+     * {@code loops} loops, each with a backend from {@code backendFactory}.
+     *
+     * @param loops how many loops (threads, completion ports)
+     * @param backendFactory makes each loop's backend
+     */
     public IocpEventLoopGroup(int loops, BackendFactory backendFactory) {
         super(loops, new ThreadPerTaskExecutor(new DefaultThreadFactory("iocp-loop")), backendFactory);
     }

@@ -20,11 +20,16 @@ public final class SimPeer {
         this.socket = socket;
     }
 
+    /** {@return this peer's own address} */
     public InetSocketAddress localAddress() {
         return socket.local;
     }
 
-    /** Sends bytes to the connection under test (ignores the window: a test decides what arrives). */
+    /**
+     * Sends bytes to the connection under test (ignores the window: a test decides what arrives).
+     *
+     * @param bytes the bytes, copied
+     */
     public void write(byte[] bytes) {
         net.lock.lock();
         try {
@@ -69,7 +74,11 @@ public final class SimPeer {
         }
     }
 
-    /** Sets how many unread bytes this peer buffers before the other side's sends stay pending. */
+    /**
+     * Sets how many unread bytes this peer buffers before the other side's sends stay pending.
+     *
+     * @param bytes the window, in bytes
+     */
     public void receiveWindow(int bytes) {
         net.lock.lock();
         try {
@@ -82,7 +91,7 @@ public final class SimPeer {
         }
     }
 
-    /** Takes everything received so far (what the connection under test sent), freeing window. */
+    /** {@return takes everything received so far (what the connection under test sent), freeing window} */
     public byte[] read() {
         net.lock.lock();
         try {
@@ -95,7 +104,7 @@ public final class SimPeer {
         }
     }
 
-    /** Bytes received and not yet {@link #read()} (without taking them off the window). */
+    /** {@return bytes received and not yet {@link #read()} (without taking them off the window)} */
     public int unread() {
         net.lock.lock();
         try {
@@ -108,6 +117,13 @@ public final class SimPeer {
     /**
      * Reads until {@code n} bytes have arrived (draining the window as it goes, like a reading peer), or fails
      * after the timeout.
+     *
+     * @param n how many bytes
+     * @param timeout how long to wait
+     * @param unit the timeout's unit
+     * @return the bytes, in order
+     * @throws InterruptedException if interrupted while waiting
+     * @throws AssertionError if the time runs out (a test failure)
      */
     public byte[] readExactly(int n, long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
@@ -133,7 +149,15 @@ public final class SimPeer {
         }
     }
 
-    /** Waits until the connection under test has sent FIN (after all its data) or reset; returns which. */
+    /**
+     * Waits until the connection under test has sent FIN (after all its data) or reset.
+     *
+     * @param timeout how long to wait
+     * @param unit the timeout's unit
+     * @return how it ended
+     * @throws InterruptedException if interrupted while waiting
+     * @throws AssertionError if the time runs out (a test failure)
+     */
     public Ending awaitEnding(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         net.lock.lock();
@@ -161,7 +185,14 @@ public final class SimPeer {
     }
 
     /** How a connection ended, as seen by this peer. */
-    public enum Ending { NONE, FIN, RESET }
+    public enum Ending {
+        /** Not ended yet. */
+        NONE,
+        /** The connection under test sent FIN after all its data. */
+        FIN,
+        /** The connection under test reset. */
+        RESET
+    }
 
     private void drainLocked() {
         // Draining opens the window, which lets waiting sends move more bytes in: repeat until nothing moves.

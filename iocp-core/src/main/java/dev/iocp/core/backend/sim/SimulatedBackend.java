@@ -77,20 +77,33 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
+    /** A backend on the {@link SimulatedNetwork#shared() shared} network. */
     public SimulatedBackend() {
         this(SimulatedNetwork.shared(), 64);
     }
 
+    /**
+     * A backend on the given network.
+     *
+     * @param network the network its sockets live in
+     */
     public SimulatedBackend(SimulatedNetwork network) {
         this(network, 64);
     }
 
+    /**
+     * A backend on the given network, dequeuing at most {@code batchSize} packets a poll.
+     *
+     * @param network the network its sockets live in
+     * @param batchSize the most packets one poll hands over
+     */
     public SimulatedBackend(SimulatedNetwork network, int batchSize) {
         this.net = network;
         this.portReady = network.newCondition();
         this.batchSize = batchSize;
     }
 
+    /** {@return the network its sockets live in} */
     public SimulatedNetwork network() {
         return net;
     }
@@ -401,7 +414,11 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
-    /** The answer of the next {@link #cancel}, instead of the model's. */
+    /**
+     * The answer of the next {@link #cancel}, instead of the model's.
+     *
+     * @param script the answer
+     */
     public void scriptNextCancel(CancelScript script) {
         net.lock.lock();
         try {
@@ -416,6 +433,9 @@ public final class SimulatedBackend implements Backend {
     /**
      * Completes a waiting RECV with {@code data} (written into its buffers), ahead of anything the network holds.
      * For other op types, completes with {@code data.length} bytes transferred.
+     *
+     * @param op an op in flight on this backend
+     * @param data the bytes it transfers
      */
     public void complete(Op op, byte[] data) {
         net.lock.lock();
@@ -438,7 +458,12 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
-    /** Completes a waiting op with a failure {@code error} (a Win32 error number). */
+    /**
+     * Completes a waiting op with a failure {@code error} (a Win32 error number).
+     *
+     * @param op an op in flight on this backend
+     * @param error the Win32 error number
+     */
     public void fail(Op op, int error) {
         net.lock.lock();
         try {
@@ -498,6 +523,8 @@ public final class SimulatedBackend implements Backend {
     /**
      * While holding, packets stay off the port (see {@link #heldPackets()}) until released. Turning holding off
      * releases what is held, in arrival order.
+     *
+     * @param hold hold from now on, or release and stop holding
      */
     public void holdPackets(boolean hold) {
         net.lock.lock();
@@ -511,6 +538,7 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
+    /** {@return the packets held now, in arrival order (a copy)} */
     public List<Packet> heldPackets() {
         net.lock.lock();
         try {
@@ -523,6 +551,13 @@ public final class SimulatedBackend implements Backend {
     /**
      * Waits until at least {@code n} packets are held. Lets a test act (e.g. cancel) exactly between "the op
      * completed" and "the loop dequeued its packet".
+     *
+     * @param n how many
+     * @param timeout how long to wait
+     * @param unit the timeout's unit
+     * @return the packets held then, in arrival order
+     * @throws InterruptedException if interrupted while waiting
+     * @throws AssertionError if the time runs out (a test failure)
      */
     public List<Packet> awaitHeld(int n, long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
@@ -541,7 +576,11 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
-    /** Puts the given held packets on the port in the given order; the loop dequeues them as one batch. */
+    /**
+     * Puts the given held packets on the port in the given order; the loop dequeues them as one batch.
+     *
+     * @param inOrder held packets, in the order the port should give them
+     */
     public void releasePackets(List<Packet> inOrder) {
         net.lock.lock();
         try {
@@ -656,7 +695,9 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
-    /** Calls a real backend would have made into the kernel so far (submits, cancels, polls, wake-ups, closes). */
+    /**
+     * {@return calls a real backend would have made into the kernel so far (submits, cancels, polls, wake-ups, closes)}
+     */
     public long kernelCalls() {
         net.lock.lock();
         try {
@@ -666,11 +707,16 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
+    /** {@return packets handed to the loop so far} */
     public long packetsDequeued() {
         return packetsDequeued;
     }
 
-    /** The socket's pending RECV op, if one waits on the network (for tests that script completions). */
+    /**
+     * {@return the socket's pending RECV op, if one waits on the network (for tests that script completions)}
+     *
+     * @param socket a socket of this backend
+     */
     public Op pendingRecv(long socket) {
         net.lock.lock();
         try {
@@ -681,7 +727,11 @@ public final class SimulatedBackend implements Backend {
         }
     }
 
-    /** The socket's first waiting SEND op, if any. */
+    /**
+     * {@return the socket's first waiting SEND op, if any}
+     *
+     * @param socket a socket of this backend
+     */
     public Op pendingSend(long socket) {
         net.lock.lock();
         try {

@@ -43,11 +43,16 @@ public final class SimulatedNetwork {
     /** The network every {@code new SimulatedBackend()} joins unless given another. */
     private static final SimulatedNetwork SHARED = new SimulatedNetwork();
 
+    /** {@return the network every {@code new SimulatedBackend()} joins} */
     public static SimulatedNetwork shared() {
         return SHARED;
     }
 
-    /** Receive window for sockets created from now on. */
+    /**
+     * Receive window for sockets created from now on.
+     *
+     * @param bytes the window, in bytes
+     */
     public void defaultWindow(int bytes) {
         lock.lock();
         try {
@@ -357,7 +362,13 @@ public final class SimulatedNetwork {
         return total;
     }
 
-    /** Creates a test-driven endpoint connected to the listener at {@code address}. */
+    /**
+     * Creates a test-driven endpoint connected to the listener at {@code address}.
+     *
+     * @param address a listening address of this network
+     * @return the peer
+     * @throws IoException REFUSED if nothing listens there
+     */
     public SimPeer connectPeer(InetSocketAddress address) throws IoException {
         lock.lock();
         try {
@@ -376,6 +387,10 @@ public final class SimulatedNetwork {
     /**
      * Listens at {@code address} with a test-driven listener: whoever connects there gets a {@link SimPeer} at the
      * other end, returned by {@link PeerListener#awaitPeer}.
+     *
+     * @param address the address to listen at
+     * @return the listener
+     * @throws IoException ADDRESS_IN_USE if something listens there already
      */
     public PeerListener listenPeer(InetSocketAddress address) throws IoException {
         lock.lock();
@@ -397,10 +412,20 @@ public final class SimulatedNetwork {
             this.listener = listener;
         }
 
+        /** {@return the address it listens at} */
         public InetSocketAddress address() {
             return listener.local;
         }
 
+        /**
+         * Waits for the next connection to this listener.
+         *
+         * @param timeout how long to wait
+         * @param unit the timeout's unit
+         * @return the test's end of it
+         * @throws InterruptedException if interrupted while waiting
+         * @throws AssertionError if the time runs out (a test failure)
+         */
         public SimPeer awaitPeer(long timeout, TimeUnit unit) throws InterruptedException {
             long deadline = System.nanoTime() + unit.toNanos(timeout);
             lock.lock();
@@ -418,6 +443,7 @@ public final class SimulatedNetwork {
             }
         }
 
+        /** Stops listening. */
         public void close() {
             lock.lock();
             try {

@@ -13,6 +13,9 @@ final class IoUringAbi {
     static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;
     static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
     static final int IORING_SETUP_TASKRUN_FLAG = 1 << 9;
+    static final int IORING_SETUP_R_DISABLED = 1 << 6;
+    static final int IORING_SETUP_SINGLE_ISSUER = 1 << 12;
+    static final int IORING_SETUP_DEFER_TASKRUN = 1 << 13;
     static final int IORING_SQ_TASKRUN = 1 << 2;
     static final int IORING_FEAT_SINGLE_MMAP = 1;
     static final int IORING_FEAT_NODROP = 1 << 1;
@@ -20,6 +23,7 @@ final class IoUringAbi {
     static final int IORING_ENTER_GETEVENTS = 1;
     static final int IORING_ENTER_EXT_ARG = 1 << 3;
     static final int IORING_SQ_CQ_OVERFLOW = 1 << 1;
+    static final int IORING_REGISTER_ENABLE_RINGS = 12;
     static final int IORING_REGISTER_SYNC_CANCEL = 24;
     static final int IORING_ASYNC_CANCEL_ALL = 1;
     static final int IORING_ASYNC_CANCEL_FD = 1 << 1;

@@ -58,7 +58,9 @@ import static dev.iocp.core.backend.uring.IoUringAbi.*;
  *
  * <h2>Threading</h2>
  * Everything but {@link #wakeup()} runs on the loop thread: the SQ tail, CQ head and the scratch memory need no
- * locking. {@link #wakeup()} only writes to an eventfd.
+ * locking. {@link #wakeup()} only writes to an eventfd. With DEFER_TASKRUN (the default where the kernel has it) the
+ * kernel holds the loop to that: the first thread to make a syscall on the ring becomes its only issuer, and an
+ * enter from any other thread fails with EEXIST.
  *
  * <p>Requires Linux ≥ 6.0 (IORING_REGISTER_SYNC_CANCEL, IORING_SETUP_SUBMIT_ALL, IORING_ENTER_EXT_ARG); see
  * {@link #unavailableReason()}.
@@ -86,6 +88,13 @@ public final class IoUringBackend implements Backend {
     private final Sockets sockets;
     private volatile boolean closed;
 
+    /**
+     * Whether rings defer their task work to the loop's own enters (IORING_SETUP_DEFER_TASKRUN; see
+     * {@link IoUringRing}): yes unless {@code -Diocp.uring.deferTaskrun=false}, and where the kernel has it (≥ 6.1).
+     */
+    static final boolean DEFER_TASK_WORK_BY_DEFAULT =
+            !"false".equalsIgnoreCase(System.getProperty("iocp.uring.deferTaskrun"));
+
     public IoUringBackend() throws IoException {
         this(DEFAULT_SQ_ENTRIES, DEFAULT_CQ_ENTRIES);
     }
@@ -95,10 +104,18 @@ public final class IoUringBackend implements Backend {
      * @param cqEntries completion ring size (CQEs the kernel can post before we reap; beyond it NODROP overflows)
      */
     public IoUringBackend(int sqEntries, int cqEntries) throws IoException {
+        this(sqEntries, cqEntries, DEFER_TASK_WORK_BY_DEFAULT);
+    }
+
+    /**
+     * @param deferTaskWork ask for IORING_SETUP_DEFER_TASKRUN (the ring then belongs to the first thread that
+     *                      polls it: the loop's); false, or a kernel without it: COOP_TASKRUN
+     */
+    IoUringBackend(int sqEntries, int cqEntries, boolean deferTaskWork) throws IoException {
         if (UNAVAILABLE != null) {
             throw new UnsupportedOperationException("io_uring backend unavailable: " + UNAVAILABLE);
         }
-        this.ring = new IoUringRing(sqEntries, cqEntries);
+        this.ring = new IoUringRing(sqEntries, cqEntries, deferTaskWork);
         this.sq = new SubmissionQueue(ring);
         try {
             this.wakeup = new Wakeup(sq);
@@ -123,6 +140,11 @@ public final class IoUringBackend implements Backend {
     @Override
     public String name() {
         return "io_uring";
+    }
+
+    /** Whether this ring defers task work to the loop's enters (DEFER_TASKRUN) rather than COOP_TASKRUN. */
+    boolean defersTaskWork() {
+        return ring.defersTaskWork();
     }
 
     // ------------------------------------------------------------------------------------------ sockets

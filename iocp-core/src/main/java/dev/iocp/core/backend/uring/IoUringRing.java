@@ -36,26 +36,48 @@ final class IoUringRing {
     final long cqTailAddr;
     final long cqesAddr;
 
+    private final boolean deferTaskrun;
+    /** Created with R_DISABLED and not yet enabled: see {@link #enableOnFirstUse}. */
+    private boolean disabled;
     private final long ringMem;
     private final long ringSize;
     private final long sqesSize;
     private final long scratch;
 
     /**
-     * Sets up a ring with COOP_TASKRUN: completions' follow-up work runs when the loop next enters the kernel,
-     * instead of the kernel interrupting the loop thread for each one; TASKRUN_FLAG tells us (IORING_SQ_TASKRUN) when
-     * such work waits, so a non-blocking poll still enters to run it. (Measured: see bench/RESULTS.md.) SUBMIT_ALL:
-     * an SQE the kernel rejects does not stop the rest of the batch; it comes back as its own CQE.
+     * Sets up a ring whose completions' follow-up work (task work) runs only when the loop enters the kernel, never
+     * by interrupting the loop thread while it runs Java code:
+     * <ul>
+     *   <li>DEFER_TASKRUN with SINGLE_ISSUER (Linux ≥ 6.1; the default): the work waits for the loop's next
+     *       {@code io_uring_enter} with GETEVENTS and runs there, in one batch. The ring then belongs to one thread:
+     *       it is created disabled (R_DISABLED, since the loop's backend is created before its thread runs) and
+     *       enabled by the first syscall made on it ({@link #enableOnFirstUse}), which makes the calling thread, the
+     *       loop's, its only issuer. Measured against COOP_TASKRUN: bench/RESULTS.md.</li>
+     *   <li>COOP_TASKRUN otherwise (when not asked for, or an older kernel refuses the flags with EINVAL): the
+     *       work runs at the next transition into the kernel.</li>
+     * </ul>
+     * Either way TASKRUN_FLAG tells us (IORING_SQ_TASKRUN) when such work waits, so a non-blocking poll still enters
+     * to run it. SUBMIT_ALL: an SQE the kernel rejects does not stop the rest of the batch; it comes back as its own
+     * CQE.
      */
-    IoUringRing(int sqEntries, int cqEntries) throws IoException {
+    IoUringRing(int sqEntries, int cqEntries, boolean deferTaskWork) throws IoException {
         long s = PlatformDependent.allocateMemory(SCRATCH_SIZE);
         PlatformDependent.setMemory(s, SCRATCH_SIZE, (byte) 0);
         this.scratch = s;
         long p = s + SCRATCH_PARAMS;
-        PlatformDependent.putInt(p + P_FLAGS, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE
-                | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
-        PlatformDependent.putInt(p + P_CQ_ENTRIES, cqEntries);
-        long ringFd = LibC.syscall(LibC.SYS_IO_URING_SETUP, sqEntries, p, 0, 0, 0, 0);
+        int common = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE | IORING_SETUP_TASKRUN_FLAG;
+        long ringFd = -1;
+        boolean deferred = deferTaskWork;
+        if (deferred) {
+            ringFd = setup(p, sqEntries, cqEntries,
+                    common | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED);
+            deferred = ringFd >= 0;
+        }
+        if (ringFd < 0) {
+            ringFd = setup(p, sqEntries, cqEntries, common | IORING_SETUP_COOP_TASKRUN);
+        }
+        this.disabled = deferred;
+        this.deferTaskrun = deferred;
         if (ringFd < 0) {
             IoException e = failure("io_uring_setup");
             PlatformDependent.freeMemory(s);
@@ -105,6 +127,33 @@ final class IoUringRing {
         }
     }
 
+    /** io_uring_setup with these flags, into the zeroed params at {@code p}: the ring fd, or -1 (errno set). */
+    private static long setup(long p, int sqEntries, int cqEntries, int flags) {
+        PlatformDependent.setMemory(p, PARAMS_SIZE, (byte) 0);
+        PlatformDependent.putInt(p + P_FLAGS, flags);
+        PlatformDependent.putInt(p + P_CQ_ENTRIES, cqEntries);
+        return LibC.syscall(LibC.SYS_IO_URING_SETUP, sqEntries, p, 0, 0, 0, 0);
+    }
+
+    /** Whether the ring defers task work to the loop's enters (DEFER_TASKRUN); false: COOP_TASKRUN. */
+    boolean defersTaskWork() {
+        return deferTaskrun;
+    }
+
+    /**
+     * Enables a ring created with R_DISABLED: the calling thread becomes its single issuer. Called at the top of
+     * every syscall on the ring, so the first one, on the loop thread, decides; a disabled ring would refuse it.
+     */
+    private void enableOnFirstUse() {
+        if (disabled) {
+            long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, fd, IORING_REGISTER_ENABLE_RINGS, 0, 0, 0, 0);
+            if (r < 0) {
+                throw new java.io.UncheckedIOException(failure("io_uring_register(ENABLE_RINGS)"));
+            }
+            disabled = false;
+        }
+    }
+
     /** A failed ring call: its errno, as the SPI reports it. */
     private static IoException failure(String call) {
         return Errno.ERRORS.exception(call, Native.getLastError());
@@ -118,6 +167,7 @@ final class IoUringRing {
      * @return what the syscall returned (SQEs submitted), or -errno
      */
     int enter(int toSubmit, int minComplete, int flags, long timeoutNanos) {
+        enableOnFirstUse();
         long arg = 0;
         if (timeoutNanos > 0) {
             long ts = scratch + SCRATCH_TIMESPEC;
@@ -140,6 +190,7 @@ final class IoUringRing {
      * (or, with IORING_ASYNC_CANCEL_FD, {@code fd}); returns the result or -errno.
      */
     int syncCancel(long userData, int fd, int flags) {
+        enableOnFirstUse();
         long reg = scratch + SCRATCH_CANCEL;
         for (int i = 0; i < 64; i += 8) {
             PlatformDependent.putLong(reg + i, 0L);

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -285,6 +286,45 @@ class IoUringBackendTest {
         backend.close(server, false);
         backend.close(client, false);
         backend.close(listener, false);
+    }
+
+    /**
+     * DEFER_TASKRUN is the default where the kernel has it (6.1 and later), and it is real: the ring belongs to the
+     * first thread that polls it — here another thread, as a loop's backend is created before its loop thread runs —
+     * and the kernel refuses an enter from any other thread.
+     */
+    @Test
+    void aRingDefersTaskWorkToTheThreadThatFirstPollsIt() throws Exception {
+        assumeTrue(System.getProperty("iocp.uring.deferTaskrun") == null, "DEFER_TASKRUN turned off by property");
+        assumeTrue(kernelAtLeast(6, 1), () -> "DEFER_TASKRUN needs Linux 6.1; this is " + System.getProperty("os.version"));
+        assertTrue(backend.defersTaskWork(), "a 6.1+ kernel's ring defers task work");
+        Thread loop = new Thread(() -> backend.poll(slab, sink, 0), "first-poller");
+        loop.start();
+        loop.join(TimeUnit.SECONDS.toMillis(10));
+        assertTrue(!loop.isAlive(), "the first poll returned");
+        UncheckedIOException refused = assertThrows(UncheckedIOException.class,
+                () -> backend.poll(slab, sink, TimeUnit.MILLISECONDS.toNanos(1)));
+        assertTrue(refused.getMessage().contains("EEXIST"), refused.getMessage());
+        // tearDown closes it from this thread: allowed, a close makes no syscall the ring's issuer rule covers
+    }
+
+    /** Asked for COOP_TASKRUN, a ring has no single issuer: any thread may poll it (the loop still uses one). */
+    @Test
+    void aCoopTaskrunRingTakesPollsFromAnyThread() throws Exception {
+        backend.close();
+        backend = new IoUringBackend(IoUringBackend.DEFAULT_SQ_ENTRIES, IoUringBackend.DEFAULT_CQ_ENTRIES, false);
+        assertTrue(!backend.defersTaskWork());
+        Thread other = new Thread(() -> backend.poll(slab, sink, 0), "other-poller");
+        other.start();
+        other.join(TimeUnit.SECONDS.toMillis(10));
+        assertEquals(0, backend.poll(slab, sink, 0));
+    }
+
+    private static boolean kernelAtLeast(int major, int minor) {
+        String[] v = System.getProperty("os.version", "0.0").split("[.-]");
+        int ma = Integer.parseInt(v[0]);
+        int mi = v.length > 1 ? Integer.parseInt(v[1]) : 0;
+        return ma > major || (ma == major && mi >= minor);
     }
 
     @Test
