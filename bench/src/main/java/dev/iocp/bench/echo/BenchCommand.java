@@ -98,10 +98,14 @@ public final class BenchCommand {
         out.println("             [--warmup-ms N] [--measure-ms N] [--reps N] [--server-threads N] [--client-threads N] [--ipv6]");
         out.println("             [--server-process [--server-cpus LIST|none] [--generator-cpus LIST|none] [--server-jvm-opt OPT]...] [--retry-budget N]");
         out.println("             [--scenarios id,id...]   (ids: " + String.join(", ", MATRIX.stream().map(Scenario::id).toList()) + ")");
+        out.println("       bench --http ...   the HTTP benchmark (wrk against iocp-http's servers): bench --http --help");
     }
 
     /** The command, also as the CLI's {@code bench}; the NIO competitors need the Wine work-arounds first. */
     public static int run(String[] args) {
+        if (Arrays.asList(args).contains("--http")) {
+            return dev.iocp.bench.http.HttpBenchCommand.run(args, System.out);
+        }
         dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         PrintStream out = System.out;
         boolean quick = false;
@@ -401,7 +405,7 @@ public final class BenchCommand {
     }
 
     /** Pins every thread of this JVM (and so the threads it creates later) to {@code cpus}; returns a description. */
-    private static String pinSelf(String cpus) {
+    public static String pinSelf(String cpus) {
         long pid = ProcessHandle.current().pid();
         try {
             Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
@@ -484,7 +488,7 @@ public final class BenchCommand {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 
-    static Map<String, String> machine() {
+    public static Map<String, String> machine() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + " (" + System.getProperty("java.vendor") + ")");

@@ -258,7 +258,7 @@ public final class LoadGenerator {
         }
     }
 
-    static long cpuNanos(List<Thread> threads) {
+    public static long cpuNanos(List<Thread> threads) {
         long sum = 0;
         for (Thread t : threads) {
             long ns = MX.getThreadCpuTime(t.getId());
@@ -268,7 +268,7 @@ public final class LoadGenerator {
     }
 
     /** Busy CPU time of the whole machine (Linux /proc/stat, USER_HZ assumed 100); -1 elsewhere. */
-    static long machineBusyNanos() {
+    public static long machineBusyNanos() {
         try {
             String line = java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/stat")).get(0);
             String[] f = line.trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal
@@ -284,7 +284,7 @@ public final class LoadGenerator {
      * Heap bytes allocated so far by {@code threads} (HotSpot's per-thread counter); -1 if the JVM cannot tell or a
      * thread is gone (its count would be lost, and the difference meaningless).
      */
-    static long allocatedBytes(List<Thread> threads) {
+    public static long allocatedBytes(List<Thread> threads) {
         if (!(MX instanceof com.sun.management.ThreadMXBean sun) || !sun.isThreadAllocatedMemorySupported()) return -1;
         if (!sun.isThreadAllocatedMemoryEnabled()) sun.setThreadAllocatedMemoryEnabled(true);
         long sum = 0;
@@ -296,7 +296,7 @@ public final class LoadGenerator {
         return sum;
     }
 
-    static long processCpuNanos() {
+    public static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }

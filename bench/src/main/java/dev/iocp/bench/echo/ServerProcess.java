@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * generator's "other CPU%" does not count the child as foreign load. Lines not starting with a reply word (a
  * library writing to stdout) are ignored.
  */
-final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
+public final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
     private static final String REPLY_PREFIX = "@@";
 
     private final Process process;
@@ -46,7 +46,7 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
     }
 
     /** Starts a child JVM for server {@code name} under {@code taskset -c cpus} (no taskset when cpus is null). */
-    static ServerProcess launch(String name, String cpus, int processors, List<String> extraJvmOpts) throws IOException {
+    public static ServerProcess launch(String name, String cpus, int processors, List<String> extraJvmOpts) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (cpus != null) {
             cmd.add("taskset");
@@ -87,13 +87,13 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
         }
     }
 
-    InetSocketAddress start(InetSocketAddress bind, int threads) throws IOException {
+    public InetSocketAddress start(InetSocketAddress bind, int threads) throws IOException {
         String host = bind.getAddress().getHostAddress();
         int port = Integer.parseInt(call("START " + name + " " + threads + " " + host, "READY"));
         return new InetSocketAddress(bind.getAddress(), port);
     }
 
-    void stop() throws IOException {
+    public void stop() throws IOException {
         call("STOP", "STOPPED");
     }
 
@@ -140,7 +140,7 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         if (mx.isThreadCpuTimeSupported() && !mx.isThreadCpuTimeEnabled()) mx.setThreadCpuTimeEnabled(true);
         BufferedReader cmds = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        EchoServer server = null;
+        BenchServer server = null;
         String line;
         while ((line = cmds.readLine()) != null) {
             String[] f = line.trim().split(" ");
@@ -148,7 +148,8 @@ final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSource {
                 switch (f[0]) {
                     case "START" -> {
                         if (server != null) server.close();
-                        server = Servers.create(f[1]);
+                        server = dev.iocp.bench.http.HttpServers.isHttp(f[1])
+                                ? dev.iocp.bench.http.HttpServers.create(f[1]) : Servers.create(f[1]);
                         InetSocketAddress a = server.start(new InetSocketAddress(InetAddress.getByName(f[3]), 0), Integer.parseInt(f[2]));
                         reply.println(REPLY_PREFIX + "READY " + a.getPort());
                     }
