@@ -310,6 +310,12 @@ public final class FaultInjectingBackend implements Backend {
         return error != 0 ? error : delegate.submitRecv(op);
     }
 
+    /** Faults come as the readiness receive's packet (or the submit's error) that led here; this passes through. */
+    @Override
+    public int receiveNow(long socket, long address, int length) {
+        return delegate.receiveNow(socket, address, length);
+    }
+
     @Override
     public int submitSend(Op op) {
         int error = injected(Call.SUBMIT_SEND);

@@ -31,6 +31,15 @@ final class Sqe {
     }
 
     /**
+     * A readiness receive (a RECV op with no buffers, see {@code Backend.submitRecv}): a one-shot POLL_ADD for
+     * POLLIN (poll32_events in the op-flags word). POLLHUP and POLLERR always wake a poll too, so a FIN or a reset
+     * completes it; the CQE's result is the revents mask, which the completion queue reports as 0 bytes.
+     */
+    static void readable(long sqe, Op op) {
+        put(sqe, IORING_OP_POLL_ADD, (int) op.socket(), 0, 0, 0, LibC.POLLIN, op.id());
+    }
+
+    /**
      * SEND for one buffer, SENDMSG gathering several; MSG_NOSIGNAL (a send after the peer's reset fails with EPIPE,
      * never raises SIGPIPE). Without MSG_WAITALL a stream send may complete short: its CQE reports the bytes sent.
      */
