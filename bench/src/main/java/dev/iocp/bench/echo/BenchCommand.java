@@ -154,7 +154,7 @@ public final class BenchCommand {
             usage(System.err);
             return 2;
         }
-        if (servers == null) servers = Servers.names();
+        if (servers == null) servers = Servers.defaultNames();
         for (String s : servers) {
             if (!Servers.isRegistered(s)) {
                 String why = Servers.unavailable().get(s);

@@ -21,8 +21,8 @@ import java.util.Locale;
  * {@code bench --scenarios idle [--idle-connections N]}: what an idle connection costs each server.
  *
  * <p>For each server, in turn: a child JVM serves it (as in {@code --server-process}: the memory measured is the
- * server's alone); a warm-up opens, echoes and closes {@value #WARMUP} connections (the JIT, the pools and the
- * accept path settle); then {@code N} connections are opened from this JVM, each echoes one 16 B message (so every
+ * server's alone); a warm-up opens, echoes and closes {@value #WARMUP} connections, {@value #WARMUP_BATCH} at a
+ * time (the JIT, the pools and the accept path settle); then {@code N} connections are opened from this JVM, each echoes one 16 B message (so every
  * server has accepted it, read once and written once), and all stay open, idle. The child's memory is read before
  * and after (after a full GC, in the child): the cost per idle connection is the growth divided by N.
  *
@@ -44,7 +44,16 @@ import java.util.Locale;
  * to the hard one; N above that fails at the first connection refused a descriptor, and says so.
  */
 final class IdleBench {
-    static final int WARMUP = 1000;
+    /**
+     * Warm-up connections (each opened, echoed, closed), enough for the per-connection code paths to be compiled
+     * by C2 (which takes some thousands of calls) before the baseline: a compilation during the measured phase
+     * leaves its compiler arenas' pages in the RSS, which measured 1 KiB per connection and more after a
+     * 1,000-connection warm-up — the JIT's cost, not the connections'. They are made {@value #WARMUP_BATCH} at a
+     * time: memory a server frees when they close stays resident (malloc keeps it) and the measured connections
+     * would reuse it unseen; a batch at a time leaves at most that batch's worth (1% of 10,000) to hide.
+     */
+    static final int WARMUP = 12_000;
+    static final int WARMUP_BATCH = 100;
     static final int PER_SOURCE_ADDRESS = 5000;
     static final int MESSAGE = 16;
     /** The child's heap: committed and touched at start, large enough for 100,000 connections of any server here. */
@@ -98,8 +107,8 @@ final class IdleBench {
     static int run(PrintStream out, List<String> servers, int n, String serverCpus, int processors,
                    List<String> extraJvmOpts, Path outDir) {
         out.printf(Locale.ROOT, "idle: %,d idle connections per server (each echoed one %d B message), from source"
-                        + " addresses 127.0.0.2..127.0.0.%d; warm-up %,d; child JVM %s%n", n, MESSAGE,
-                2 + (n - 1) / PER_SOURCE_ADDRESS, WARMUP, String.join(" ", CHILD_JVM_OPTS));
+                        + " addresses 127.0.0.2..127.0.0.%d; warm-up %,d, %d at a time; child JVM %s%n", n, MESSAGE,
+                2 + (n - 1) / PER_SOURCE_ADDRESS, WARMUP, WARMUP_BATCH, String.join(" ", CHILD_JVM_OPTS));
         out.println("      descriptor limit of this JVM: " + descriptorLimit() + " (the child inherits it)");
         List<Result> results = new ArrayList<>();
         for (String s : servers) {
@@ -161,13 +170,16 @@ final class IdleBench {
         try (ServerProcess child = ServerProcess.launch(server, serverCpus, processors, opts)) {
             InetSocketAddress addr = child.start(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1);
             try {
-                List<SocketChannel> warm = new ArrayList<>(WARMUP);
-                try {
-                    for (int i = 0; i < Math.min(WARMUP, n); i++) {
-                        warm.add(connectAndEcho(addr, InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) 250}), i));
+                List<SocketChannel> warm = new ArrayList<>(WARMUP_BATCH);
+                InetAddress warmSource = InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) 250});
+                for (int i = 0; i < WARMUP; i++) {
+                    try {
+                        warm.add(connectAndEcho(addr, warmSource, i));
+                    } finally {
+                        if (warm.size() == WARMUP_BATCH || i == WARMUP - 1) {
+                            closeAll(warm);
+                        }
                     }
-                } finally {
-                    closeAll(warm);
                 }
                 Thread.sleep(300); // let the server see the warm-up's FINs and close those connections
                 long[] before = child.memory();
