@@ -163,6 +163,11 @@ final class IocpConnection implements Transport, LoopResource {
      * dataReceived): a resumeReading or close inside it leaves the arming to that code, so a receive is armed once.
      */
     private boolean inReadCallback;
+    /**
+     * BUFFERED: whether the last receive filled its buffer (more is likely waiting, so the next one is tried at
+     * once; else the socket is known to be empty: {@link Op#socketKnownEmpty(boolean)}).
+     */
+    private boolean lastReceiveFilled;
     /** A held readiness is being delivered: its first receive says whether it was data, the FIN or an error. */
     private boolean heldReadinessUncounted;
 
@@ -295,7 +300,8 @@ final class IocpConnection implements Transport, LoopResource {
         recvOp.prepare(OpType.RECV, socket, recvHandler);
         if (config.receiveMode() == ReceiveMode.BUFFERED) {
             receiveBuffer = receiveBuffers.take(config.receiveBufferSize());
-            recvOp.addBuffer(PlatformDependent.directBufferAddress(receiveBuffer), receiveBuffer.capacity());
+            recvOp.addBuffer(PlatformDependent.directBufferAddress(receiveBuffer), receiveBuffer.capacity())
+                    .socketKnownEmpty(!lastReceiveFilled);
         } // READINESS: no buffer — a readiness receive
         int error = backend.submitRecv(recvOp);
         if (error != 0) {
@@ -365,6 +371,7 @@ final class IocpConnection implements Transport, LoopResource {
             return;
         }
         ByteBuffer data = receiveBuffer;
+        lastReceiveFilled = bytes == data.capacity();
         inReadCallback = true;
         try {
             data.clear().limit(bytes);
@@ -482,18 +489,21 @@ final class IocpConnection implements Transport, LoopResource {
 
     /**
      * While closing, after a readiness packet: receives and drops what the socket holds. Returns 0 at the peer's
-     * FIN, else the receive's {@code -error} that ended it (WOULD_BLOCK: nothing more for now).
+     * FIN, else the receive's {@code -error} that ended it (WOULD_BLOCK: nothing more for now — or, after
+     * {@value #MAX_RECEIVES_PER_READINESS} full receives, the turn is over: a peer that floods a closing
+     * connection must not keep the loop from the others; the next readiness packet comes at once).
      */
     private int discardReadable() {
         ByteBuffer buffer = receiveBuffers.take(config.receiveBufferSize());
         try {
             long address = PlatformDependent.directBufferAddress(buffer);
-            while (true) {
+            for (int turn = 0; turn < MAX_RECEIVES_PER_READINESS; turn++) {
                 int n = backend.receiveNow(socket, address, buffer.capacity());
                 if (n <= 0) {
                     return n;
                 }
             }
+            return -IoError.of(ErrorCode.WOULD_BLOCK);
         } finally {
             receiveBuffers.give(buffer);
         }

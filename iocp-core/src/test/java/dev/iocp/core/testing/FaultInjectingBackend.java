@@ -47,7 +47,10 @@ public final class FaultInjectingBackend implements Backend {
     /** The calls (and packet kinds) a fault can be injected into, and that are counted. */
     public enum Call {
         OPEN_TCP_SOCKET, REGISTER, BIND, LISTEN, LOCAL_ADDRESS, REMOTE_ADDRESS, SET_OPTION, GET_OPTION,
-        SHUTDOWN_OUTPUT, SUBMIT_RECV, SUBMIT_SEND, SUBMIT_ACCEPT, SUBMIT_CONNECT, FINISH_ACCEPT, FINISH_CONNECT,
+        SHUTDOWN_OUTPUT, SUBMIT_RECV,
+        /** A non-blocking receive after a readiness packet; a fault fails it before it takes anything. */
+        RECEIVE_NOW,
+        SUBMIT_SEND, SUBMIT_ACCEPT, SUBMIT_CONNECT, FINISH_ACCEPT, FINISH_CONNECT,
         /** Counted only: close cannot fail (see {@link Faults#closes(long)}). */
         CLOSE,
         /** Packets of that kind (all counted); a fault turns a successful one into a failure, still delivered. */
@@ -310,10 +313,10 @@ public final class FaultInjectingBackend implements Backend {
         return error != 0 ? error : delegate.submitRecv(op);
     }
 
-    /** Faults come as the readiness receive's packet (or the submit's error) that led here; this passes through. */
     @Override
     public int receiveNow(long socket, long address, int length) {
-        return delegate.receiveNow(socket, address, length);
+        int error = injected(Call.RECEIVE_NOW);
+        return error != 0 ? -error : delegate.receiveNow(socket, address, length);
     }
 
     @Override
