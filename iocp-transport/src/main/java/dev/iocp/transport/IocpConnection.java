@@ -168,6 +168,10 @@ final class IocpConnection implements Transport, LoopResource {
      * once; else the socket is known to be empty: {@link Op#socketKnownEmpty(boolean)}).
      */
     private boolean lastReceiveFilled;
+    /** The buffer dataReceived is being given now (null outside it): what {@link #retainReceived} keeps. */
+    private ByteBuffer delivering;
+    /** Whether the protocol kept {@link #delivering} ({@link #retainReceived}): the transport must not reuse it. */
+    private boolean deliveringRetained;
     /** A held readiness is being delivered: its first receive says whether it was data, the FIN or an error. */
     private boolean heldReadinessUncounted;
 
@@ -372,19 +376,16 @@ final class IocpConnection implements Transport, LoopResource {
         }
         ByteBuffer data = receiveBuffer;
         lastReceiveFilled = bytes == data.capacity();
-        inReadCallback = true;
-        try {
-            data.clear().limit(bytes);
-            protocol.dataReceived(data);
-        } catch (Throwable t) {
-            inReadCallback = false;
-            giveBackReceiveBuffer();
-            abortWith(t);
-            return;
+        data.clear().limit(bytes);
+        boolean ok = callDataReceived(data);
+        if (deliveringRetained) {
+            receiveBuffer = null; // the protocol's now
+            deliveringRetained = false;
         }
-        inReadCallback = false;
         giveBackReceiveBuffer();
-        afterReadCallback();
+        if (ok) {
+            afterReadCallback();
+        }
     }
 
     /**
@@ -421,24 +422,73 @@ final class IocpConnection implements Transport, LoopResource {
                     eofFromPeer();
                     return;
                 }
-                inReadCallback = true;
-                try {
-                    buffer.clear().limit(n);
-                    protocol.dataReceived(buffer);
-                } catch (Throwable t) {
-                    inReadCallback = false;
-                    abortWith(t);
+                buffer.clear().limit(n);
+                boolean ok = callDataReceived(buffer);
+                if (deliveringRetained) {
+                    deliveringRetained = false;
+                    buffer = null; // the protocol's now; the finally has nothing to give back
+                    if (ok && readState == ReadState.RECEIVING && n == cap && turn < MAX_RECEIVES_PER_READINESS) {
+                        buffer = receiveBuffers.take(config.receiveBufferSize());
+                        address = PlatformDependent.directBufferAddress(buffer);
+                    }
+                }
+                if (!ok) {
                     return;
                 }
-                inReadCallback = false;
                 if (readState != ReadState.RECEIVING || n < cap || turn == MAX_RECEIVES_PER_READINESS) {
                     afterReadCallback();
                     return;
                 }
             }
         } finally {
-            receiveBuffers.give(buffer);
+            if (buffer != null) {
+                receiveBuffers.give(buffer);
+            }
         }
+    }
+
+    /**
+     * Runs dataReceived with {@code data}; false if it threw (the connection is then being aborted with it).
+     * Whether the protocol kept the buffer is in {@link #deliveringRetained} afterwards.
+     */
+    private boolean callDataReceived(ByteBuffer data) {
+        inReadCallback = true;
+        delivering = data;
+        try {
+            protocol.dataReceived(data);
+        } catch (Throwable t) {
+            inReadCallback = false;
+            delivering = null;
+            abortWith(t);
+            return false;
+        }
+        inReadCallback = false;
+        delivering = null;
+        return true;
+    }
+
+    @Override
+    public RetainedBuffer retainReceived() {
+        if (!loop.inEventLoop() || delivering == null) {
+            throw new IllegalStateException("retainReceived is only for the buffer of the dataReceived now running");
+        }
+        if (deliveringRetained) {
+            throw new IllegalStateException("the buffer of this dataReceived is already retained");
+        }
+        deliveringRetained = true;
+        ByteBuffer kept = delivering;
+        ReceiveBuffers pool = receiveBuffers;
+        return new RetainedBuffer(kept, () -> {
+            if (loop.inEventLoop()) {
+                pool.give(kept);
+            } else {
+                try {
+                    loop.execute(() -> pool.give(kept));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the loop is gone: the buffer is left to the garbage collector (its cleaner frees it)
+                }
+            }
+        });
     }
 
     /** After connectionMade or dataReceived returned: arm the next receive if the stream still wants one. */
@@ -662,6 +712,70 @@ final class IocpConnection implements Transport, LoopResource {
         }
     }
 
+    @Override
+    public void writeOwned(ByteBuffer data, Runnable release) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(release, "release");
+        if (!data.isDirect()) {
+            throw new IllegalArgumentException("writeOwned needs a direct buffer: the kernel reads it in place");
+        }
+        checkWritable();
+        if (loop.inEventLoop()) {
+            writeOwnedOnLoop(data, release);
+            return;
+        }
+        int length = data.remaining();
+        bytesInTransit.addAndGet(length);
+        try {
+            hopped(() -> {
+                bytesInTransit.addAndGet(-length);
+                writeOwnedOnLoop(data, release);
+            }, false);
+        } catch (RuntimeException e) {
+            bytesInTransit.addAndGet(-length);
+            throw e;
+        }
+    }
+
+    private void writeOwnedOnLoop(ByteBuffer data, Runnable release) {
+        if (!data.hasRemaining() || !acceptsWrites()) {
+            runRelease(release); // nothing to send, or discarded (invariant 7): the buffer is given back at once
+            return;
+        }
+        try {
+            queue.appendOwned(data, release);
+        } catch (Throwable t) {
+            runRelease(release);
+            writeFailed(t);
+            return;
+        }
+        afterAppend();
+    }
+
+    /**
+     * Runs the releases of owned buffers the queue has let go of. Called after the effect of what let go of them
+     * (a send's packet, a discard) is applied: they are the caller's code (invariant 4). One that throws aborts
+     * the connection with that cause, as a throwing callback does.
+     */
+    private void runReleases() {
+        Runnable r;
+        while ((r = queue.takeRelease()) != null) {
+            runRelease(r);
+        }
+    }
+
+    private void runRelease(Runnable release) {
+        try {
+            release.run();
+        } catch (Throwable t) {
+            if (connState == ConnState.CLOSED || connState == ConnState.LOST) {
+                logger.warn("a write's release threw on {}", this, t);
+            } else {
+                abortWith(t);
+            }
+        }
+    }
+
     /** A write made off the loop: its bytes count in writeBufferSize from now until they are queued or dropped. */
     private void writeFromElsewhere(byte[] copy) {
         bytesInTransit.addAndGet(copy.length);
@@ -755,6 +869,7 @@ final class IocpConnection implements Transport, LoopResource {
             queue.discardAll();
             writeBufferSizeVisible = 0;
             maybeLost();
+            runReleases();
             return;
         }
         if (error != 0) {
@@ -762,6 +877,7 @@ final class IocpConnection implements Transport, LoopResource {
             queue.discardAll();
             writeBufferSizeVisible = 0;
             abortWith(opFailure("send", error));
+            runReleases();
             return;
         }
         // Apply the completion's effect before any callback (invariant 4).
@@ -782,6 +898,7 @@ final class IocpConnection implements Transport, LoopResource {
                 abortWith(t);
             }
         }
+        runReleases(); // the owned buffers this packet confirmed
     }
 
     /**
@@ -969,6 +1086,7 @@ final class IocpConnection implements Transport, LoopResource {
         // discards the queue, in onSendComplete.
         writeState = WriteState.STOPPED;
         closeSocket(true);
+        runReleases();
     }
 
     private void closeSocket(boolean abortive) {
@@ -1014,6 +1132,7 @@ final class IocpConnection implements Transport, LoopResource {
         giveBackReceiveBuffer();
         recvOp.release();
         releaseSendOp();
+        runReleases();
         loop.deregister(this);
         try {
             loop.execute(this::notifyLost);
