@@ -35,6 +35,8 @@ import java.util.Locale;
  *   <li>{@code heap}: growth of the live heap after a full GC: the Java objects a connection keeps;</li>
  *   <li>{@code KiB/conn}: their sum, the figure the targets are stated in.</li>
  * </ul>
+ * Each reading follows a full GC and glibc's {@code malloc_trim(0)}: memory freed before the baseline (the
+ * warm-up's) is handed back, so the measured connections cannot reuse it unseen.
  * Kernel memory (socket buffers, io_uring's and epoll's own state) is in neither: it is the same kernel for every
  * server, and the process does not pay it in RSS.
  *
@@ -84,6 +86,12 @@ final class IdleBench {
     static String selfMemory() {
         System.gc();
         System.gc(); // a second pass: what the first left to reference processing (cleaners, finalizable) is gone too
+        try {
+            Thread.sleep(200); // direct buffers are freed by their cleaners, on the reference handler's thread
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        trimMalloc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         long direct = 0;
         for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
@@ -102,6 +110,19 @@ final class IdleBench {
             // not Linux: no RSS
         }
         return rss + " " + heap + " " + direct;
+    }
+
+    /**
+     * Hands the C heap's free memory back to the kernel (glibc malloc_trim). Memory a server freed (the warm-up's
+     * direct buffers, say, once their cleaners ran) otherwise stays resident, and the measured connections would
+     * reuse it without growing the RSS: their cost would hide. Linux with glibc only; elsewhere nothing.
+     */
+    private static void trimMalloc() {
+        try {
+            com.sun.jna.NativeLibrary.getInstance("c").getFunction("malloc_trim").invokeInt(new Object[] {0});
+        } catch (Throwable notThere) {
+            // not glibc: the RSS may then hide reused memory (said in the output's legend)
+        }
     }
 
     static int run(PrintStream out, List<String> servers, int n, String serverCpus, int processors,
@@ -136,7 +157,8 @@ final class IdleBench {
             }
         }
         out.println("KiB/conn = native (VmRSS growth, the child's heap pre-touched) + heap (live heap growth after a full GC),"
-                + " divided by the connections; direct: the JDK's direct-buffer pool (part of native)");
+                + " divided by the connections; each reading after a full GC and malloc_trim(0); direct: the JDK's"
+                + " direct-buffer pool (part of native)");
         for (Result r : results) {
             if (r.error() == null) {
                 out.printf(Locale.ROOT, "idle-%d server=%s kib_per_conn=%.2f native=%.2f heap=%.2f%n",
