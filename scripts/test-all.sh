@@ -3,7 +3,8 @@
 #   1. linux       mvn -B clean install over all modules on the Linux JVM (the win32 tests are reported as skipped;
 #                  a failing test does not stop the other modules' tests: all are counted); javadoc is checked and
 #                  the artifacts are installed into the local repository for stage 4
-#   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine
+#   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine (then the transport and
+#                  race suites again with BUFFERED receives)
 #   3. echo-check  ./iocp echo (Win32 under Wine) against a Python sockets client (scripts/echo_check.py)
 #   4. examples    scripts/examples.sh: the stand-alone projects in examples/ built against the installed artifacts
 #                  and run (natively on io_uring; the echo server also under Wine), each checked from outside
@@ -52,7 +53,13 @@ examples_stage() {
 
 wine_lane() {
     # After a green `mvn verify` everything the lane needs is built: skip its own Maven run.
-    IOCP_WINE_SKIP_BUILD="$1" "$IOCP_ROOT/scripts/wine-lane.sh"
+    IOCP_WINE_SKIP_BUILD="$1" "$IOCP_ROOT/scripts/wine-lane.sh" || return 1
+    # The lane ran in the default receive mode (READINESS); the transport and race suites once more with BUFFERED
+    # receives, so that both modes keep every invariant on the Win32 backend too.
+    IOCP_WINE_SKIP_BUILD=1 IOCP_WINE_JAVA_OPTS="-Diocp.receiveMode=buffered" \
+        IOCP_WINE_REPORTS="$IOCP_ROOT/win-tests/target/wine-reports/buffered" \
+        IOCP_WINE_SELECT="--select-class dev.iocp.wintests.Win32TransportTest --select-class dev.iocp.wintests.race.RaceWin32Test" \
+        "$IOCP_ROOT/scripts/wine-lane.sh"
 }
 
 http_check_stage() {

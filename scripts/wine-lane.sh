@@ -10,6 +10,7 @@
 #   IOCP_WINE_TAG         tag filter (default win32; empty = no tag filter)
 #   IOCP_WINE_JAVA_OPTS   extra JVM options, e.g. "-Diocp.race.packets=5000 -Xmx1g"
 #   IOCP_WINE_SKIP_BUILD  1 = do not run Maven (scripts/test-all.sh sets it: `mvn verify` already built everything)
+#   IOCP_WINE_REPORTS     where the JUnit XML goes (default win-tests/target/wine-reports; emptied first)
 #   IOCP_CACHE            cache folder (default .cache at the repository root)
 # Reports: win-tests/target/wine-reports/ (JUnit XML). Exit: 0 only if tests ran, all passed, on a Windows JVM.
 set -euo pipefail
@@ -72,7 +73,7 @@ for e in "${deps[@]}"; do
     case "${e##*/}" in jna-[0-9]*.jar) jna_dir="$(iocp_wine_jna_dir "$e")" || die "no jnidispatch.dll in $e" ;; esac
 done
 
-reports="$IOCP_ROOT/win-tests/target/wine-reports"
+reports="${IOCP_WINE_REPORTS:-$IOCP_ROOT/win-tests/target/wine-reports}"
 tmpdir="$IOCP_CACHE/wine-tmp"
 rm -rf "$reports" "$tmpdir"
 mkdir -p "$reports" "$tmpdir"

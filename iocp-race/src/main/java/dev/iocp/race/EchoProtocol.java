@@ -1,6 +1,7 @@
 package dev.iocp.race;
 
 import dev.iocp.transport.Protocol;
+import dev.iocp.transport.RetainedBuffer;
 import dev.iocp.transport.Transport;
 
 import java.nio.ByteBuffer;
@@ -21,9 +22,21 @@ public final class EchoProtocol implements Protocol {
         transport = t;
     }
 
+    /**
+     * From this many bytes a message is echoed from the very buffer it arrived in (no copy: {@code retainReceived}
+     * + {@code writeOwned}); smaller ones are copied into the write queue's shared chunks, where they coalesce —
+     * holding a whole receive buffer for a few bytes until they are sent would cost more than the copy.
+     */
+    static final int ZERO_COPY_FROM = 4096;
+
     @Override
     public void dataReceived(ByteBuffer data) {
-        transport.write(data);
+        if (data.remaining() >= ZERO_COPY_FROM) {
+            RetainedBuffer kept = transport.retainReceived();
+            transport.writeOwned(kept.buffer(), kept::release);
+        } else {
+            transport.write(data);
+        }
     }
 
     @Override

@@ -244,6 +244,12 @@ public final class RaceHarness {
         /** The transport's counters, taken in connectionLost (on the loop: exact, and final). */
         volatile ReadCounts finalCounts;
         boolean firstPausePending; // firstPauseUntilHeld: waiting for the first delivery
+        /**
+         * firstPauseUntilHeld: the first pause is queued and has not run yet. Deliveries can go on before it runs (in
+         * READINESS mode one readiness packet leads to several receives in a row), and a pause made in one of them
+         * would leave nothing in flight for the first pause to find: none is made meanwhile.
+         */
+        boolean firstPauseQueued;
         long nextPos; // next stream position to send
         boolean writePaused;
         boolean eofSent;
@@ -314,6 +320,7 @@ public final class RaceHarness {
          * so it will complete while paused. The pause lasts until it has.
          */
         private void firstPause() {
+            firstPauseQueued = false;
             if (ended) {
                 return;
             }
@@ -416,10 +423,11 @@ public final class RaceHarness {
                 verifiedVisible.lazySet(verifier.verified());
                 if (firstPausePending) {
                     firstPausePending = false;
+                    firstPauseQueued = true;
                     transport.loop().execute(this::firstPause); // after this delivery re-armed the receive
                     return;
                 }
-                if (cfg.pauseInCallback && cfg.pauseIntervalMs > 0 && !pausePending
+                if (cfg.pauseInCallback && cfg.pauseIntervalMs > 0 && !pausePending && !firstPauseQueued
                         && System.nanoTime() >= nextCallbackPauseNanos) {
                     pausePending = true;
                     transport.pauseReading(); // from inside dataReceived

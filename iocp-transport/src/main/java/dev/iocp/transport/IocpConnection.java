@@ -2,6 +2,7 @@ package dev.iocp.transport;
 
 import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.CompletionHandler;
+import dev.iocp.core.backend.ErrorCode;
 import dev.iocp.core.backend.IoError;
 import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
@@ -36,8 +37,11 @@ final class IocpConnection implements Transport, LoopResource {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(IocpConnection.class);
 
     /**
-     * The read stream (invariant 3). The receive op and its buffer are the connection's; while paused, a completed
-     * receive is held in them as it is: its buffer is the stash, nothing is copied.
+     * The read stream (invariant 3). The receive op is the connection's; while paused, a completed receive is held
+     * as it is. What is in flight depends on the {@link ReceiveMode}: a readiness receive (no buffer; when held, it
+     * means "readable" and nothing was consumed: the bytes stay in the socket), or a receive into a buffer from the
+     * loop's {@link ReceiveBuffers} (when held, its buffer is the stash, nothing is copied). The states are the same
+     * for both.
      * <pre>
      *  from              on                                          to
      *  RECEIVING         pause, receive in flight                    PAUSED_RECEIVING
@@ -131,10 +135,18 @@ final class IocpConnection implements Transport, LoopResource {
     private final TransportConfig config;
     private final Promise<Void> closeFuture;
 
-    private final ByteBuffer receiveBuffer;
-    private final long receiveAddress;
+    private final ReceiveBuffers receiveBuffers;
+    /**
+     * BUFFERED: the buffer of the receive in flight or held, from {@link #receiveBuffers}; null when there is none
+     * (READINESS never keeps one: its drain borrows a buffer for one call).
+     */
+    private ByteBuffer receiveBuffer;
     private final Op recvOp;
-    private final Op sendOp;
+    /**
+     * The send op, taken from the loop's slab for a send and given back when the queue has drained: an idle
+     * connection keeps no send op (nor a write chunk). Null when none is held.
+     */
+    private Op sendOp;
     private final WriteQueue queue = new WriteQueue();
     /** Read-stream counts (pauses, held receives): written here on the loop, read via {@link #counters()}. */
     private final TransportCounters counters = new TransportCounters();
@@ -151,6 +163,17 @@ final class IocpConnection implements Transport, LoopResource {
      * dataReceived): a resumeReading or close inside it leaves the arming to that code, so a receive is armed once.
      */
     private boolean inReadCallback;
+    /**
+     * BUFFERED: whether the last receive filled its buffer (more is likely waiting, so the next one is tried at
+     * once; else the socket is known to be empty: {@link Op#socketKnownEmpty(boolean)}).
+     */
+    private boolean lastReceiveFilled;
+    /** The buffer dataReceived is being given now (null outside it): what {@link #retainReceived} keeps. */
+    private ByteBuffer delivering;
+    /** Whether the protocol kept {@link #delivering} ({@link #retainReceived}): the transport must not reuse it. */
+    private boolean deliveringRetained;
+    /** A held readiness is being delivered: its first receive says whether it was data, the FIN or an error. */
+    private boolean heldReadinessUncounted;
 
     private boolean eofRequested;
     private boolean writingPaused;
@@ -204,10 +227,8 @@ final class IocpConnection implements Transport, LoopResource {
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.config = config;
         this.closeFuture = loop.newPromise();
-        this.receiveBuffer = ByteBuffer.allocateDirect(config.receiveBufferSize());
-        this.receiveAddress = PlatformDependent.directBufferAddress(receiveBuffer);
+        this.receiveBuffers = ReceiveBuffers.ofThisThread();
         this.recvOp = loop.acquireOp();
-        this.sendOp = loop.acquireOp();
         this.highWater = config.writeHighWater();
         this.lowWater = config.writeLowWater();
     }
@@ -224,7 +245,6 @@ final class IocpConnection implements Transport, LoopResource {
     Throwable start() {
         if (loop.isShuttingDown()) {
             recvOp.release();
-            sendOp.release();
             connState = ConnState.LOST;
             backend.close(socket, true);
             return new LoopShutdownException("the event loop is shutting down; connection closed before use");
@@ -277,12 +297,34 @@ final class IocpConnection implements Transport, LoopResource {
 
     // ================================================================== read stream
 
+    /** The most non-blocking receives one readiness packet leads to before the next one waits its turn in the port. */
+    private static final int MAX_RECEIVES_PER_READINESS = 16;
+
     private void armReceive() {
-        recvOp.prepare(OpType.RECV, socket, recvHandler).addBuffer(receiveAddress, receiveBuffer.capacity());
+        recvOp.prepare(OpType.RECV, socket, recvHandler);
+        if (config.receiveMode() == ReceiveMode.BUFFERED) {
+            receiveBuffer = receiveBuffers.take(config.receiveBufferSize());
+            recvOp.addBuffer(PlatformDependent.directBufferAddress(receiveBuffer), receiveBuffer.capacity())
+                    .socketKnownEmpty(!lastReceiveFilled);
+        } // READINESS: no buffer — a readiness receive
         int error = backend.submitRecv(recvOp);
         if (error != 0) {
             // No packet will come: treat the synchronous failure as the receive's result.
+            giveBackReceiveBuffer();
             readFailed(error);
+        }
+    }
+
+    /** Whether the receive last armed (in flight, held, or just completed) was a readiness receive. */
+    private boolean armedReadiness() {
+        return recvOp.bufferCount() == 0;
+    }
+
+    /** The buffered receive's buffer goes back to the loop's pool. Only when no receive names it (invariant 2). */
+    private void giveBackReceiveBuffer() {
+        if (receiveBuffer != null && !receiveInFlight()) {
+            receiveBuffers.give(receiveBuffer);
+            receiveBuffer = null;
         }
     }
 
@@ -308,6 +350,7 @@ final class IocpConnection implements Transport, LoopResource {
             case STOPPED:
                 // Reading ended (EOF/abort/closed): this packet only returns the op. Data in it arrived after the
                 // user stopped reading and is dropped by their choice, never silently while they still read.
+                giveBackReceiveBuffer();
                 maybeLost();
                 break;
             default:
@@ -318,24 +361,134 @@ final class IocpConnection implements Transport, LoopResource {
     /** Hands one receive's result to the protocol, then re-arms if still reading. */
     private void deliver(int bytes, int error) {
         if (error != 0) {
+            giveBackReceiveBuffer();
             readFailed(error);
             return;
         }
+        if (armedReadiness()) {
+            deliverReadable();
+            return;
+        }
         if (bytes == 0) {
+            giveBackReceiveBuffer();
             eofFromPeer();
             return;
         }
-        inReadCallback = true;
+        ByteBuffer data = receiveBuffer;
+        lastReceiveFilled = bytes == data.capacity();
+        data.clear().limit(bytes);
+        boolean ok = callDataReceived(data);
+        if (deliveringRetained) {
+            receiveBuffer = null; // the protocol's now
+            deliveringRetained = false;
+        }
+        giveBackReceiveBuffer();
+        if (ok) {
+            afterReadCallback();
+        }
+    }
+
+    /**
+     * A readiness packet while reading: take the bytes now, into a buffer borrowed from the loop's pool for this
+     * turn, and deliver each receive at once. A receive that does not fill the buffer leaves the socket known to be
+     * empty: then the next readiness receive is armed without asking again (which would cost a receive that
+     * returns WSAEWOULDBLOCK / EAGAIN). One that fills it means more is waiting: take it too, up to
+     * {@value #MAX_RECEIVES_PER_READINESS} times, then re-arm (the readiness packet then comes at once) so that one
+     * busy connection cannot keep the loop from the others.
+     */
+    private void deliverReadable() {
+        ByteBuffer buffer = receiveBuffers.take(config.receiveBufferSize());
         try {
-            receiveBuffer.clear().limit(bytes);
-            protocol.dataReceived(receiveBuffer);
+            long address = PlatformDependent.directBufferAddress(buffer);
+            int cap = buffer.capacity();
+            for (int turn = 1; ; turn++) {
+                int n = backend.receiveNow(socket, address, cap);
+                if (heldReadinessUncounted) {
+                    heldReadinessUncounted = false;
+                    // WOULD_BLOCK (a readiness that found nothing after all) delivered nothing and lost nothing;
+                    // it is counted with data, the only other outcome in which the stream goes on.
+                    boolean failed = n < 0 && !IoError.is(-n, ErrorCode.WOULD_BLOCK);
+                    counters.heldDelivered(failed || n == 0 ? 0 : 1, failed ? -n : 0); // bytes 0: the FIN
+                }
+                if (n < 0) {
+                    if (IoError.is(-n, ErrorCode.WOULD_BLOCK)) {
+                        afterReadCallback(); // spurious, or nothing more: wait again
+                    } else {
+                        readFailed(-n);
+                    }
+                    return;
+                }
+                if (n == 0) {
+                    eofFromPeer();
+                    return;
+                }
+                buffer.clear().limit(n);
+                boolean ok = callDataReceived(buffer);
+                if (deliveringRetained) {
+                    deliveringRetained = false;
+                    buffer = null; // the protocol's now; the finally has nothing to give back
+                    if (ok && readState == ReadState.RECEIVING && n == cap && turn < MAX_RECEIVES_PER_READINESS) {
+                        buffer = receiveBuffers.take(config.receiveBufferSize());
+                        address = PlatformDependent.directBufferAddress(buffer);
+                    }
+                }
+                if (!ok) {
+                    return;
+                }
+                if (readState != ReadState.RECEIVING || n < cap || turn == MAX_RECEIVES_PER_READINESS) {
+                    afterReadCallback();
+                    return;
+                }
+            }
+        } finally {
+            if (buffer != null) {
+                receiveBuffers.give(buffer);
+            }
+        }
+    }
+
+    /**
+     * Runs dataReceived with {@code data}; false if it threw (the connection is then being aborted with it).
+     * Whether the protocol kept the buffer is in {@link #deliveringRetained} afterwards.
+     */
+    private boolean callDataReceived(ByteBuffer data) {
+        inReadCallback = true;
+        delivering = data;
+        try {
+            protocol.dataReceived(data);
         } catch (Throwable t) {
             inReadCallback = false;
+            delivering = null;
             abortWith(t);
-            return;
+            return false;
         }
         inReadCallback = false;
-        afterReadCallback();
+        delivering = null;
+        return true;
+    }
+
+    @Override
+    public RetainedBuffer retainReceived() {
+        if (!loop.inEventLoop() || delivering == null) {
+            throw new IllegalStateException("retainReceived is only for the buffer of the dataReceived now running");
+        }
+        if (deliveringRetained) {
+            throw new IllegalStateException("the buffer of this dataReceived is already retained");
+        }
+        deliveringRetained = true;
+        ByteBuffer kept = delivering;
+        ReceiveBuffers pool = receiveBuffers;
+        return new RetainedBuffer(kept, () -> {
+            if (loop.inEventLoop()) {
+                pool.give(kept);
+            } else {
+                try {
+                    loop.execute(() -> pool.give(kept));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the loop is gone: the buffer is left to the garbage collector (its cleaner frees it)
+                }
+            }
+        });
     }
 
     /** After connectionMade or dataReceived returned: arm the next receive if the stream still wants one. */
@@ -358,9 +511,21 @@ final class IocpConnection implements Transport, LoopResource {
 
     /** A receive's result while closing: discarded, and another armed until the peer's FIN. */
     private void discardWhileClosing(int bytes, int error) {
+        giveBackReceiveBuffer(); // what it holds is discarded
         if (error != 0) {
             readFailed(error);
             return;
+        }
+        if (armedReadiness()) {
+            bytes = discardReadable();
+            if (bytes < 0) {
+                if (IoError.is(-bytes, ErrorCode.WOULD_BLOCK)) {
+                    armReceive(); // all taken: wait for more, or for the FIN
+                } else {
+                    readFailed(-bytes);
+                }
+                return;
+            }
         }
         if (bytes == 0) {
             readState = ReadState.STOPPED;
@@ -370,6 +535,28 @@ final class IocpConnection implements Transport, LoopResource {
             return;
         }
         armReceive(); // the bytes are dropped: the protocol closed, and said it wants nothing more
+    }
+
+    /**
+     * While closing, after a readiness packet: receives and drops what the socket holds. Returns 0 at the peer's
+     * FIN, else the receive's {@code -error} that ended it (WOULD_BLOCK: nothing more for now — or, after
+     * {@value #MAX_RECEIVES_PER_READINESS} full receives, the turn is over: a peer that floods a closing
+     * connection must not keep the loop from the others; the next readiness packet comes at once).
+     */
+    private int discardReadable() {
+        ByteBuffer buffer = receiveBuffers.take(config.receiveBufferSize());
+        try {
+            long address = PlatformDependent.directBufferAddress(buffer);
+            for (int turn = 0; turn < MAX_RECEIVES_PER_READINESS; turn++) {
+                int n = backend.receiveNow(socket, address, buffer.capacity());
+                if (n <= 0) {
+                    return n;
+                }
+            }
+            return -IoError.of(ErrorCode.WOULD_BLOCK);
+        } finally {
+            receiveBuffers.give(buffer);
+        }
     }
 
     private void eofFromPeer() {
@@ -441,7 +628,11 @@ final class IocpConnection implements Transport, LoopResource {
     private void deliverHeld() {
         if (readState == ReadState.RESUMED_HOLDING) {
             readState = ReadState.RECEIVING;
-            counters.heldDelivered(heldBytes, heldError);
+            if (armedReadiness() && heldError == 0) {
+                heldReadinessUncounted = true; // what it announced is known at the first receive: deliverReadable
+            } else {
+                counters.heldDelivered(heldBytes, heldError);
+            }
             deliver(heldBytes, heldError);
         }
     }
@@ -464,6 +655,14 @@ final class IocpConnection implements Transport, LoopResource {
 
     WriteState writeState() {
         return writeState;
+    }
+
+    /**
+     * For tests: what the connection keeps beyond its receive op, {receive buffers, send ops, write chunks} (each 0
+     * or 1, the chunks a count). Loop thread.
+     */
+    int[] keptMemory() {
+        return new int[] {receiveBuffer == null ? 0 : 1, sendOp == null ? 0 : 1, queue.chunkCount()};
     }
 
     ConnState connState() {
@@ -510,6 +709,70 @@ final class IocpConnection implements Transport, LoopResource {
             byte[] copy = new byte[data.remaining()];
             data.get(data.position(), copy);
             writeFromElsewhere(copy);
+        }
+    }
+
+    @Override
+    public void writeOwned(ByteBuffer data, Runnable release) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(release, "release");
+        if (!data.isDirect()) {
+            throw new IllegalArgumentException("writeOwned needs a direct buffer: the kernel reads it in place");
+        }
+        checkWritable();
+        if (loop.inEventLoop()) {
+            writeOwnedOnLoop(data, release);
+            return;
+        }
+        int length = data.remaining();
+        bytesInTransit.addAndGet(length);
+        try {
+            hopped(() -> {
+                bytesInTransit.addAndGet(-length);
+                writeOwnedOnLoop(data, release);
+            }, false);
+        } catch (RuntimeException e) {
+            bytesInTransit.addAndGet(-length);
+            throw e;
+        }
+    }
+
+    private void writeOwnedOnLoop(ByteBuffer data, Runnable release) {
+        if (!data.hasRemaining() || !acceptsWrites()) {
+            runRelease(release); // nothing to send, or discarded (invariant 7): the buffer is given back at once
+            return;
+        }
+        try {
+            queue.appendOwned(data, release);
+        } catch (Throwable t) {
+            runRelease(release);
+            writeFailed(t);
+            return;
+        }
+        afterAppend();
+    }
+
+    /**
+     * Runs the releases of owned buffers the queue has let go of. Called after the effect of what let go of them
+     * (a send's packet, a discard) is applied: they are the caller's code (invariant 4). One that throws aborts
+     * the connection with that cause, as a throwing callback does.
+     */
+    private void runReleases() {
+        Runnable r;
+        while ((r = queue.takeRelease()) != null) {
+            runRelease(r);
+        }
+    }
+
+    private void runRelease(Runnable release) {
+        try {
+            release.run();
+        } catch (Throwable t) {
+            if (connState == ConnState.CLOSED || connState == ConnState.LOST) {
+                logger.warn("a write's release threw on {}", this, t);
+            } else {
+                abortWith(t);
+            }
         }
     }
 
@@ -579,6 +842,15 @@ final class IocpConnection implements Transport, LoopResource {
     }
 
     private void submitSend() {
+        if (sendOp == null) {
+            try {
+                sendOp = loop.acquireOp();
+            } catch (Throwable t) {
+                writeState = WriteState.STOPPED;
+                abortWith(t);
+                return;
+            }
+        }
         sendOp.prepare(OpType.SEND, socket, sendHandler);
         queue.gather(sendOp);
         int error = backend.submitSend(sendOp);
@@ -597,6 +869,7 @@ final class IocpConnection implements Transport, LoopResource {
             queue.discardAll();
             writeBufferSizeVisible = 0;
             maybeLost();
+            runReleases();
             return;
         }
         if (error != 0) {
@@ -604,6 +877,7 @@ final class IocpConnection implements Transport, LoopResource {
             queue.discardAll();
             writeBufferSizeVisible = 0;
             abortWith(opFailure("send", error));
+            runReleases();
             return;
         }
         // Apply the completion's effect before any callback (invariant 4).
@@ -613,6 +887,7 @@ final class IocpConnection implements Transport, LoopResource {
         if (!queue.isEmpty()) {
             submitSend();
         } else {
+            releaseSendOp(); // idle: the op goes back to the loop's slab until the next write
             queueDrained();
         }
         if (writingPaused && queue.size() <= lowWater && connState == ConnState.OPEN) {
@@ -623,6 +898,7 @@ final class IocpConnection implements Transport, LoopResource {
                 abortWith(t);
             }
         }
+        runReleases(); // the owned buffers this packet confirmed
     }
 
     /**
@@ -748,9 +1024,12 @@ final class IocpConnection implements Transport, LoopResource {
                 break;
             case HOLDING:
             case RESUMED_HOLDING:
-                if (heldError != 0 || heldBytes == 0) {
+                // What is held is dropped (the caller closed). A held readiness consumed nothing: whatever it
+                // announced is still in the socket, and the draining receive armed here finds it.
+                giveBackReceiveBuffer();
+                if (heldError != 0 || (heldBytes == 0 && !armedReadiness())) {
                     readState = ReadState.STOPPED; // the held result was the peer's FIN or an error
-                        } else {
+                } else {
                     readState = ReadState.DRAINING;
                     armReceive();
                 }
@@ -807,6 +1086,7 @@ final class IocpConnection implements Transport, LoopResource {
         // discards the queue, in onSendComplete.
         writeState = WriteState.STOPPED;
         closeSocket(true);
+        runReleases();
     }
 
     private void closeSocket(boolean abortive) {
@@ -829,17 +1109,30 @@ final class IocpConnection implements Transport, LoopResource {
      * in eofReceived or connectionMade, another connection's callback that aborted this one), and connectionLost
      * must never run nested in one — as in asyncio, which schedules connection_lost with call_soon.
      */
+    private boolean sendInFlight() {
+        return sendOp != null && sendOp.state() == Op.State.IN_FLIGHT;
+    }
+
+    /** The send op goes back to the slab; only with no send in flight (invariant 2). */
+    private void releaseSendOp() {
+        if (sendOp != null && !sendInFlight()) {
+            sendOp.release();
+            sendOp = null;
+        }
+    }
+
     private void maybeLost() {
-        if (connState != ConnState.CLOSED || receiveInFlight() || sendOp.state() == Op.State.IN_FLIGHT
-                || inReadCallback) {
+        if (connState != ConnState.CLOSED || receiveInFlight() || sendInFlight() || inReadCallback) {
             return;
         }
         connState = ConnState.LOST;
         writeState = WriteState.STOPPED;
         queue.discardAll();
         writeBufferSizeVisible = 0;
+        giveBackReceiveBuffer();
         recvOp.release();
-        sendOp.release();
+        releaseSendOp();
+        runReleases();
         loop.deregister(this);
         try {
             loop.execute(this::notifyLost);

@@ -45,6 +45,32 @@ public interface Transport {
      */
     void write(ByteBuffer data);
 
+    /**
+     * Writes {@code data}'s remaining bytes without copying them: the transport owns the buffer from this call on
+     * and sends from it in place, and runs {@code release} (on the loop) exactly once when it no longer needs it —
+     * after the kernel confirmed its last byte, or when the connection ends and the queue is discarded, or at once
+     * if the write is discarded (the same rules as {@link #write(byte[], int, int)}). Until then the caller must
+     * not touch the buffer. For large messages, where the copy costs; small ones are better copied ({@code write}
+     * coalesces them into shared chunks: an owned buffer is sent as a buffer of its own).
+     *
+     * @param data a direct buffer; its position and limit are not moved
+     * @param release gives the buffer back (e.g. {@link RetainedBuffer#release()}, a ByteBuf's release)
+     * @throws IllegalArgumentException if {@code data} is not direct (the caller keeps it; release is not run)
+     * @throws TransportClosedException after this transport's own close(), abort() or writeEof() (the caller
+     *         keeps the buffer; release is not run)
+     */
+    void writeOwned(ByteBuffer data, Runnable release);
+
+    /**
+     * Inside {@link Protocol#dataReceived}: keeps the buffer it was given instead of copying from it. The transport
+     * receives into another buffer from then on; the protocol gives this one back with
+     * {@link RetainedBuffer#release()} (often through {@link #writeOwned}).
+     *
+     * @return the kept buffer
+     * @throws IllegalStateException outside dataReceived, or a second time in one call
+     */
+    RetainedBuffer retainReceived();
+
     /** Half-close: after everything queued is sent, shutdown(SD_SEND); the peer reads EOF. Reading goes on. */
     void writeEof();
 

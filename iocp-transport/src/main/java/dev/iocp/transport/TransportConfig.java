@@ -5,17 +5,24 @@ package dev.iocp.transport;
  * otherwise what a server wants by default (TCP_NODELAY on; a close deadline so that a peer that never reads can't
  * hold a connection forever).
  *
- * @param receiveBufferSize   bytes one receive can take (the buffer a held receive keeps while paused)
+ * @param receiveBufferSize   the most bytes one receive takes: a cap, not a reservation — the buffer comes from the
+ *                            loop's pool for the receive and goes back after it (in {@link ReceiveMode#BUFFERED},
+ *                            a receive in flight or held while paused keeps one)
  * @param writeHighWater      {@link Protocol#pauseWriting()} above this many queued bytes
  * @param writeLowWater       {@link Protocol#resumeWriting()} at or below this
  * @param closeTimeoutMillis  deadline of a graceful {@link Transport#close()} before it becomes an abort; 0 = none
  * @param tcpNoDelay          TCP_NODELAY on new connections
+ * @param receiveMode         how a connection waits for data: {@link ReceiveMode}
  */
 public record TransportConfig(int receiveBufferSize, long writeHighWater, long writeLowWater,
-                              long closeTimeoutMillis, boolean tcpNoDelay) {
+                              long closeTimeoutMillis, boolean tcpNoDelay, ReceiveMode receiveMode) {
 
-    /** 64 KiB receives, water marks 64 KiB / 16 KiB, a 30 s close deadline, TCP_NODELAY on. */
-    public static final TransportConfig DEFAULT = new TransportConfig(64 * 1024, 64 * 1024, 16 * 1024, 30_000, true);
+    /**
+     * 64 KiB receives, water marks 64 KiB / 16 KiB, a 30 s close deadline, TCP_NODELAY on, {@link ReceiveMode}'s
+     * default.
+     */
+    public static final TransportConfig DEFAULT = new TransportConfig(64 * 1024, 64 * 1024, 16 * 1024, 30_000, true,
+            ReceiveMode.DEFAULT);
 
     /**
      * Checks the settings.
@@ -25,9 +32,11 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param writeLowWater {@link Protocol#resumeWriting()} at or below this; {@code 0 <= low <= high}
      * @param closeTimeoutMillis the graceful close's deadline; 0 = none, never negative
      * @param tcpNoDelay TCP_NODELAY on new connections
+     * @param receiveMode how a connection waits for data; not null
      * @throws IllegalArgumentException if one is out of range
      */
     public TransportConfig {
+        java.util.Objects.requireNonNull(receiveMode, "receiveMode");
         if (receiveBufferSize <= 0) {
             throw new IllegalArgumentException("receiveBufferSize must be > 0, got " + receiveBufferSize);
         }
@@ -45,7 +54,7 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param bytes bytes one receive can take
      */
     public TransportConfig withReceiveBufferSize(int bytes) {
-        return new TransportConfig(bytes, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay);
+        return new TransportConfig(bytes, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay, receiveMode);
     }
 
     /**
@@ -55,7 +64,7 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param low the low-water mark, in bytes
      */
     public TransportConfig withWriteBufferLimits(long high, long low) {
-        return new TransportConfig(receiveBufferSize, high, low, closeTimeoutMillis, tcpNoDelay);
+        return new TransportConfig(receiveBufferSize, high, low, closeTimeoutMillis, tcpNoDelay, receiveMode);
     }
 
     /**
@@ -64,6 +73,15 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param millis the deadline; 0 = none
      */
     public TransportConfig withCloseTimeoutMillis(long millis) {
-        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, millis, tcpNoDelay);
+        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, millis, tcpNoDelay, receiveMode);
+    }
+
+    /**
+     * {@return this config with another receive mode}
+     *
+     * @param mode how a connection waits for data
+     */
+    public TransportConfig withReceiveMode(ReceiveMode mode) {
+        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay, mode);
     }
 }

@@ -19,18 +19,31 @@ import java.util.ArrayDeque;
 final class WriteQueue {
     static final int CHUNK_SIZE = 16 * 1024;
 
-    /** A chunk of native memory with a read and a write index. */
+    /**
+     * A chunk of native memory with a read and a write index: one of the pool's, or a caller's buffer queued as it
+     * is ({@link #appendOwned}: {@code release} set, nothing appended to it, released instead of pooled).
+     */
     static final class Chunk {
         final ByteBuffer buffer;
         final long address;
         int read;
         int write;
+        /** An owned caller's buffer: what gives it back once the kernel no longer reads it. Null: a pool chunk. */
+        Runnable release;
 
         Chunk(ByteBuffer buffer) {
             this.buffer = buffer;
             this.address = PlatformDependent.directBufferAddress(buffer);
         }
+
+        /** Bytes that may still be appended to this chunk: none to a caller's buffer. */
+        int room() {
+            return release != null ? 0 : CHUNK_SIZE - write;
+        }
     }
+
+    /** Released owned buffers not yet told: run by the owner after the completion's effect is applied. */
+    private final ArrayDeque<Runnable> releases = new ArrayDeque<>();
 
     /**
      * Where new chunks' memory comes from: {@code ByteBuffer.allocateDirect}, which throws OutOfMemoryError when the
@@ -72,6 +85,11 @@ final class WriteQueue {
     private final Pool pool = POOL.get();
     private long size;
 
+    /** {@return chunks the queue holds (0 once drained: they are back in the loop's pool)} */
+    int chunkCount() {
+        return count;
+    }
+
     long size() {
         return size;
     }
@@ -89,7 +107,7 @@ final class WriteQueue {
         int fill = reserve(length);
         while (length > 0) {
             Chunk c = chunk(fill++);
-            int n = Math.min(length, CHUNK_SIZE - c.write);
+            int n = Math.min(length, c.room());
             PlatformDependent.copyMemory(src, offset, c.address + c.write, n);
             c.write += n;
             offset += n;
@@ -105,12 +123,45 @@ final class WriteQueue {
         int fill = reserve(length);
         while (length > 0) {
             Chunk c = chunk(fill++);
-            int n = Math.min(length, CHUNK_SIZE - c.write);
+            int n = Math.min(length, c.room());
             c.buffer.put(c.write, src, pos, n);
             c.write += n;
             pos += n;
             length -= n;
             size += n;
+        }
+    }
+
+    /**
+     * Queues a caller's direct buffer as it is, no copy: its bytes from position to limit are sent from it, and
+     * {@code release} is due once the kernel has confirmed them all, or the queue is discarded (then see
+     * {@link #takeReleases}). Nothing is appended to it afterwards. If queuing it fails (the ring cannot grow:
+     * OutOfMemoryError), nothing is queued and the caller still owns the buffer.
+     */
+    void appendOwned(ByteBuffer src, Runnable release) {
+        Chunk c = new Chunk(src);
+        c.read = src.position();
+        c.write = src.limit();
+        c.release = release;
+        addChunk(c);
+        size += c.write - c.read;
+    }
+
+    /**
+     * The releases of owned buffers the kernel has let go of since the last call, oldest first: the owner runs them
+     * after the packet's effect on its state is applied (they are the caller's code: invariant 4).
+     */
+    Runnable takeRelease() {
+        return releases.poll();
+    }
+
+    /** Gives back a chunk the kernel no longer reads: to the pool, or its owner's release (queued). */
+    private void recycle(Chunk c) {
+        if (c.release != null) {
+            releases.add(c.release);
+            c.release = null;
+        } else {
+            pool.give(c);
         }
     }
 
@@ -122,8 +173,8 @@ final class WriteQueue {
     private int reserve(int length) {
         int countBefore = count;
         Chunk tail = count == 0 ? null : chunk(count - 1);
-        int fill = tail != null && tail.write < CHUNK_SIZE ? count - 1 : count;
-        long room = tail == null ? 0 : CHUNK_SIZE - tail.write;
+        int fill = tail != null && tail.room() > 0 ? count - 1 : count;
+        long room = tail == null ? 0 : tail.room();
         try {
             while (room < length) {
                 addChunk(pool.take());
@@ -197,15 +248,11 @@ final class WriteQueue {
             first.read += take;
             n -= take;
             if (first.read == first.write) { // no send is in flight while we consume: safe to recycle
-                if (count == 1) {
-                    // Keep the last chunk for the next write: on request/response loads the queue empties after
-                    // every message, and a pool round trip per message showed up in the profile (JFR).
-                    first.read = 0;
-                    first.write = 0;
-                } else {
-                    pollFirst();
-                    pool.give(first);
-                }
+                // Even the last chunk goes back to the loop's pool: a drained queue keeps no memory, so an idle
+                // connection costs no 16 KiB chunk (the pool is a plain stack on the loop thread; the next write
+                // takes the same chunk back).
+                pollFirst();
+                recycle(first);
             }
         }
     }
@@ -214,7 +261,7 @@ final class WriteQueue {
     void discardAll() {
         Chunk c;
         while ((c = pollFirst()) != null) {
-            pool.give(c);
+            recycle(c);
         }
         size = 0;
     }

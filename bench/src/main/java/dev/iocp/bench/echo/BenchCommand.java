@@ -97,7 +97,8 @@ public final class BenchCommand {
         out.println("usage: bench [--quick] [--servers " + String.join(",", Servers.names()) + "] [--out DIR]");
         out.println("             [--warmup-ms N] [--measure-ms N] [--reps N] [--server-threads N] [--client-threads N] [--ipv6]");
         out.println("             [--server-process [--server-cpus LIST|none] [--generator-cpus LIST|none] [--server-jvm-opt OPT]...] [--retry-budget N]");
-        out.println("             [--scenarios id,id...]   (ids: " + String.join(", ", MATRIX.stream().map(Scenario::id).toList()) + ")");
+        out.println("             [--scenarios id,id...]   (ids: " + String.join(", ", MATRIX.stream().map(Scenario::id).toList()) + ", idle)");
+        out.println("             [--idle-connections N]   (the idle scenario: N idle connections per server, each in a child JVM; default 10000)");
         out.println("       bench --http ...   the HTTP benchmark (wrk against iocp-http's servers): bench --http --help");
     }
 
@@ -119,6 +120,7 @@ public final class BenchCommand {
         String serverCpus = "0", generatorCpus = "1";
         List<String> serverJvmOpts = new ArrayList<>();
         int retryBudget = -1;
+        int idleConnections = 10_000;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -139,6 +141,7 @@ public final class BenchCommand {
                     case "--generator-cpus" -> generatorCpus = args[++i];
                     case "--server-jvm-opt" -> serverJvmOpts.add(args[++i]);
                     case "--retry-budget" -> retryBudget = Integer.parseInt(args[++i]);
+                    case "--idle-connections" -> idleConnections = Integer.parseInt(args[++i]);
                     case "-h", "--help" -> {
                         usage(out);
                         return 0;
@@ -155,7 +158,7 @@ public final class BenchCommand {
             usage(System.err);
             return 2;
         }
-        if (servers == null) servers = Servers.names();
+        if (servers == null) servers = Servers.defaultNames();
         for (String s : servers) {
             if (!Servers.isRegistered(s)) {
                 String why = Servers.unavailable().get(s);
@@ -174,6 +177,16 @@ public final class BenchCommand {
                     + "), load generator in this JVM (" + pinned + ")";
         } else {
             pinning = "same JVM, threads not pinned (affinity of this process: " + affinity() + ")";
+        }
+        if (only != null && only.contains("idle")) {
+            // Memory, not speed: always one child JVM per server (the RSS measured must be the server's alone).
+            int rc = IdleBench.run(out, servers, idleConnections, serverCpus, Integer.parseInt(machine.get("cores")),
+                    serverJvmOpts, outDir);
+            List<String> rest = new ArrayList<>(only);
+            rest.remove("idle");
+            if (rest.isEmpty()) return rc;
+            only = rest;
+            if (rc != 0) return rc;
         }
         if (warmupMs < 0) warmupMs = quick ? 1000 : 3000;
         if (measureMs < 0) measureMs = quick ? 2000 : 10000;

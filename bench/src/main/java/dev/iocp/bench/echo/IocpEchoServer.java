@@ -3,6 +3,8 @@ package dev.iocp.bench.echo;
 import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.race.EchoProtocol;
 import dev.iocp.transport.Server;
+import dev.iocp.transport.ReceiveMode;
+import dev.iocp.transport.TransportConfig;
 import dev.iocp.transport.Transports;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -20,7 +22,28 @@ import java.util.concurrent.TimeUnit;
  * high-water mark. TCP_NODELAY is on (the transport's default). Nothing is allocated per message.
  */
 public final class IocpEchoServer implements EchoServer {
+    /** {@code iocp-buffered}: the same server with BUFFERED receives, to measure the receive modes in one run. */
+    public static final String BUFFERED_NAME = "iocp-buffered";
+
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final String name;
+    private final TransportConfig config;
+
+    /** The default configuration (what {@code iocp echo} serves). */
+    public IocpEchoServer() {
+        this(Servers.IOCP, TransportConfig.DEFAULT);
+    }
+
+    IocpEchoServer(String name, TransportConfig config) {
+        this.name = name;
+        this.config = config;
+    }
+
+    /** {@return the server with BUFFERED receives} */
+    static IocpEchoServer buffered() {
+        return new IocpEchoServer(BUFFERED_NAME, TransportConfig.DEFAULT.withReceiveMode(ReceiveMode.BUFFERED));
+    }
+
     private IocpEventLoopGroup group;
     private Server server;
 
@@ -31,7 +54,8 @@ public final class IocpEchoServer implements EchoServer {
             for (EventExecutor loop : group) {
                 threads.add(loop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS));
             }
-            server = Transports.listen(group, bind, EchoProtocol::new).get(10, TimeUnit.SECONDS);
+            server = Transports.listen(group, bind, EchoProtocol::new, config, Transports.DEFAULT_PENDING_ACCEPTS)
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             close();
             throw new IOException("iocp echo server failed to start: " + e, e);
@@ -53,7 +77,7 @@ public final class IocpEchoServer implements EchoServer {
 
     @Override
     public String name() {
-        return Servers.IOCP;
+        return name;
     }
 
     @Override

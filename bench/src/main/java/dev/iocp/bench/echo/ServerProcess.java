@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   START &lt;name&gt; &lt;threads&gt; &lt;host&gt;  →  READY &lt;port&gt;      (or ERR &lt;message&gt;)
  *   CPU                           →  CPU &lt;server-threads-ns&gt; &lt;process-ns&gt;
+ *   MEM                           →  MEM &lt;VmRSS-bytes&gt; &lt;live-heap-bytes&gt; &lt;direct-buffer-bytes&gt;  (after a full GC)
  *   STOP                          →  STOPPED
  *   EXIT (or end of stdin)        →  the child exits
  * </pre>
@@ -93,6 +94,20 @@ public final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSour
         return new InetSocketAddress(bind.getAddress(), port);
     }
 
+    /**
+     * The child's memory now, for the idle scenario: {VmRSS from /proc/self/status, the heap in use after a full
+     * GC, the JDK's direct-buffer pool}, in bytes (RSS -1 where /proc is missing).
+     */
+    long[] memory() throws IOException {
+        String[] f = call("MEM", "MEM").split(" ");
+        return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
+    }
+
+    /** The child's process id (taskset execs the JVM, so it is the same process). */
+    long pid() {
+        return process.pid();
+    }
+
     public void stop() throws IOException {
         call("STOP", "STOPPED");
     }
@@ -157,6 +172,7 @@ public final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSour
                             + (server == null ? 0 : LoadGenerator.cpuNanos(server.serverThreads())) + " "
                             + Math.max(0, LoadGenerator.processCpuNanos()) + " "
                             + (server == null ? -1 : LoadGenerator.allocatedBytes(server.serverThreads())));
+                    case "MEM" -> reply.println(REPLY_PREFIX + "MEM " + IdleBench.selfMemory());
                     case "STOP" -> {
                         if (server != null) server.close();
                         server = null;

@@ -17,9 +17,13 @@ public final class Servers {
     private static final Map<String, Supplier<EchoServer>> REGISTRY = new LinkedHashMap<>();
     /** Declared before the static block that fills it. */
     private static final Map<String, String> UNAVAILABLE = new LinkedHashMap<>();
+    /** Registered, but run only when named in {@code --servers} (variants of a server, for a one-run comparison). */
+    private static final java.util.Set<String> OPT_IN = new java.util.HashSet<>();
 
     static {
         register(IOCP, IocpEchoServer::new);
+        register(IocpEchoServer.BUFFERED_NAME, IocpEchoServer::buffered);
+        OPT_IN.add(IocpEchoServer.BUFFERED_NAME);
         register("nio", NioEchoServer::new);
         register("nio2", Nio2EchoServer::new);
         // The same Netty echo handler on iocp-netty's channels and on Netty's NIO (what Netty runs on Windows).
@@ -53,6 +57,13 @@ public final class Servers {
 
     public static synchronized boolean isRegistered(String name) {
         return REGISTRY.containsKey(name);
+    }
+
+    /** What runs without {@code --servers}: every registered name but the opt-in variants, iocp first. */
+    public static synchronized List<String> defaultNames() {
+        List<String> names = new ArrayList<>(REGISTRY.keySet());
+        names.removeAll(OPT_IN);
+        return Collections.unmodifiableList(names);
     }
 
     /** Registered names, iocp first when present. */

@@ -136,10 +136,31 @@ public interface Backend extends AutoCloseable {
      * A receive into the op's buffers (Win32: WSARecv; io_uring: RECV, or RECVMSG over several buffers). A packet
      * with success and 0 bytes is the peer's FIN.
      *
-     * @param op an OWNED op of type RECV with its socket and buffers set
+     * <p><b>A RECV op with no buffers is a readiness receive</b>: it pins no data buffer and consumes nothing. Its
+     * packet comes once the socket has something a receive would return at once — data, the peer's FIN, or an
+     * error — and says only that (success, 0 bytes; or the error, such as a reset, where the OS reports it on the
+     * probe). The owner then takes the bytes with {@link #receiveNow} into memory of its choosing. Win32: a
+     * zero-byte WSARecv (Wine fact 8); io_uring: a one-shot POLL_ADD for POLLIN; simulated: the same model as
+     * Win32's. It is cancelled, closed and counted like any op (one packet per successful submit).
+     *
+     * @param op an OWNED op of type RECV with its socket and buffers (or none: readiness) set
      * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
      */
     int submitRecv(Op op);
+
+    /**
+     * A synchronous receive that never waits (Win32: recv on the socket, which every backend-made or registered
+     * socket has in non-blocking mode; io_uring: recv with MSG_DONTWAIT): what a readiness receive's packet
+     * announced. The memory is the caller's and is only touched during the call.
+     *
+     * @param socket a connected socket with no data receive in flight
+     * @param address where the bytes go
+     * @param length the most bytes to take; more than 0
+     * @return the bytes received (0: the peer's FIN); or, negative, {@code -error}: an {@link IoError} — with
+     *         {@link ErrorCode#WOULD_BLOCK} when the socket has nothing now (the readiness was spurious, or another
+     *         receive took the bytes first)
+     */
+    int receiveNow(long socket, long address, int length);
 
     /**
      * A send gathering the op's buffers (Win32: WSASend; io_uring: SEND or SENDMSG). It may complete short.

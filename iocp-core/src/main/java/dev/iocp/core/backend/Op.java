@@ -49,6 +49,8 @@ public final class Op {
     private CompletionHandler handler;
     /** Whether a cancel was requested while IN_FLIGHT (for diagnostics: the packet still decides). */
     private boolean cancelRequested;
+    /** RECV: what the owner knows of the socket (see {@link #socketKnownEmpty(boolean)}); true after prepare. */
+    private boolean socketKnownEmpty = true;
 
     // The op's buffers, backend-neutral; a backend encodes them (WSABUF, iovec) at submit.
     private final long[] bufferAddresses = new long[MAX_BUFFERS];
@@ -131,7 +133,29 @@ public final class Op {
         this.bufferCount = 0;
         this.cancelRequested = false;
         this.acceptSocket = 0;
+        this.socketKnownEmpty = true;
         return this;
+    }
+
+    /**
+     * A RECV's hint from its owner: whether the socket is known to hold nothing now — the previous receive did not
+     * fill its buffer, so it took all there was. Then a backend may wait for readiness before it tries (io_uring:
+     * IORING_RECVSEND_POLL_FIRST, which saves a try that would only fail with EAGAIN); when the previous receive
+     * filled its buffer, more is likely waiting and the receive is tried at once. Only a hint: the packet is the
+     * same either way. {@link #prepare} sets it to true (nothing known: treat as empty).
+     *
+     * @param empty whether the socket is known to be empty
+     * @return this op
+     */
+    public Op socketKnownEmpty(boolean empty) {
+        requireOwned("socketKnownEmpty");
+        this.socketKnownEmpty = empty;
+        return this;
+    }
+
+    /** {@return the owner's hint: whether the socket is known to be empty (see {@link #socketKnownEmpty(boolean)})} */
+    public boolean socketKnownEmpty() {
+        return socketKnownEmpty;
     }
 
     /**

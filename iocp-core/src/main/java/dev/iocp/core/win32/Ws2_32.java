@@ -73,6 +73,12 @@ public final class Ws2_32 {
 
     public static native int ioctlsocket(long s, int cmd, long argp);
 
+    /** FIONBIO for {@link #ioctlsocket}: a non-zero u_long makes the socket non-blocking (overlapped ops unaffected). */
+    public static final int FIONBIO = 0x8004667E;
+
+    /** A plain receive; on a non-blocking socket it fails with WSAEWOULDBLOCK instead of waiting. */
+    public static native int recv(long s, long buf, int len, int flags);
+
     public static native int listen(long s, int backlog);
 
     public static native int closesocket(long s);

@@ -228,6 +228,70 @@ public abstract class BackendContractTest {
         back.release();
     }
 
+    private Op readiness(long socket) {
+        Op op = slab.acquire().prepare(OpType.RECV, socket, NO_HANDLER);
+        assertEquals(0, backend.submitRecv(op));
+        assertEquals(Op.State.IN_FLIGHT, op.state());
+        return op;
+    }
+
+    /** {@link Backend#receiveNow} into {@code buf}: the bytes as text; fails on an error other than the one expected. */
+    private String receiveNow(long socket, long buf, int length) {
+        int n = backend.receiveNow(socket, buf, length);
+        assertTrue(n >= 0, () -> "receiveNow: " + IoError.describe(-n));
+        return read(buf, n);
+    }
+
+    private void assertNothingNow(long socket, long buf) {
+        int n = backend.receiveNow(socket, buf, 64);
+        assertTrue(n < 0, () -> "expected nothing to receive now, got " + n + " bytes");
+        assertCode(ErrorCode.WOULD_BLOCK, -n);
+    }
+
+    /** A readiness receive (no buffers) pins nothing, consumes nothing, and says "readable"; receiveNow takes it. */
+    @Test
+    void aReadinessReceiveCompletesWhenDataArrivesConsumesNothingAndReceiveNowTakesTheBytes() throws Exception {
+        long[] pair = connectedPair();
+        long buf = nativeBuffer(64);
+        Op r = readiness(pair[0]);
+        assertNothingNow(pair[0], buf);
+        sendAll(pair[1], "ready");
+        int[] p = awaitPacket(r);
+        assertEquals(0, p[1], () -> IoError.describe(p[1]));
+        assertEquals(0, p[0], "a readiness packet transfers nothing");
+        assertEquals("ready", receiveNow(pair[0], buf, 64));
+        assertNothingNow(pair[0], buf);
+        r.release();
+    }
+
+    @Test
+    void aReadinessReceiveCompletesOnThePeersFinAndReceiveNowReadsIt() throws Exception {
+        long[] pair = connectedPair();
+        long buf = nativeBuffer(64);
+        Op r = readiness(pair[0]);
+        backend.shutdownOutput(pair[1]);
+        int[] p = awaitPacket(r);
+        assertEquals(0, p[1], () -> IoError.describe(p[1]));
+        assertEquals("", receiveNow(pair[0], buf, 64), "the FIN: 0 bytes");
+        r.release();
+    }
+
+    /** A readiness receive cancelled while idle is aborted and has taken nothing: the bytes sent later are all there. */
+    @Test
+    void anIdleReadinessReceiveCancelledIsAbortedAndConsumesNothing() throws Exception {
+        long[] pair = connectedPair();
+        long buf = nativeBuffer(64);
+        Op r = readiness(pair[0]);
+        assertEquals(CancelResult.REQUESTED, backend.cancel(r));
+        assertAborted(awaitPacket(r)[1]);
+        sendAll(pair[1], "kept");
+        Op again = readiness(pair[0]);
+        assertEquals(0, awaitPacket(again)[1]);
+        assertEquals("kept", receiveNow(pair[0], buf, 64));
+        r.release();
+        again.release();
+    }
+
     /** Invariant 1, the bpo-33694 window: a cancel that comes too late finds nothing, and the packet has the data. */
     @Test
     void aCancelAfterTheReceiveCompletedIsNotFoundAndThePacketKeepsTheData() throws Exception {

@@ -47,7 +47,10 @@ public final class FaultInjectingBackend implements Backend {
     /** The calls (and packet kinds) a fault can be injected into, and that are counted. */
     public enum Call {
         OPEN_TCP_SOCKET, REGISTER, BIND, LISTEN, LOCAL_ADDRESS, REMOTE_ADDRESS, SET_OPTION, GET_OPTION,
-        SHUTDOWN_OUTPUT, SUBMIT_RECV, SUBMIT_SEND, SUBMIT_ACCEPT, SUBMIT_CONNECT, FINISH_ACCEPT, FINISH_CONNECT,
+        SHUTDOWN_OUTPUT, SUBMIT_RECV,
+        /** A non-blocking receive after a readiness packet; a fault fails it before it takes anything. */
+        RECEIVE_NOW,
+        SUBMIT_SEND, SUBMIT_ACCEPT, SUBMIT_CONNECT, FINISH_ACCEPT, FINISH_CONNECT,
         /** Counted only: close cannot fail (see {@link Faults#closes(long)}). */
         CLOSE,
         /** Packets of that kind (all counted); a fault turns a successful one into a failure, still delivered. */
@@ -308,6 +311,12 @@ public final class FaultInjectingBackend implements Backend {
     public int submitRecv(Op op) {
         int error = injected(Call.SUBMIT_RECV);
         return error != 0 ? error : delegate.submitRecv(op);
+    }
+
+    @Override
+    public int receiveNow(long socket, long address, int length) {
+        int error = injected(Call.RECEIVE_NOW);
+        return error != 0 ? -error : delegate.receiveNow(socket, address, length);
     }
 
     @Override

@@ -19,6 +19,10 @@ import dev.iocp.transport.Transports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import dev.iocp.transport.ReceiveMode;
+import dev.iocp.transport.TransportConfig;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -148,8 +152,13 @@ class NaiveReaderNegativeControlTest {
         peer.close();
     }
 
-    @Test
-    void iocpsTransportUnderTheSameForcedInterleavingLosesNothing() throws Exception {
+    /**
+     * In both receive modes: BUFFERED holds the raced packet with its bytes; READINESS holds a readiness packet
+     * (0 bytes, nothing consumed: the bytes stay in the socket until resume).
+     */
+    @ParameterizedTest
+    @EnumSource(ReceiveMode.class)
+    void iocpsTransportUnderTheSameForcedInterleavingLosesNothing(ReceiveMode mode) throws Exception {
         StreamVerifier verifier = new StreamVerifier(pattern, (long) N * S);
         CompletableFuture<Throwable> lost = new CompletableFuture<>();
         Protocol protocol = new Protocol() {
@@ -164,7 +173,8 @@ class NaiveReaderNegativeControlTest {
                 lost.complete(cause);
             }
         };
-        Transport t = Transports.connect(loop, listener.address(), protocol).get(T, TimeUnit.MILLISECONDS);
+        Transport t = Transports.connect(loop, listener.address(), protocol,
+                TransportConfig.DEFAULT.withReceiveMode(mode)).get(T, TimeUnit.MILLISECONDS);
         SimPeer peer = listener.awaitPeer(T, TimeUnit.MILLISECONDS);
 
         peer.write(packets(0, RACED));
@@ -174,7 +184,7 @@ class NaiveReaderNegativeControlTest {
         peer.write(packets(RACED, RACED + 1));
         List<SimulatedBackend.Packet> held = sim.awaitHeld(1, T, TimeUnit.MILLISECONDS);
         Op raced = held.get(0).op();
-        assertEquals(S, held.get(0).bytes());
+        assertEquals(mode == ReceiveMode.BUFFERED ? S : 0, held.get(0).bytes());
         onLoop(loop, t::pauseReading); // same moment as the naive reader's pause
         sim.holdPackets(false);
         onLoop(loop, () -> { });

@@ -295,6 +295,29 @@ public final class SimulatedBackend implements Backend {
     }
 
     @Override
+    public int receiveNow(long socket, long address, int length) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = net.socketOrNull(socket);
+            if (s == null || s.state == SimSocket.State.CLOSED) {
+                return -submitFailed(Win32Error.WSAENOTSOCK);
+            }
+            if (s.state != SimSocket.State.CONNECTED) {
+                return -submitFailed(Win32Error.WSAENOTCONN);
+            }
+            if (s.pendingRecv != null && s.pendingRecv.bufferCount() > 0) {
+                // Not an OS rule, but the transport promises one receive at a time; catch a breach loudly.
+                throw new IllegalStateException("receiveNow on " + s + " while " + s.pendingRecv + " pending");
+            }
+            int r = net.receiveNow(s, address, length);
+            return r >= 0 ? r : -submitFailed(-r);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
     public int submitSend(Op op) {
         net.lock.lock();
         try {

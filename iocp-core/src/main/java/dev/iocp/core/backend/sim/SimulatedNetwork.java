@@ -189,7 +189,15 @@ public final class SimulatedNetwork {
         }
     }
 
+    /**
+     * A waiting receive completes once data, FIN or RST is there. A readiness receive (no buffers, Win32's zero-byte
+     * WSARecv) completes the same way with 0 bytes and consumes nothing: the bytes stay for {@link #receiveNow}.
+     */
     private boolean tryCompleteRecv(SimSocket s, Op op) {
+        if (s.inbound.size() > 0 && op.bufferCount() == 0) {
+            complete(s, op, 0, 0);
+            return true;
+        }
         if (s.inbound.size() > 0) {
             int total = 0;
             for (int i = 0; i < op.bufferCount() && s.inbound.size() > 0; i++) {
@@ -211,6 +219,25 @@ public final class SimulatedNetwork {
             return true;
         }
         return false;
+    }
+
+    /**
+     * A non-blocking receive (recv on a non-blocking socket): what is there, up to {@code length}; the FIN as 0; a
+     * reset as WSAECONNRESET (Windows keeps reporting it); nothing yet as WSAEWOULDBLOCK. Errors are negative Win32
+     * numbers.
+     */
+    int receiveNow(SimSocket s, long address, int length) {
+        if (s.inbound.size() > 0) {
+            int n = s.inbound.readToNative(address, length);
+            if (s.peer != null) {
+                pumpSends(s.peer); // room in our window: the peer's waiting sends move on
+            }
+            return n;
+        }
+        if (s.resetError != 0) {
+            return -s.resetError;
+        }
+        return s.inboundFin ? 0 : -Win32Error.WSAEWOULDBLOCK;
     }
 
     void submitSend(SimSocket s, Op op) {

@@ -73,8 +73,8 @@ final class CompletionQueue {
                     if (op.type() == OpType.ACCEPT) {
                         op.acceptSocket(res); // the new fd; the op's owner takes it with finishAccept
                         bytes = 0;
-                    } else if (op.type() == OpType.CONNECT) {
-                        bytes = 0;
+                    } else if (op.type() == OpType.CONNECT || op.bufferCount() == 0) {
+                        bytes = 0; // a CONNECT, or a readiness receive (its result is a poll mask, not bytes)
                     } else {
                         bytes = res;
                     }

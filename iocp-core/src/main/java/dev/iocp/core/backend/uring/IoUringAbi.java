@@ -30,6 +30,7 @@ final class IoUringAbi {
     static final long IORING_OFF_SQ_RING = 0L;
     static final long IORING_OFF_SQES = 0x10000000L;
 
+    static final byte IORING_OP_POLL_ADD = 6;
     static final byte IORING_OP_SENDMSG = 9;
     static final byte IORING_OP_RECVMSG = 10;
     static final byte IORING_OP_ACCEPT = 13;

@@ -252,11 +252,19 @@ public final class IoUringBackend implements Backend {
     }
 
     /**
-     * A receive with no room is refused (EINVAL): Winsock allows a zero-byte WSARecv as a readiness probe, but on
-     * Linux it completes at once with 0, which the transport would read as the peer's FIN.
+     * No buffers: a readiness receive, a one-shot POLL_ADD ({@link Sqe#readable}). Buffers with no room are refused
+     * (EINVAL): on Linux a zero-length RECV completes at once with 0, which the owner would read as the peer's FIN.
      */
     @Override
     public int submitRecv(Op op) {
+        if (op.bufferCount() == 0) {
+            long sqe = sq.next();
+            if (sqe == 0) {
+                return ringFull();
+            }
+            Sqe.readable(sqe, op);
+            return submitted(op);
+        }
         int room = 0;
         for (int i = 0; i < op.bufferCount(); i++) {
             room |= op.bufferLength(i);
@@ -270,6 +278,11 @@ public final class IoUringBackend implements Backend {
         }
         Sqe.recv(sqe, op);
         return submitted(op);
+    }
+
+    @Override
+    public int receiveNow(long socket, long address, int length) {
+        return sockets.receiveNow((int) socket, address, length);
     }
 
     @Override

@@ -42,6 +42,10 @@ final class LibC {
     static final int SHUT_WR = 1;
 
     static final int MSG_NOSIGNAL = 0x4000;
+    /** recv: return at once (EAGAIN) instead of waiting, whatever the socket's own mode. */
+    static final int MSG_DONTWAIT = 0x40;
+    /** poll events: readable (data or FIN), and what a readiness receive also wakes for. */
+    static final int POLLIN = 0x001;
 
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
@@ -80,6 +84,9 @@ final class LibC {
     static native int shutdown(int fd, int how);
 
     static native int close(int fd);
+
+    /** {@code ssize_t recv(int fd, void *buf, size_t len, int flags)}. */
+    static native long recv(int fd, long buf, long len, int flags);
 
     /** FIONREAD (asm-generic, the same on x86-64 and aarch64): bytes a recv would return now. */
     static final long FIONREAD = 0x541B;

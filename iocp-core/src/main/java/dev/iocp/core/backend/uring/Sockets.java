@@ -145,6 +145,12 @@ final class Sockets {
         return PlatformDependent.getInt(scratch + VALUE);
     }
 
+    /** recv with MSG_DONTWAIT: bytes, or {@code -error} (EAGAIN: {@code WOULD_BLOCK}); see {@code Backend.receiveNow}. */
+    int receiveNow(int fd, long address, int length) {
+        long n = LibC.recv(fd, address, length, LibC.MSG_DONTWAIT);
+        return n >= 0 ? (int) n : -Errno.ERRORS.error(Native.getLastError());
+    }
+
     void shutdownOutput(int fd) throws IoException {
         if (LibC.shutdown(fd, LibC.SHUT_WR) != 0) {
             throw failure("shutdown (SHUT_WR)");

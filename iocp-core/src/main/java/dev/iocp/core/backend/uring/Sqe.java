@@ -17,17 +17,30 @@ final class Sqe {
     private static final short RECVSEND_POLL_FIRST = 1;
 
     /**
-     * RECV into the single buffer (the transport's case), RECVMSG over several. IORING_RECVSEND_POLL_FIRST on RECV:
-     * the transport re-arms its receive right after consuming the last one, so the socket is usually empty: skip
-     * the attempt that would fail and arm the poll at once.
+     * RECV into the single buffer (the transport's case), RECVMSG over several. IORING_RECVSEND_POLL_FIRST on RECV
+     * only when the owner knows the socket is empty ({@link Op#socketKnownEmpty()}: its last receive did not fill
+     * its buffer).
      */
     static void recv(long sqe, Op op) {
         if (op.bufferCount() == 1) {
             put(sqe, IORING_OP_RECV, (int) op.socket(), op.bufferAddress(0), op.bufferLength(0), 0, 0, op.id());
-            PlatformDependent.putShort(sqe + SQE_IOPRIO, RECVSEND_POLL_FIRST);
+            if (op.socketKnownEmpty()) {
+                // Empty for sure: arm the poll straight away instead of a try that would fail with EAGAIN. With
+                // data likely waiting (the last receive filled its buffer), trying first is what saves the poll.
+                PlatformDependent.putShort(sqe + SQE_IOPRIO, RECVSEND_POLL_FIRST);
+            }
         } else {
             put(sqe, IORING_OP_RECVMSG, (int) op.socket(), msghdr(op), 0, 0, 0, op.id());
         }
+    }
+
+    /**
+     * A readiness receive (a RECV op with no buffers, see {@code Backend.submitRecv}): a one-shot POLL_ADD for
+     * POLLIN (poll32_events in the op-flags word). POLLHUP and POLLERR always wake a poll too, so a FIN or a reset
+     * completes it; the CQE's result is the revents mask, which the completion queue reports as 0 bytes.
+     */
+    static void readable(long sqe, Op op) {
+        put(sqe, IORING_OP_POLL_ADD, (int) op.socket(), 0, 0, 0, LibC.POLLIN, op.id());
     }
 
     /**

@@ -168,6 +168,12 @@ public final class Win32Backend implements Backend {
         if (Kernel32.CreateIoCompletionPort(socket, port, socket, 0) == 0) {
             throw failure("register (CreateIoCompletionPort)");
         }
+        // Non-blocking, for receiveNow after a readiness receive (a zero-byte WSARecv): a plain recv must never
+        // wait. Overlapped ops are not affected by the mode.
+        PlatformDependent.putInt(sync + SYNC_VALUE, 1);
+        if (Ws2_32.ioctlsocket(socket, Ws2_32.FIONBIO, sync + SYNC_VALUE) != 0) {
+            throw failure("register (ioctlsocket FIONBIO)");
+        }
     }
 
     @Override
@@ -342,14 +348,31 @@ public final class Win32Backend implements Backend {
         return n;
     }
 
+    /**
+     * No buffers: a readiness receive, a zero-byte WSARecv (one WSABUF of length 0; Wine fact 8: it stays pending
+     * on an idle socket and completes with 0 bytes when data arrives, consuming nothing).
+     */
     @Override
     public int submitRecv(Op op) {
         int count = encodeBuffers(op);
+        if (count == 0) {
+            long b = Win32Slot.wsabuf(op);
+            PlatformDependent.putLong(b, 0L);
+            PlatformDependent.putLong(b + 8, 0L);
+            count = 1;
+        }
         Win32Slot.prepare(op);
         long flags = Win32Slot.flags(op);
         PlatformDependent.putInt(flags, 0);
         int r = Ws2_32.WSARecv(op.socket(), Win32Slot.wsabuf(op), count, 0, flags, Win32Slot.overlapped(op), 0);
         return submitted(op, r == 0);
+    }
+
+    /** recv on the (non-blocking, see {@link #register}) socket: bytes, or {@code -error} (WSAEWOULDBLOCK: nothing now). */
+    @Override
+    public int receiveNow(long socket, long address, int length) {
+        int n = Ws2_32.recv(socket, address, length, 0);
+        return n >= 0 ? n : -Win32Error.ERRORS.error(Native.getLastError());
     }
 
     @Override

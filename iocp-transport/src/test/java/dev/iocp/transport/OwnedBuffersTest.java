@@ -1,0 +1,150 @@
+package dev.iocp.transport;
+
+import dev.iocp.core.backend.sim.SimPeer;
+import dev.iocp.core.loop.IocpEventLoop;
+import dev.iocp.core.loop.IocpEventLoopGroup;
+import dev.iocp.core.testing.LoopTesting;
+import dev.iocp.transport.testing.SimulatedEnv;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The ownership APIs (issue 14, item 2): {@code writeOwned} sends from the caller's buffer in place and releases it
+ * exactly once, after its last byte was confirmed or when the queue is discarded; {@code retainReceived} keeps the
+ * received buffer for the protocol, so an echo of a large message copies nothing, and every byte still arrives in
+ * order.
+ */
+class OwnedBuffersTest {
+    private static final long T = 20_000;
+    private SimulatedEnv env;
+    private IocpEventLoopGroup group;
+    private Server server;
+    private final BlockingQueue<Transport> accepted = new ArrayBlockingQueue<>(4);
+
+    @BeforeEach
+    void setUp() {
+        env = new SimulatedEnv();
+        group = env.newGroup(1);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (server != null) {
+            server.close().await(T);
+        }
+        LoopTesting.assertOpsDrained((IocpEventLoop) group.next());
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
+    }
+
+    /** Keeps every received buffer and writes it back owned; counts the releases. */
+    private final class ZeroCopyEcho implements Protocol {
+        final AtomicInteger released = new AtomicInteger();
+        Transport t;
+
+        @Override
+        public void connectionMade(Transport transport) {
+            t = transport;
+            accepted.add(transport);
+        }
+
+        @Override
+        public void dataReceived(ByteBuffer data) {
+            RetainedBuffer kept = t.retainReceived();
+            t.writeOwned(kept.buffer(), () -> {
+                released.incrementAndGet();
+                kept.release();
+            });
+        }
+
+        @Override
+        public boolean eofReceived() {
+            return false;
+        }
+    }
+
+    private static byte[] pattern(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 7 + (i >> 9));
+        }
+        return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReceiveMode.class)
+    void aZeroCopyEchoReturnsEveryByteInOrderAndReleasesEveryBuffer(ReceiveMode mode) throws Exception {
+        ZeroCopyEcho echo = new ZeroCopyEcho();
+        server = Transports.listen(group, env.bindAddress(), () -> echo, TransportConfig.DEFAULT.withReceiveMode(mode)
+                .withReceiveBufferSize(4096), 1).get(T, TimeUnit.MILLISECONDS);
+        SimPeer peer = env.network().connectPeer(server.localAddress());
+        Transport t = accepted.poll(T, TimeUnit.MILLISECONDS);
+        assertNotNull(t);
+        byte[] data = pattern(300_000); // many receives of 4 KiB, each kept and written back from where it landed
+        peer.write(data);
+        assertArrayEquals(data, peer.readExactly(data.length, T, TimeUnit.MILLISECONDS));
+        LoopTesting.await("every owned write released", () -> t.writeBufferSize() == 0
+                && LoopTesting.onLoop(t.loop(), () -> ((IocpConnection) t).keptMemory()[2]) == 0);
+        peer.close();
+        t.closeFuture().await(T);
+        org.junit.jupiter.api.Assertions.assertTrue(echo.released.get() >= data.length / 4096,
+                "one release per kept buffer: " + echo.released.get());
+    }
+
+    @Test
+    void anOwnedBufferIsReleasedOnceAfterItsSendAndOnceWhenDiscardedByAbort() throws Exception {
+        server = Transports.listen(group, env.bindAddress(), () -> new ZeroCopyEcho(), TransportConfig.DEFAULT, 1)
+                .get(T, TimeUnit.MILLISECONDS);
+        SimPeer peer = env.network().connectPeer(server.localAddress());
+        Transport t = accepted.poll(T, TimeUnit.MILLISECONDS);
+        assertNotNull(t);
+        ByteBuffer owned = ByteBuffer.allocateDirect(100);
+        owned.put(pattern(100)).flip();
+        AtomicInteger releases = new AtomicInteger();
+        int beforePacket = LoopTesting.onLoop(t.loop(), () -> {
+            t.writeOwned(owned, releases::incrementAndGet);
+            return releases.get(); // the send is in flight: the kernel reads the buffer now
+        });
+        assertEquals(0, beforePacket, "not released while its send is in flight");
+        assertArrayEquals(pattern(100), peer.readExactly(100, T, TimeUnit.MILLISECONDS));
+        LoopTesting.await("released after the send's packet", () -> releases.get() == 1);
+
+        // A peer that does not read: the next owned write stays queued; abort discards it and releases it.
+        peer.receiveWindow(0);
+        ByteBuffer stuck = ByteBuffer.allocateDirect(64 * 1024);
+        AtomicInteger stuckReleases = new AtomicInteger();
+        LoopTesting.onLoop(t.loop(), () -> t.writeOwned(stuck, stuckReleases::incrementAndGet));
+        t.abort();
+        t.closeFuture().await(T);
+        assertEquals(1, stuckReleases.get(), "released exactly once when the queue is discarded");
+        assertEquals(1, releases.get());
+        assertThrows(TransportClosedException.class, () -> t.writeOwned(ByteBuffer.allocateDirect(1), () -> { }));
+    }
+
+    @Test
+    void retainReceivedOutsideDataReceivedAndHeapBuffersAreRefused() throws Exception {
+        server = Transports.listen(group, env.bindAddress(), () -> new ZeroCopyEcho(), TransportConfig.DEFAULT, 1)
+                .get(T, TimeUnit.MILLISECONDS);
+        SimPeer peer = env.network().connectPeer(server.localAddress());
+        Transport t = accepted.poll(T, TimeUnit.MILLISECONDS);
+        assertNotNull(t);
+        assertThrows(IllegalStateException.class, () -> LoopTesting.onLoop(t.loop(), () -> {
+            return t.retainReceived();
+        }));
+        assertThrows(IllegalArgumentException.class, () -> t.writeOwned(ByteBuffer.allocate(4), () -> { }));
+        peer.close();
+    }
+}
