@@ -4,6 +4,7 @@ import dev.iocp.http.Route;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -36,6 +37,12 @@ public final class Response {
 
     /** Writes the status line and headers. {@code length} is the body's length, or {@link #CHUNKED}. */
     public void head(int status, String contentType, long length, String... extraHeaders) {
+        byte[] head = encodeHead(status, contentType, length, extraHeaders);
+        connection.send(head, 0, head.length);
+    }
+
+    /** The status line and headers as bytes, the response now started. */
+    private byte[] encodeHead(int status, String contentType, long length, String... extraHeaders) {
         if (started) {
             throw new IllegalStateException("the head is already written");
         }
@@ -64,13 +71,22 @@ public final class Response {
             h.append("Connection: keep-alive\r\n"); // a 1.0 peer asked for it and must hear it was granted
         }
         h.append("\r\n");
-        connection.send(h.toString().getBytes(StandardCharsets.ISO_8859_1), 0, h.length());
+        return h.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /** A whole response with a small body, in one go. */
+    /**
+     * A whole response with a small body, in one go: head and body in one write. The transport sends a write at
+     * once when no send is in flight, so a head and a body written apart would go as two sends, two TCP segments,
+     * the second after the first's completion: measured with wrk at 100 keep-alive connections, 10.4–10.9 µs of
+     * kernel time per request that way against 6.1–6.5 in one write (bench/RESULTS.md section 6).
+     */
     public void complete(int status, String contentType, byte[] body, String... extraHeaders) {
-        head(status, contentType, body.length, extraHeaders);
-        body(body, 0, body.length);
+        byte[] head = encodeHead(status, contentType, body.length, extraHeaders);
+        checkBody(body.length);
+        byte[] whole = Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, whole, head.length, body.length);
+        connection.send(whole, 0, whole.length);
+        written += body.length;
         end();
     }
 
