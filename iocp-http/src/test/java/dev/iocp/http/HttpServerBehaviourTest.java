@@ -48,15 +48,15 @@ public abstract class HttpServerBehaviourTest {
     /** Whether some connection of the server waits for its peer to read (above its high-water mark). */
     protected abstract boolean serverWaitsForPeer() throws Exception;
 
-    /** Waits for a condition the server must reach, re-checking it; fails after 20 s. */
-    static void await(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 20 s: " + what);
+    /** Waits, with iocp's bounded condition wait, for a condition the server must reach (its checks may throw). */
+    static void await(String what, java.util.concurrent.Callable<Boolean> condition) {
+        dev.iocp.core.testing.LoopTesting.await(what, () -> {
+            try {
+                return condition.call();
+            } catch (Exception e) {
+                throw new AssertionError("checking whether " + what + " failed", e);
             }
-            Thread.sleep(5); // a poll interval, not a guess: the condition is checked again
-        }
+        });
     }
 
     @BeforeEach
