@@ -22,6 +22,7 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -106,77 +107,30 @@ public final class HttpServers {
         return s.get();
     }
 
-    /** The native-API server on an {@link IocpEventLoopGroup}. */
-    private static final class NativeServer implements BenchServer {
-        private final List<Thread> threads = new CopyOnWriteArrayList<>();
-        private IocpEventLoopGroup group;
-        private RunningHttpServer server;
-
-        @Override
-        public InetSocketAddress start(InetSocketAddress bind, int nThreads) throws IOException {
-            group = new IocpEventLoopGroup(nThreads);
-            try {
-                for (EventExecutor loop : group) {
-                    threads.add(loop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS));
-                }
-                server = NativeHttpServer.start(group, bind, HttpServerConfig.DEFAULT);
-            } catch (Exception e) {
-                close();
-                throw new IOException(NATIVE + " failed to start: " + e, e);
-            }
-            return server.localAddress();
-        }
-
-        @Override
-        public void close() {
-            if (server != null) {
-                server.close();
-                server = null;
-            }
-            if (group != null) {
-                group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(20, TimeUnit.SECONDS);
-                group = null;
-            }
-        }
-
-        @Override
-        public String name() {
-            return NATIVE;
-        }
-
-        @Override
-        public List<Thread> serverThreads() {
-            return threads;
-        }
-    }
-
-    /** The Netty server on one transport: one group accepts and serves, as in the echo bench. */
-    private static final class NettyServer implements BenchServer {
+    /**
+     * What both kinds share: the loops (an event executor group this server owns), the listener, the threads
+     * charged to the server, and the order of the close (the listener, then the loops).
+     */
+    private abstract static class LoopsAndListener implements BenchServer {
+        final List<Thread> threads = new CopyOnWriteArrayList<>();
         private final String name;
-        private final Supplier<IoHandlerFactory> handlers;
-        private final Class<? extends ServerChannel> channelClass;
-        private final List<Thread> threads = new CopyOnWriteArrayList<>();
-        private EventLoopGroup group;
+        private EventExecutorGroup group;
         private RunningHttpServer server;
 
-        NettyServer(String name, Supplier<IoHandlerFactory> handlers, Class<? extends ServerChannel> channelClass) {
+        LoopsAndListener(String name) {
             this.name = name;
-            this.handlers = handlers;
-            this.channelClass = channelClass;
         }
 
+        /** Makes the loops, recording every thread that runs them in {@link #threads}, all started. */
+        abstract EventExecutorGroup newLoops(int nThreads) throws Exception;
+
+        abstract RunningHttpServer listen(EventExecutorGroup loops, InetSocketAddress bind) throws Exception;
+
         @Override
-        public InetSocketAddress start(InetSocketAddress bind, int nThreads) throws IOException {
-            DefaultThreadFactory base = new DefaultThreadFactory(name, true);
-            ThreadFactory recording = r -> {
-                Thread t = base.newThread(r);
-                threads.add(t);
-                return t;
-            };
-            group = new MultiThreadIoEventLoopGroup(nThreads, recording, handlers.get());
+        public final InetSocketAddress start(InetSocketAddress bind, int nThreads) throws IOException {
             try {
-                for (EventExecutor loop : group) loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
-                server = NettyHttpServer.start(group, channelClass, bind, HttpServerConfig.DEFAULT);
+                group = newLoops(nThreads);
+                server = listen(group, bind);
             } catch (Exception e) {
                 close();
                 throw new IOException(name + " failed to start: " + e, e);
@@ -185,7 +139,7 @@ public final class HttpServers {
         }
 
         @Override
-        public void close() {
+        public final void close() {
             if (server != null) {
                 server.close();
                 server = null;
@@ -197,13 +151,64 @@ public final class HttpServers {
         }
 
         @Override
-        public String name() {
+        public final String name() {
             return name;
         }
 
         @Override
-        public List<Thread> serverThreads() {
+        public final List<Thread> serverThreads() {
             return threads;
+        }
+    }
+
+    /** The native-API server on an {@link IocpEventLoopGroup}. */
+    private static final class NativeServer extends LoopsAndListener {
+        NativeServer() {
+            super(NATIVE);
+        }
+
+        @Override
+        EventExecutorGroup newLoops(int nThreads) throws Exception {
+            IocpEventLoopGroup loops = new IocpEventLoopGroup(nThreads);
+            for (EventExecutor loop : loops) {
+                threads.add(loop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS));
+            }
+            return loops;
+        }
+
+        @Override
+        RunningHttpServer listen(EventExecutorGroup loops, InetSocketAddress bind) throws Exception {
+            return NativeHttpServer.start((IocpEventLoopGroup) loops, bind, HttpServerConfig.DEFAULT);
+        }
+    }
+
+    /** The Netty server on one transport: one group accepts and serves, as in the echo bench. */
+    private static final class NettyServer extends LoopsAndListener {
+        private final Supplier<IoHandlerFactory> handlers;
+        private final Class<? extends ServerChannel> channelClass;
+
+        NettyServer(String name, Supplier<IoHandlerFactory> handlers, Class<? extends ServerChannel> channelClass) {
+            super(name);
+            this.handlers = handlers;
+            this.channelClass = channelClass;
+        }
+
+        @Override
+        EventExecutorGroup newLoops(int nThreads) throws Exception {
+            DefaultThreadFactory base = new DefaultThreadFactory(name(), true);
+            ThreadFactory recording = r -> {
+                Thread t = base.newThread(r);
+                threads.add(t);
+                return t;
+            };
+            EventLoopGroup loops = new MultiThreadIoEventLoopGroup(nThreads, recording, handlers.get());
+            for (EventExecutor loop : loops) loop.submit(() -> { }).get(10, TimeUnit.SECONDS); // start every thread now
+            return loops;
+        }
+
+        @Override
+        RunningHttpServer listen(EventExecutorGroup loops, InetSocketAddress bind) throws Exception {
+            return NettyHttpServer.start((EventLoopGroup) loops, channelClass, bind, HttpServerConfig.DEFAULT);
         }
     }
 }
