@@ -26,6 +26,8 @@ import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
 
 /**
  * The {@link Backend} over one Windows I/O completion port (x64 only: see {@link Kernel32}).
@@ -117,6 +119,11 @@ public final class Win32Backend implements Backend {
     private final InlineCompletions inline = new InlineCompletions();
     private long portReads;
     private boolean closed;
+    /** Tests only: sockets registered as if SetFileCompletionNotificationModes had refused them (null: none). */
+    private final LongPredicate refuseSkipMode;
+    /** Sums over the backends of this process that have closed (diagnostics: tests show the mode was exercised). */
+    private static final AtomicLong CLOSED_INLINE_COMPLETIONS = new AtomicLong();
+    private static final AtomicLong CLOSED_PORT_READS = new AtomicLong();
 
     /** A backend with the default batch size, in skip-on-success mode unless {@value #SKIP_PROPERTY} is false. */
     public Win32Backend() throws IoException {
@@ -133,7 +140,21 @@ public final class Win32Backend implements Backend {
      * @param skipCompletionPortOnSuccess whether sockets registered here are put in skip-on-success mode where safe
      */
     public Win32Backend(int batchSize, boolean skipCompletionPortOnSuccess) throws IoException {
+        this(batchSize, skipCompletionPortOnSuccess, null);
+    }
+
+    /**
+     * For fault injection: a backend in skip-on-success mode on which the sockets {@code refuseSkipMode} names are
+     * registered as if SetFileCompletionNotificationModes had failed for them (they complete through the port).
+     *
+     * @param batchSize how many packets one {@link #poll} may dequeue at most
+     * @param skipCompletionPortOnSuccess whether sockets registered here are put in skip-on-success mode where safe
+     * @param refuseSkipMode which sockets to refuse the mode (null: none)
+     */
+    public Win32Backend(int batchSize, boolean skipCompletionPortOnSuccess, LongPredicate refuseSkipMode)
+            throws IoException {
         this.skipCompletionPortOnSuccess = skipCompletionPortOnSuccess;
+        this.refuseSkipMode = refuseSkipMode;
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize " + batchSize);
         }
@@ -196,9 +217,24 @@ public final class Win32Backend implements Backend {
         return inline.added();
     }
 
+    /** {@return inline completions waiting for the next poll} */
+    public int inlineCompletionsWaiting() {
+        return inline.size();
+    }
+
     /** {@return GetQueuedCompletionStatusEx calls made so far} */
     public long portReads() {
         return portReads;
+    }
+
+    /** {@return inline completions of every Win32 backend of this process that has closed} */
+    public static long closedBackendsInlineCompletions() {
+        return CLOSED_INLINE_COMPLETIONS.get();
+    }
+
+    /** {@return GetQueuedCompletionStatusEx calls of every Win32 backend of this process that has closed} */
+    public static long closedBackendsPortReads() {
+        return CLOSED_PORT_READS.get();
     }
 
     // ------------------------------------------------------------------------------------------ sockets
@@ -244,7 +280,8 @@ public final class Win32Backend implements Backend {
         }
         if (skipCompletionPortOnSuccess) {
             // Before any op can be submitted on the socket: its mode must be known at every submit (class comment).
-            if (providerMakesIfsHandles(socket) && Kernel32.SetFileCompletionNotificationModes(socket, SKIP_MODES) != 0) {
+            if (providerMakesIfsHandles(socket) && (refuseSkipMode == null || !refuseSkipMode.test(socket))
+                    && Kernel32.SetFileCompletionNotificationModes(socket, SKIP_MODES) != 0) {
                 portCompletionSockets.remove(socket);
             } else {
                 logger.debug("socket {} completes every op through the port (no skip-on-success mode)", socket);
@@ -717,6 +754,8 @@ public final class Win32Backend implements Backend {
             return;
         }
         closed = true;
+        CLOSED_INLINE_COMPLETIONS.addAndGet(inline.added());
+        CLOSED_PORT_READS.addAndGet(portReads);
         Kernel32.CloseHandle(port);
         PlatformDependent.freeMemory(entries);
         PlatformDependent.freeMemory(sync);

@@ -1,11 +1,5 @@
-package dev.iocp.core.backend.sim;
+package dev.iocp.core.backend;
 
-import dev.iocp.core.backend.CancelResult;
-import dev.iocp.core.backend.CompletionHandler;
-import dev.iocp.core.backend.IoError;
-import dev.iocp.core.backend.Op;
-import dev.iocp.core.backend.OpSlab;
-import dev.iocp.core.backend.OpType;
 import dev.iocp.core.testing.LoopTesting;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
@@ -25,24 +19,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Skip-on-success mode on the simulated backend, op by op: what completes inline, that it is delivered exactly once
- * and only by a poll, what a cancel, a close or a throwing sink do to a queued inline completion, and that inline
- * completions never starve the port. The same rules hold on Win32 ({@code InlineCompletions} is shared); the Win32
- * contract suite runs in the mode under Wine.
+ * Skip-on-success mode, op by op, the same on every backend that has it (a short subclass each:
+ * {@code SimulatedInlineCompletionTest} here, {@code Win32InlineCompletionTest} under Wine in win-tests): what
+ * completes inline, that it is delivered exactly once and only by a poll, what a cancel or a close does to a queued
+ * inline completion, and that inline completions never starve the port ({@link InlineCompletions}).
  */
-class InlineCompletionTest {
+public abstract class InlineCompletionContractTest {
     private static final CompletionHandler NO_HANDLER = (op, bytes, error) -> {};
 
-    private SimulatedBackend backend;
+    protected Backend backend;
     private OpSlab slab;
     private final List<Long> memory = new ArrayList<>();
     private final List<Long> sockets = new ArrayList<>();
     /** Packets seen by {@link #poll}, in order: the op and {bytes, error}. */
     private final List<Object[]> seen = new ArrayList<>();
 
+    /** A new backend of the kind under test, in skip-on-success mode. */
+    protected abstract Backend newBackend() throws Exception;
+
+    /** {@return the backend's inline completions so far} */
+    protected abstract long inlineCompletions();
+
+    /** {@return inline completions waiting for a poll} */
+    protected abstract int inlineCompletionsWaiting();
+
+    /** {@return the backend's polls that read the port so far} */
+    protected abstract long portReads();
+
+    /** Waits until {@code n} received bytes wait in the socket, so that a receive submitted now completes inside it. */
+    protected abstract void awaitBytesWaiting(long socket, int n) throws Exception;
+
+    /** Waits, without polling, until the op has completed in the kernel: its packet is in the port. */
+    protected abstract void awaitCompletedInKernel(Op op) throws Exception;
+
     @BeforeEach
-    void setUp() {
-        backend = new SimulatedBackend(new SimulatedNetwork(), 64, true);
+    void setUp() throws Exception {
+        backend = newBackend();
         slab = new OpSlab();
     }
 
@@ -55,7 +67,7 @@ class InlineCompletionTest {
             poll(TimeUnit.MILLISECONDS.toNanos(10));
         }
         assertEquals(0, slab.inFlight(), "ops in flight at the end of the test");
-        assertEquals(0, backend.inlineCompletionsWaiting());
+        assertEquals(0, inlineCompletionsWaiting());
         slab.close();
         memory.forEach(PlatformDependent::freeMemory);
         backend.close();
@@ -110,11 +122,10 @@ class InlineCompletionTest {
         sockets.add(client);
         Op connect = slab.acquire().prepare(OpType.CONNECT, client, NO_HANDLER);
         assertEquals(0, backend.submitConnect(connect, backend.localAddress(l)));
-        // The connection waits in the backlog: this accept succeeds inside its submit, on the listener.
+        // Wherever the connection is by now (in the backlog: the accept may succeed inside its submit), the accept
+        // and the connect each yield one packet.
         Op accept = slab.acquire().prepare(OpType.ACCEPT, l, NO_HANDLER);
-        long before = backend.inlineCompletions();
         assertEquals(0, backend.submitAccept(accept));
-        assertEquals(before + 1, backend.inlineCompletions(), "the accept completed inline");
         while (accept.state() == Op.State.IN_FLIGHT || connect.state() == Op.State.IN_FLIGHT) {
             poll(TimeUnit.SECONDS.toNanos(1));
         }
@@ -135,18 +146,32 @@ class InlineCompletionTest {
         return op;
     }
 
+    /** A send with room in the socket's buffer succeeds inside its submit: inline, with its byte count. */
+    @Test
+    void aSendWithRoomCompletesInlineWithItsByteCount() throws Exception {
+        long[] p = connectedPair();
+        long before = inlineCompletions();
+        Op s = send(p[2], "twelve bytes");
+        assertEquals(Op.State.IN_FLIGHT, s.state(), "the submit does not complete the op: the poll does");
+        assertEquals(before + 1, inlineCompletions(), "the send completed inline");
+        poll(-1); // would block forever if the inline completion were not handed out: it must not block
+        int[] got = only(s);
+        assertEquals(IoError.SUCCESS, got[1]);
+        assertEquals(12, got[0]);
+        s.release();
+    }
+
     @Test
     void aReceiveWhoseBytesAreThereCompletesInlineAndIsDeliveredExactlyOnceByThePoll() throws Exception {
         long[] p = connectedPair();
         Op s = send(p[2], "ping");
-        backend.holdPackets(true); // anything reaching the port from here on is held, and would show
+        awaitBytesWaiting(p[1], 4);
         long buf = buffer("");
         Op r = slab.acquire().prepare(OpType.RECV, p[1], NO_HANDLER).addBuffer(buf, 64);
-        long inlineBefore = backend.inlineCompletions();
+        long inlineBefore = inlineCompletions();
         assertEquals(0, backend.submitRecv(r));
         assertEquals(Op.State.IN_FLIGHT, r.state(), "the submit does not complete the op: the poll does");
-        assertEquals(inlineBefore + 1, backend.inlineCompletions());
-        assertTrue(backend.heldPackets().isEmpty(), "no port packet for an inline completion: " + backend.heldPackets());
+        assertEquals(inlineBefore + 1, inlineCompletions(), "the receive completed inline");
         assertTrue(seen.isEmpty());
 
         poll(-1); // would block forever without the inline completions: they are ready, so it must not
@@ -155,9 +180,9 @@ class InlineCompletionTest {
         assertEquals("ping", read(buf, got[0]));
         assertEquals(1, packetsFor(s), "the send had completed inline as well");
 
-        backend.holdPackets(false);
-        assertEquals(0, poll(0));
-        assertEquals(0, poll(0));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, poll(TimeUnit.MILLISECONDS.toNanos(20)));
+        }
         assertEquals(1, packetsFor(r), "delivered exactly once");
         r.release();
         s.release();
@@ -167,9 +192,12 @@ class InlineCompletionTest {
     void aCancelOfAQueuedInlineReceiveFindsNothingAndTheDataIsDelivered() throws Exception {
         long[] p = connectedPair();
         Op s = send(p[2], "late");
+        awaitBytesWaiting(p[1], 4);
         long buf = buffer("");
         Op r = slab.acquire().prepare(OpType.RECV, p[1], NO_HANDLER).addBuffer(buf, 64);
+        long before = inlineCompletions();
         assertEquals(0, backend.submitRecv(r));
+        assertEquals(before + 1, inlineCompletions(), "the receive completed inline");
         assertEquals(CancelResult.NOT_FOUND, backend.cancel(r), "nothing of it is left to cancel");
         assertTrue(r.cancelRequested());
         assertEquals(Op.State.IN_FLIGHT, r.state(), "a cancel's answer never completes the op (invariant 1)");
@@ -180,7 +208,7 @@ class InlineCompletionTest {
         assertEquals(IoError.SUCCESS, got[1]);
         assertEquals("late", read(buf, got[0]));
         for (int i = 0; i < 3; i++) {
-            poll(0);
+            poll(TimeUnit.MILLISECONDS.toNanos(20));
         }
         assertEquals(1, packetsFor(r));
         r.release();
@@ -192,13 +220,14 @@ class InlineCompletionTest {
         long[] p = connectedPair();
         Op s1 = send(p[2], "one");
         Op s2 = send(p[2], "two");
-        assertEquals(2, backend.inlineCompletionsWaiting());
+        assertEquals(2, inlineCompletionsWaiting());
         backend.close(p[2], true);
         sockets.remove(p[2]);
         assertEquals(Op.State.IN_FLIGHT, s1.state(), "still the backend's until its packet: not releasable");
         assertThrows(IllegalStateException.class, s1::release);
         poll(0);
-        assertEquals(3, only(s1)[0], "the send had completed: its packet says so, close or not");
+        assertEquals(IoError.SUCCESS, only(s1)[1], "the send had completed: its packet says so, close or not");
+        assertEquals(3, only(s1)[0]);
         assertEquals(3, only(s2)[0]);
         assertEquals(0, slab.inFlight());
         s1.release();
@@ -209,9 +238,11 @@ class InlineCompletionTest {
     void aReadinessReceiveWithBytesWaitingCompletesInlineWithZeroBytesAndConsumesNothing() throws Exception {
         long[] p = connectedPair();
         Op s = send(p[2], "ready");
+        awaitBytesWaiting(p[1], 5);
         Op r = slab.acquire().prepare(OpType.RECV, p[1], NO_HANDLER);
+        long before = inlineCompletions();
         assertEquals(0, backend.submitRecv(r));
-        assertEquals(1 + 1, backend.inlineCompletionsWaiting(), "the send's and the readiness receive's");
+        assertEquals(before + 1, inlineCompletions(), "the readiness receive completed inline");
         poll(0);
         assertEquals(0, only(r)[0]);
         assertEquals(IoError.SUCCESS, only(r)[1]);
@@ -225,15 +256,18 @@ class InlineCompletionTest {
     @Test
     void aReceiveThatWaitsCompletesThroughThePortAsBefore() throws Exception {
         long[] p = connectedPair();
-        backend.holdPackets(true);
         Op r = slab.acquire().prepare(OpType.RECV, p[1], NO_HANDLER).addBuffer(buffer(""), 64);
+        long before = inlineCompletions();
         assertEquals(0, backend.submitRecv(r));
-        assertEquals(0, backend.inlineCompletionsWaiting());
+        assertEquals(before, inlineCompletions(), "nothing to receive yet: it waits");
         Op s = send(p[2], "later");
-        assertEquals(1, backend.heldPackets().size(), "the receive that waited completed through the port");
-        assertEquals(r, backend.heldPackets().get(0).op());
-        backend.holdPackets(false);
-        poll(0);
+        awaitCompletedInKernel(r);
+        assertEquals(before + 1, inlineCompletions(), "only the send completed inline");
+        long portReadsBefore = portReads();
+        while (r.state() == Op.State.IN_FLIGHT) {
+            poll(TimeUnit.SECONDS.toNanos(1));
+        }
+        assertTrue(portReads() > portReadsBefore, "the receive that waited came through the port");
         assertEquals(5, only(r)[0]);
         assertEquals(1, packetsFor(s));
         r.release();
@@ -253,6 +287,7 @@ class InlineCompletionTest {
         Op waiting = slab.acquire().prepare(OpType.RECV, p2[1], NO_HANDLER).addBuffer(buffer(""), 64);
         assertEquals(0, backend.submitRecv(waiting));
         Op s2 = send(p2[2], "port");
+        awaitCompletedInKernel(waiting);
         // An endless source of inline completions: each send's handler submits the next.
         long chunk = buffer("x");
         int[] floodPackets = {0};
@@ -269,8 +304,8 @@ class InlineCompletionTest {
         };
         Op flood = slab.acquire().prepare(OpType.SEND, p[2], resubmit).addBuffer(chunk, 1);
         assertEquals(0, backend.submitSend(flood));
-        assertTrue(backend.inlineCompletionsWaiting() >= 2, "the flood's first send and s2 completed inline");
-        long portReadsBefore = backend.portReads();
+        assertTrue(inlineCompletionsWaiting() >= 2, "the flood's first send and s2 completed inline");
+        long portReadsBefore = portReads();
         int[] pollOfWaiting = {-1};
         for (int i = 1; i <= 6; i++) {
             int poll = i;
@@ -283,11 +318,11 @@ class InlineCompletionTest {
                     op.handler().onCompletion(op, bytes, error);
                 }
             }, -1); // never blocks: there is always an inline completion waiting
-            assertTrue(backend.inlineCompletionsWaiting() >= 1, "the flood goes on");
+            assertTrue(inlineCompletionsWaiting() >= 1, "the flood goes on");
         }
         assertTrue(pollOfWaiting[0] >= 1 && pollOfWaiting[0] <= 2,
                 "the port's packet came within two polls of inline completions: poll " + pollOfWaiting[0]);
-        assertEquals(3, backend.portReads() - portReadsBefore, "every second poll reads the port, the others don't");
+        assertEquals(3, portReads() - portReadsBefore, "every second poll reads the port, the others don't");
         assertEquals(6, floodPackets[0], "one inline completion of the flood per poll: each poll hands out only "
                 + "what was queued when it started");
         stop[0] = true;
