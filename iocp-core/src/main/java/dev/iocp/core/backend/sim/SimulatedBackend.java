@@ -63,6 +63,8 @@ public final class SimulatedBackend implements Backend {
     /** The op whose submit is running, if its socket is in skip-on-success mode; guarded by the network's lock. */
     private Op submittingInline;
     private long portReads;
+    /** Polls that have blocked on an empty port so far (each blocked with no packet and nothing inline waiting). */
+    private long pollsBlocked;
     private final Condition portReady;
     private final int batchSize;
 
@@ -714,6 +716,8 @@ public final class SimulatedBackend implements Backend {
             portReads++;
             long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
             while (ringSize == 0 && !wakeupPending && timeoutNanos != 0 && !closed) {
+                pollsBlocked++;
+                net.signalPeers(); // for awaitPollBlocked
                 if (timeoutNanos < 0) {
                     portReady.awaitUninterruptibly();
                 } else {
@@ -810,6 +814,43 @@ public final class SimulatedBackend implements Backend {
         net.lock.lock();
         try {
             return kernelCalls;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until a poll has blocked on an empty port more than {@code blockedBefore} times in all: the loop has
+     * finished everything the last packets caused (their handlers, the packets and inline completions those
+     * caused) and waits for the network. For tests that measure what one exchange costs.
+     *
+     * @param blockedBefore a count of {@link #pollsBlocked()} taken earlier
+     * @param timeout how long to wait
+     * @param unit the timeout's unit
+     * @throws InterruptedException if interrupted while waiting
+     * @throws AssertionError if the time runs out (a test failure)
+     */
+    public void awaitPollBlocked(long blockedBefore, long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        net.lock.lock();
+        try {
+            while (pollsBlocked <= blockedBefore) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no poll blocked within " + timeout + " " + unit);
+                }
+                net.peerChanged.awaitNanos(left);
+            }
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** {@return polls that have blocked on an empty port so far} */
+    public long pollsBlocked() {
+        net.lock.lock();
+        try {
+            return pollsBlocked;
         } finally {
             net.lock.unlock();
         }
