@@ -132,7 +132,12 @@ public final class Win32Backend implements Backend {
 
     /** @param batchSize how many packets one {@link #poll} may dequeue at most */
     public Win32Backend(int batchSize) throws IoException {
-        this(batchSize, !"false".equalsIgnoreCase(System.getProperty(SKIP_PROPERTY, "true")));
+        this(batchSize, skipCompletionPortOnSuccessByDefault());
+    }
+
+    /** {@return whether backends made without saying are in skip-on-success mode: unless {@value #SKIP_PROPERTY} is false} */
+    public static boolean skipCompletionPortOnSuccessByDefault() {
+        return !"false".equalsIgnoreCase(System.getProperty(SKIP_PROPERTY, "true"));
     }
 
     /**
