@@ -12,6 +12,17 @@ import java.util.concurrent.TimeUnit;
 /** The simulated backend and network; peers are {@link SimPeer}s. */
 public final class SimulatedEnv implements TransportEnv {
     private final SimulatedNetwork net = new SimulatedNetwork();
+    private final boolean skipCompletionPortOnSuccess;
+
+    /** Backends in the simulated backend's default mode (skip-on-success off unless its property says so). */
+    public SimulatedEnv() {
+        this(Boolean.getBoolean(SimulatedBackend.SKIP_PROPERTY));
+    }
+
+    /** @param skipCompletionPortOnSuccess whether the backends model Win32's skip-on-success mode */
+    public SimulatedEnv(boolean skipCompletionPortOnSuccess) {
+        this.skipCompletionPortOnSuccess = skipCompletionPortOnSuccess;
+    }
 
     public SimulatedNetwork network() {
         return net;
@@ -19,12 +30,12 @@ public final class SimulatedEnv implements TransportEnv {
 
     @Override
     public String name() {
-        return "simulated";
+        return skipCompletionPortOnSuccess ? "simulated, skip-on-success" : "simulated";
     }
 
     @Override
     public IocpEventLoopGroup newGroup(int loops) {
-        return new IocpEventLoopGroup(loops, () -> new SimulatedBackend(net));
+        return new IocpEventLoopGroup(loops, () -> new SimulatedBackend(net, 64, skipCompletionPortOnSuccess));
     }
 
     @Override
