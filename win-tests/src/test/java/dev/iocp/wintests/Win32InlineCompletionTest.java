@@ -198,6 +198,49 @@ class Win32InlineCompletionTest extends InlineCompletionContractTest {
         }
     }
 
+    /**
+     * An AcceptEx submitted when the connection already waits in the backlog, and a ConnectEx: whether each completes
+     * inline is the OS's choice (printed: a measurement), and either way each yields exactly one packet.
+     */
+    @Test
+    void anAcceptWithItsConnectionWaitingAndAConnectEachYieldOnePacketInlineOrNot() throws Exception {
+        Win32Backend b = win32();
+        OpSlab slab = new OpSlab();
+        long l = b.openTcpSocket(false);
+        b.bind(l, new InetSocketAddress(LoopTesting.LOOPBACK_V4, 0));
+        b.listen(l, 4);
+        long c = b.openTcpSocket(false);
+        Op connect = slab.acquire().prepare(OpType.CONNECT, c, (op, n, e) -> {});
+        long before = b.inlineCompletions();
+        assertEquals(0, b.submitConnect(connect, b.localAddress(l)));
+        boolean connectInline = b.inlineCompletions() > before;
+        assertEquals(IoError.SUCCESS, awaitPacket(b, slab, connect)[1]); // the listener's backlog took it
+        b.finishConnect(connect);
+        Op accept = slab.acquire().prepare(OpType.ACCEPT, l, (op, n, e) -> {});
+        before = b.inlineCompletions();
+        assertEquals(0, b.submitAccept(accept));
+        boolean acceptInline = b.inlineCompletions() > before;
+        assertEquals(IoError.SUCCESS, awaitPacket(b, slab, accept)[1]);
+        long s = b.finishAccept(accept);
+        b.register(s);
+        assertEquals(b.localAddress(c), b.remoteAddress(s));
+        for (int i = 0; i < 3; i++) {
+            b.poll(slab, (op, n, e) -> {
+                op.markCompleted();
+                throw new AssertionError("a second packet for " + op);
+            }, TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        System.out.printf("skip-mode: ConnectEx to a listener completed %s; AcceptEx with the connection waiting"
+                + " completed %s%s%n", connectInline ? "inline" : "through the port",
+                acceptInline ? "inline" : "through the port", Wine.underWine() ? " (Wine)" : "");
+        b.close(s, true);
+        b.close(c, true);
+        b.close(l, false);
+        accept.release();
+        connect.release();
+        slab.close();
+    }
+
     // ------------------------------------------------------------------------------- helpers on a given backend
 
     private record Pair(OpSlab slab, long listener, long server, long client) {
