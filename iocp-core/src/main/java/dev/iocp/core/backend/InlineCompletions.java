@@ -27,8 +27,8 @@ package dev.iocp.core.backend;
  * </ul>
  *
  * <p>Only successes are queued: an op that fails at once is a failed submit, with no packet either way (the
- * backend returns the error). Loop thread only (every submit and poll is), except where a backend guards it with
- * its own lock. Arrays, not objects: queuing allocates nothing once the queue has grown to its working size.
+ * backend returns the error). Loop thread only: every submit and every poll is made there. Arrays, not objects:
+ * queuing allocates nothing once the queue has grown to its working size.
  */
 public final class InlineCompletions {
     private Op[] ops = new Op[16];
