@@ -21,7 +21,11 @@ package dev.iocp.core.backend;
  *       call a strict ping-pong would spend dequeuing its send's packet — unless the previous poll did not read the
  *       port either. So the port is read at least every second poll: its packets (another connection's, a
  *       wake-up) wait at most one extra loop turn, however many inline completions keep coming. The port read made
- *       then has a timeout of 0, since inline completions are waiting.</li>
+ *       then has a timeout of 0, since inline completions are waiting. Why not read the port (with a timeout of 0)
+ *       at every poll that has inline completions, as libuv's loop does: in a strict ping-pong that read finds the
+ *       port empty and spends exactly the kernel call the mode saved; and why not skip the port for as long as
+ *       inline completions keep coming: a connection that always has data (each receive completing inline) would
+ *       then keep every other connection's packets, and the loop's wake-ups, waiting.</li>
  *   <li><b>A batch is handed over whole</b> ({@link BatchFailures}): if the sink throws, the rest of the queued
  *       completions still reach it, and the first failure is rethrown after.</li>
  * </ul>
