@@ -546,14 +546,15 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
 
     /** Gathers the flushed buffers into one send and submits it; nothing to send, nothing submitted. */
     private void sendFlushed(ChannelOutboundBuffer in) {
-        if (sendOp == null) {
-            sendOp = registration.newOp(OpType.SEND, socket);
-        } else {
-            sendOp.prepare(OpType.SEND, socket, registration);
-        }
         for (;;) {
             Object msg = in.current();
             if (msg == null) {
+                // Drained: the op goes back to the loop's slab (an idle connection keeps no send op; taking one
+                // for the next send costs no allocation).
+                if (sendOp != null) {
+                    sendOp.release();
+                    sendOp = null;
+                }
                 maybeShutdownOutputNow();
                 return;
             }
@@ -562,6 +563,11 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
                 continue;
             }
             break;
+        }
+        if (sendOp == null) {
+            sendOp = registration.newOp(OpType.SEND, socket);
+        } else {
+            sendOp.prepare(OpType.SEND, socket, registration);
         }
         try {
             in.forEachFlushedMessage(addToSend);
