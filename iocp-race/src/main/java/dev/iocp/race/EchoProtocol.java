@@ -47,7 +47,7 @@ public final class EchoProtocol implements Protocol {
         }
         RetainedBuffer kept = transport.retainReceived();
         try {
-            transport.writeOwned(kept.buffer(), kept::release);
+            transport.writeOwned(kept.buffer(), kept); // the kept buffer is its own release hook
         } catch (RuntimeException refused) {
             kept.release(); // writeOwned refused it (the transport is closing): the buffer is still ours to give back
             throw refused;

@@ -476,19 +476,7 @@ final class IocpConnection implements Transport, LoopResource {
             throw new IllegalStateException("the buffer of this dataReceived is already retained");
         }
         deliveringRetained = true;
-        ByteBuffer kept = delivering;
-        ReceiveBuffers pool = receiveBuffers;
-        return new RetainedBuffer(kept, () -> {
-            if (loop.inEventLoop()) {
-                pool.give(kept);
-            } else {
-                try {
-                    loop.execute(() -> pool.give(kept));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // the loop is gone: the buffer is left to the garbage collector (its cleaner frees it)
-                }
-            }
-        });
+        return new RetainedBuffer(delivering, receiveBuffers, loop);
     }
 
     /** After connectionMade or dataReceived returned: arm the next receive if the stream still wants one. */
