@@ -194,10 +194,6 @@ public final class SimulatedNetwork {
      * WSARecv) completes the same way with 0 bytes and consumes nothing: the bytes stay for {@link #receiveNow}.
      */
     private boolean tryCompleteRecv(SimSocket s, Op op) {
-        if (s.inbound.size() > 0 && op.bufferCount() == 0) {
-            complete(s, op, 0, 0);
-            return true;
-        }
         if (s.inbound.size() > 0 && op.selectsBuffer()) {
             SimulatedBackend.SimBuffers pool = s.owner.simBuffers();
             int id = pool.pick();
@@ -211,6 +207,10 @@ public final class SimulatedNetwork {
             if (s.peer != null) {
                 pumpSends(s.peer);
             }
+            return true;
+        }
+        if (s.inbound.size() > 0 && op.bufferCount() == 0) {
+            complete(s, op, 0, 0);
             return true;
         }
         if (s.inbound.size() > 0) {
