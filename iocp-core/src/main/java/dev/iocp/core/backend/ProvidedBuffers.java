@@ -93,7 +93,12 @@ public abstract class ProvidedBuffers {
         return views[id].clear();
     }
 
-    /** {@return the native address of a buffer} (for backends and tests) @param id the buffer id */
+    /**
+     * The native address of a buffer (for backends and tests).
+     *
+     * @param id the buffer id
+     * @return its address
+     */
     public final long address(int id) {
         return addresses[id];
     }
