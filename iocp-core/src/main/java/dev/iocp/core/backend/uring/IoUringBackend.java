@@ -144,6 +144,19 @@ public final class IoUringBackend implements Backend {
     }
 
     /**
+     * A backend whose provided-buffer ring has {@code count} buffers of {@code size} bytes instead of the configured
+     * default (for tuning, and for tests that want a ring small enough to run empty).
+     *
+     * @param count buffers in the ring, a power of two up to 32768; 0: no ring (receives wait for readiness)
+     * @param size bytes in each buffer
+     * @return the backend
+     * @throws IoException if io_uring_setup fails
+     */
+    public static IoUringBackend withProvidedBuffers(int count, int size) throws IoException {
+        return new IoUringBackend(DEFAULT_SQ_ENTRIES, DEFAULT_CQ_ENTRIES, DEFER_TASK_WORK_BY_DEFAULT, count, size);
+    }
+
+    /**
      * @param deferTaskWork ask for IORING_SETUP_DEFER_TASKRUN (the ring then belongs to the first thread that
      *                      polls it: the loop's); false, or a kernel without it: COOP_TASKRUN
      */
