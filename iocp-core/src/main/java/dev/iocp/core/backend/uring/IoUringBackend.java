@@ -175,6 +175,13 @@ public final class IoUringBackend implements Backend {
         if (UNAVAILABLE != null) {
             throw new UnsupportedOperationException("io_uring backend unavailable: " + UNAVAILABLE);
         }
+        // Checked before anything native exists, so a bad setting leaks nothing.
+        if (providedBufferCount != 0 && (Integer.bitCount(providedBufferCount) != 1 || providedBufferCount > 32768
+                || providedBufferSize <= 0)) {
+            throw new IllegalArgumentException("provided buffers: need a power of two up to 32768 buffers (0: none) of "
+                    + "more than 0 bytes, got " + providedBufferCount + " x " + providedBufferSize
+                    + " (-Diocp.uring.providedBufferCount / providedBufferSize)");
+        }
         this.ring = new IoUringRing(sqEntries, cqEntries, deferTaskWork);
         this.sq = new SubmissionQueue(ring);
         try {

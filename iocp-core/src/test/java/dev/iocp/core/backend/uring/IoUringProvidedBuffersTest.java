@@ -300,6 +300,14 @@ class IoUringProvidedBuffersTest {
         assertNotNull(ring);
     }
 
+    @Test
+    void aRingSizeThatIsNotAPowerOfTwoIsRefusedByNameBeforeAnythingIsMade() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new IoUringBackend(8, 16, false, 3, 64));
+        assertTrue(e.getMessage().contains("3 x 64"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new IoUringBackend(8, 16, false, 4, 0));
+    }
+
     /** The buffers are consecutive slices of one block, as registered. */
     @Test
     void theBuffersAreConsecutiveSlicesOfOneBlock() {
