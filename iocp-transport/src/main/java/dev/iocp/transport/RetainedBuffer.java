@@ -1,5 +1,6 @@
 package dev.iocp.transport;
 
+import dev.iocp.core.backend.ProvidedBuffers;
 import io.netty.util.concurrent.EventExecutor;
 
 import java.nio.ByteBuffer;
@@ -14,13 +15,18 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class RetainedBuffer implements Runnable {
     private final ByteBuffer buffer;
+    /** Where the buffer goes back: the loop's receive-buffer pool, or (ringId >= 0) the backend's provided buffers. */
     private final ReceiveBuffers pool;
+    private final ProvidedBuffers ring;
+    private final int ringId;
     private final EventExecutor loop;
     private boolean released;
 
-    RetainedBuffer(ByteBuffer buffer, ReceiveBuffers pool, EventExecutor loop) {
+    RetainedBuffer(ByteBuffer buffer, ReceiveBuffers pool, ProvidedBuffers ring, int ringId, EventExecutor loop) {
         this.buffer = buffer;
         this.pool = pool;
+        this.ring = ring;
+        this.ringId = ringId;
         this.loop = loop;
     }
 
@@ -43,13 +49,21 @@ public final class RetainedBuffer implements Runnable {
             released = true;
         }
         if (loop.inEventLoop()) {
-            pool.give(buffer);
+            giveBack();
         } else {
             try {
-                loop.execute(() -> pool.give(buffer));
+                loop.execute(this::giveBack);
             } catch (RejectedExecutionException e) {
                 // the loop is gone: the buffer is left to the garbage collector (its cleaner frees it)
             }
+        }
+    }
+
+    private void giveBack() {
+        if (ringId >= 0) {
+            ring.giveBack(ringId);
+        } else {
+            pool.give(buffer);
         }
     }
 

@@ -24,6 +24,8 @@ public final class Servers {
         register(IOCP, IocpEchoServer::new);
         register(IocpEchoServer.BUFFERED_NAME, IocpEchoServer::buffered);
         OPT_IN.add(IocpEchoServer.BUFFERED_NAME);
+        register(IocpEchoServer.READINESS_NAME, IocpEchoServer::readiness);
+        OPT_IN.add(IocpEchoServer.READINESS_NAME);
         register("nio", NioEchoServer::new);
         register("nio2", Nio2EchoServer::new);
         // The same Netty echo handler on iocp-netty's channels and on Netty's NIO (what Netty runs on Windows).

@@ -43,8 +43,13 @@ class InterleavingTest {
     @BeforeEach
     void setUp() {
         ProtocolContract.clearViolations();
-        env = new SimulatedEnv();
+        env = newEnv();
         group = env.newGroup(1);
+    }
+
+    /** The backends the cases run on (a subclass gives them provided buffers). */
+    SimulatedEnv newEnv() {
+        return new SimulatedEnv();
     }
 
     @AfterEach

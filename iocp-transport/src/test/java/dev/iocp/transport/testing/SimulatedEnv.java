@@ -9,9 +9,30 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
-/** The simulated backend and network; peers are {@link SimPeer}s. */
+/**
+ * The simulated backend and network; peers are {@link SimPeer}s. Optionally each loop's backend has provided buffers
+ * ({@link SimulatedBackend#provideBuffers}), so that receives into them go through the same deterministic suites.
+ */
 public final class SimulatedEnv implements TransportEnv {
     private final SimulatedNetwork net = new SimulatedNetwork();
+    private final int providedBufferCount;
+    private final int providedBufferSize;
+
+    /** Backends without provided buffers (as Win32: a PROVIDED connection receives as READINESS does). */
+    public SimulatedEnv() {
+        this(0, 0);
+    }
+
+    /**
+     * Backends with a pool of provided buffers each.
+     *
+     * @param providedBufferCount buffers per loop; 0: none
+     * @param providedBufferSize bytes in each
+     */
+    public SimulatedEnv(int providedBufferCount, int providedBufferSize) {
+        this.providedBufferCount = providedBufferCount;
+        this.providedBufferSize = providedBufferSize;
+    }
 
     public SimulatedNetwork network() {
         return net;
@@ -19,12 +40,14 @@ public final class SimulatedEnv implements TransportEnv {
 
     @Override
     public String name() {
-        return "simulated";
+        return providedBufferCount > 0 ? "simulated, provided buffers" : "simulated";
     }
 
     @Override
     public IocpEventLoopGroup newGroup(int loops) {
-        return new IocpEventLoopGroup(loops, () -> new SimulatedBackend(net));
+        return new IocpEventLoopGroup(loops, () -> providedBufferCount > 0
+                ? new SimulatedBackend(net).provideBuffers(providedBufferCount, providedBufferSize)
+                : new SimulatedBackend(net));
     }
 
     @Override
