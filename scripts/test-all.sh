@@ -54,7 +54,8 @@ examples_stage() {
 wine_lane() {
     # After a green `mvn verify` everything the lane needs is built: skip its own Maven run.
     IOCP_WINE_SKIP_BUILD="$1" "$IOCP_ROOT/scripts/wine-lane.sh" || return 1
-    # The lane ran in the default receive mode (READINESS); the transport and race suites once more with BUFFERED
+    # The lane ran in the default receive mode (PROVIDED: on Win32, which has no provided buffers, the same as
+    # READINESS); the transport and race suites once more with BUFFERED
     # receives, so that both modes keep every invariant on the Win32 backend too.
     IOCP_WINE_SKIP_BUILD=1 IOCP_WINE_JAVA_OPTS="-Diocp.receiveMode=buffered" \
         IOCP_WINE_REPORTS="$IOCP_ROOT/win-tests/target/wine-reports/buffered" \

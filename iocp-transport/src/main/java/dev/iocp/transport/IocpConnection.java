@@ -7,6 +7,7 @@ import dev.iocp.core.backend.IoError;
 import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
+import dev.iocp.core.backend.ProvidedBuffers;
 import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.LoopResource;
@@ -39,9 +40,10 @@ final class IocpConnection implements Transport, LoopResource {
     /**
      * The read stream (invariant 3). The receive op is the connection's; while paused, a completed receive is held
      * as it is. What is in flight depends on the {@link ReceiveMode}: a readiness receive (no buffer; when held, it
-     * means "readable" and nothing was consumed: the bytes stay in the socket), or a receive into a buffer from the
-     * loop's {@link ReceiveBuffers} (when held, its buffer is the stash, nothing is copied). The states are the same
-     * for both.
+     * means "readable" and nothing was consumed: the bytes stay in the socket), a receive into a buffer from the
+     * loop's {@link ReceiveBuffers} (when held, its buffer is the stash, nothing is copied), or a receive into a
+     * provided buffer that the backend picks when bytes arrive (when held, its ring buffer is the stash — see
+     * {@link #MAX_HELD_SHARE_OF_RING} for the one bound). The states are the same for all three.
      * <pre>
      *  from              on                                          to
      *  RECEIVING         pause, receive in flight                    PAUSED_RECEIVING
@@ -137,10 +139,23 @@ final class IocpConnection implements Transport, LoopResource {
 
     private final ReceiveBuffers receiveBuffers;
     /**
-     * BUFFERED: the buffer of the receive in flight or held, from {@link #receiveBuffers}; null when there is none
-     * (READINESS never keeps one: its drain borrows a buffer for one call).
+     * PROVIDED: the loop backend's provided buffers, which a receive takes its buffer from at completion time; null
+     * in the other modes, and where the backend has none (then PROVIDED receives as READINESS does).
+     */
+    private final ProvidedBuffers provided;
+    /**
+     * The buffer of the receive in flight or held (BUFFERED: from {@link #receiveBuffers}), or of the provided-buffer
+     * receive whose packet came (its id in {@link #receiveBufferId}); null when there is none (READINESS never keeps
+     * one: its drain borrows a buffer for one call).
      */
     private ByteBuffer receiveBuffer;
+    /** The provided buffer {@link #receiveBuffer} is, or -1 (a buffer of {@link #receiveBuffers}, or none). */
+    private int receiveBufferId = -1;
+    /**
+     * PROVIDED: the last receive into a provided buffer found the ring empty (NO_BUFFERS, nothing consumed): the next
+     * receive waits for readiness instead, so that an empty ring is not asked again at once.
+     */
+    private boolean nextReceiveWaitsForReadiness;
     private final Op recvOp;
     /**
      * The send op, taken from the loop's slab for a send and given back when the queue has drained: an idle
@@ -170,6 +185,8 @@ final class IocpConnection implements Transport, LoopResource {
     private boolean lastReceiveFilled;
     /** The buffer dataReceived is being given now (null outside it): what {@link #retainReceived} keeps. */
     private ByteBuffer delivering;
+    /** The provided buffer {@link #delivering} is, or -1: where a retained buffer goes back to. */
+    private int deliveringBufferId = -1;
     /** Whether the protocol kept {@link #delivering} ({@link #retainReceived}): the transport must not reuse it. */
     private boolean deliveringRetained;
     /** A held readiness is being delivered: its first receive says whether it was data, the FIN or an error. */
@@ -228,6 +245,7 @@ final class IocpConnection implements Transport, LoopResource {
         this.config = config;
         this.closeFuture = loop.newPromise();
         this.receiveBuffers = ReceiveBuffers.ofThisThread();
+        this.provided = config.receiveMode() == ReceiveMode.PROVIDED ? backend.providedBuffers() : null;
         this.recvOp = loop.acquireOp();
         this.highWater = config.writeHighWater();
         this.lowWater = config.writeLowWater();
@@ -300,13 +318,26 @@ final class IocpConnection implements Transport, LoopResource {
     /** The most non-blocking receives one readiness packet leads to before the next one waits its turn in the port. */
     private static final int MAX_RECEIVES_PER_READINESS = 16;
 
+    /**
+     * At most this share of a loop's provided buffers is held by paused connections: a receive that completes while
+     * paused keeps its ring buffer only while no more than {@code count / MAX_HELD_SHARE_OF_RING} buffers are out;
+     * past that its bytes are moved into a buffer of the loop's pool and the ring buffer goes back at once (one copy,
+     * on this path only). Without the bound, connections that pause and never resume would take the whole ring, and
+     * every other connection would fall back to readiness receives for good.
+     */
+    static final int MAX_HELD_SHARE_OF_RING = 2;
+
     private void armReceive() {
         recvOp.prepare(OpType.RECV, socket, recvHandler);
         if (config.receiveMode() == ReceiveMode.BUFFERED) {
             receiveBuffer = receiveBuffers.take(config.receiveBufferSize());
             recvOp.addBuffer(PlatformDependent.directBufferAddress(receiveBuffer), receiveBuffer.capacity())
                     .socketKnownEmpty(!lastReceiveFilled);
-        } // READINESS: no buffer — a readiness receive
+        } else if (provided != null && provided.available() > 0 && !nextReceiveWaitsForReadiness) {
+            // PROVIDED: no buffer named; the backend picks one when bytes arrive.
+            recvOp.selectBuffer(config.receiveBufferSize()).socketKnownEmpty(!lastReceiveFilled);
+        } // READINESS, or PROVIDED without a buffer to pick (none in this backend, the ring empty): a readiness receive
+        nextReceiveWaitsForReadiness = false;
         int error = backend.submitRecv(recvOp);
         if (error != 0) {
             // No packet will come: treat the synchronous failure as the receive's result.
@@ -317,15 +348,78 @@ final class IocpConnection implements Transport, LoopResource {
 
     /** Whether the receive last armed (in flight, held, or just completed) was a readiness receive. */
     private boolean armedReadiness() {
-        return recvOp.bufferCount() == 0;
+        return recvOp.bufferCount() == 0 && !recvOp.selectsBuffer();
     }
 
-    /** The buffered receive's buffer goes back to the loop's pool. Only when no receive names it (invariant 2). */
+    /**
+     * The receive's buffer goes back where it came from: the loop's pool, or the backend's provided buffers. Only
+     * when no receive names it (invariant 2); a provided buffer is named by no receive once its packet came.
+     */
     private void giveBackReceiveBuffer() {
         if (receiveBuffer != null && !receiveInFlight()) {
-            receiveBuffers.give(receiveBuffer);
+            if (receiveBufferId >= 0) {
+                provided.giveBack(receiveBufferId);
+                receiveBufferId = -1;
+            } else {
+                receiveBuffers.give(receiveBuffer);
+            }
             receiveBuffer = null;
         }
+    }
+
+    /**
+     * A provided-buffer receive's packet: the buffer it names is ours now. Only data is worth keeping; a buffer named
+     * with the FIN or an error holds nothing and goes back at once.
+     */
+    private void tookProvidedBuffer(int bytes, int error) {
+        int id = recvOp.selectedBuffer();
+        if (id < 0) {
+            return;
+        }
+        if (error != 0 || bytes == 0) {
+            provided.giveBack(id);
+            return;
+        }
+        receiveBuffer = provided.buffer(id);
+        receiveBufferId = id;
+    }
+
+    /**
+     * A provided-buffer receive found every buffer out (NO_BUFFERS): it consumed nothing, so it is as if it were
+     * still waiting. Reading, the next receive waits for readiness instead (lossless: the bytes are in the socket);
+     * paused, nothing is in flight and nothing held (resume arms again); stopped, the op is back.
+     */
+    private void noProvidedBuffer() {
+        counters.noProvidedBuffer++;
+        switch (readState) {
+            case RECEIVING:
+            case DRAINING:
+                nextReceiveWaitsForReadiness = true;
+                armReceive();
+                break;
+            case PAUSED_RECEIVING:
+                readState = ReadState.PAUSED;
+                break;
+            default: // STOPPED
+                maybeLost();
+                break;
+        }
+    }
+
+    /**
+     * A receive that completed while paused holds a provided buffer although the bound is reached (see
+     * {@link #MAX_HELD_SHARE_OF_RING}): its bytes move into a buffer of the loop's pool, the ring buffer goes back.
+     */
+    private void moveHeldOutOfRing(int bytes) {
+        if (receiveBufferId < 0 || provided.outstanding() <= provided.count() / MAX_HELD_SHARE_OF_RING) {
+            return;
+        }
+        ByteBuffer copy = receiveBuffers.take(config.receiveBufferSize());
+        copy.put(0, receiveBuffer, 0, bytes);
+        provided.giveBack(receiveBufferId);
+        receiveBufferId = -1;
+        receiveBuffer = copy;
+        counters.heldMovedOutOfRing++;
     }
 
     private boolean receiveInFlight() {
@@ -333,12 +427,20 @@ final class IocpConnection implements Transport, LoopResource {
     }
 
     private void onReceiveComplete(int bytes, int error) {
+        if (recvOp.selectsBuffer()) {
+            if (IoError.is(error, ErrorCode.NO_BUFFERS)) {
+                noProvidedBuffer();
+                return;
+            }
+            tookProvidedBuffer(bytes, error);
+        }
         switch (readState) {
             case RECEIVING:
                 deliver(bytes, error);
                 break;
             case PAUSED_RECEIVING:
                 // Hold the result as it is; the buffer keeps the bytes (no copy) until resumeReading.
+                moveHeldOutOfRing(bytes);
                 heldBytes = bytes;
                 heldError = error;
                 readState = ReadState.HOLDING;
@@ -375,11 +477,15 @@ final class IocpConnection implements Transport, LoopResource {
             return;
         }
         ByteBuffer data = receiveBuffer;
-        lastReceiveFilled = bytes == data.capacity();
+        int asked = recvOp.selectsBuffer() ? Math.min(recvOp.selectLimit(), provided.bufferSize()) : data.capacity();
+        lastReceiveFilled = bytes == asked;
         data.clear().limit(bytes);
+        deliveringBufferId = receiveBufferId;
         boolean ok = callDataReceived(data);
+        deliveringBufferId = -1;
         if (deliveringRetained) {
             receiveBuffer = null; // the protocol's now
+            receiveBufferId = -1;
             deliveringRetained = false;
         }
         giveBackReceiveBuffer();
@@ -476,19 +582,9 @@ final class IocpConnection implements Transport, LoopResource {
             throw new IllegalStateException("the buffer of this dataReceived is already retained");
         }
         deliveringRetained = true;
-        ByteBuffer kept = delivering;
-        ReceiveBuffers pool = receiveBuffers;
-        return new RetainedBuffer(kept, () -> {
-            if (loop.inEventLoop()) {
-                pool.give(kept);
-            } else {
-                try {
-                    loop.execute(() -> pool.give(kept));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // the loop is gone: the buffer is left to the garbage collector (its cleaner frees it)
-                }
-            }
-        });
+        // A provided buffer stays out of the ring until released (a retained one the protocol never releases is one
+        // buffer fewer for the loop: receives fall back to readiness once none is left, they never fail).
+        return new RetainedBuffer(delivering, receiveBuffers, provided, deliveringBufferId, loop);
     }
 
     /** After connectionMade or dataReceived returned: arm the next receive if the stream still wants one. */

@@ -1,21 +1,33 @@
 package dev.iocp.transport;
 
+import dev.iocp.core.backend.ProvidedBuffers;
+import io.netty.util.concurrent.EventExecutor;
+
 import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A received buffer the protocol kept ({@link Transport#retainReceived()}) instead of copying what it needs: the
  * transport no longer reuses it, and {@link #release()} gives it back to the loop's pool. Typically handed on as
- * it is with {@link Transport#writeOwned(ByteBuffer, Runnable) writeOwned(kept.buffer(), kept::release)}: an echo
- * of a large message without a copy.
+ * it is with {@link Transport#writeOwned(ByteBuffer, Runnable) writeOwned(kept.buffer(), kept)}: an echo of a large
+ * message without a copy. It is its own release hook ({@link #run()} is {@link #release()}), so handing it on
+ * allocates nothing.
  */
-public final class RetainedBuffer {
+public final class RetainedBuffer implements Runnable {
     private final ByteBuffer buffer;
-    private final Runnable giveBack;
+    /** Where the buffer goes back: the loop's receive-buffer pool, or (ringId >= 0) the backend's provided buffers. */
+    private final ReceiveBuffers pool;
+    private final ProvidedBuffers ring;
+    private final int ringId;
+    private final EventExecutor loop;
     private boolean released;
 
-    RetainedBuffer(ByteBuffer buffer, Runnable giveBack) {
+    RetainedBuffer(ByteBuffer buffer, ReceiveBuffers pool, ProvidedBuffers ring, int ringId, EventExecutor loop) {
         this.buffer = buffer;
-        this.giveBack = giveBack;
+        this.pool = pool;
+        this.ring = ring;
+        this.ringId = ringId;
+        this.loop = loop;
     }
 
     /** {@return the buffer, as dataReceived had it (position and limit around the bytes received)} */
@@ -36,6 +48,28 @@ public final class RetainedBuffer {
             }
             released = true;
         }
-        giveBack.run();
+        if (loop.inEventLoop()) {
+            giveBack();
+        } else {
+            try {
+                loop.execute(this::giveBack);
+            } catch (RejectedExecutionException e) {
+                // the loop is gone: the buffer is left to the garbage collector (its cleaner frees it)
+            }
+        }
+    }
+
+    private void giveBack() {
+        if (ringId >= 0) {
+            ring.giveBack(ringId);
+        } else {
+            pool.give(buffer);
+        }
+    }
+
+    /** The same as {@link #release()}: so that the buffer can be {@code writeOwned}'s release hook as it is. */
+    @Override
+    public void run() {
+        release();
     }
 }

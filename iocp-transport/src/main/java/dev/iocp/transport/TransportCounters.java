@@ -26,6 +26,8 @@ public final class TransportCounters {
     long heldData;
     long heldEof;
     long heldError;
+    long noProvidedBuffer;
+    long heldMovedOutOfRing;
 
     TransportCounters() {}
 
@@ -109,6 +111,26 @@ public final class TransportCounters {
     /** {@return held results delivered on resume that were an error (a reset, say: then {@code connectionLost})} */
     public long heldError() {
         return heldError;
+    }
+
+    /**
+     * {@link ReceiveMode#PROVIDED}: receives into a provided buffer that found every buffer of the loop out
+     * (NO_BUFFERS). Each consumed nothing; the connection waited for readiness instead, losing nothing.
+     *
+     * @return the count
+     */
+    public long noProvidedBuffer() {
+        return noProvidedBuffer;
+    }
+
+    /**
+     * {@link ReceiveMode#PROVIDED}: held receives whose bytes were moved out of their provided buffer into one of the
+     * loop's pool, because paused connections already held as much of the loop's ring as they may.
+     *
+     * @return the count
+     */
+    public long heldMovedOutOfRing() {
+        return heldMovedOutOfRing;
     }
 
     /**

@@ -24,16 +24,21 @@ final class WriteQueue {
      * is ({@link #appendOwned}: {@code release} set, nothing appended to it, released instead of pooled).
      */
     static final class Chunk {
-        final ByteBuffer buffer;
-        final long address;
+        /** The chunk's memory; for an owned chunk the caller's buffer, cleared when the shell goes back to the pool. */
+        ByteBuffer buffer;
+        long address;
         int read;
         int write;
         /** An owned caller's buffer: what gives it back once the kernel no longer reads it. Null: a pool chunk. */
         Runnable release;
 
         Chunk(ByteBuffer buffer) {
-            this.buffer = buffer;
-            this.address = PlatformDependent.directBufferAddress(buffer);
+            wrap(buffer);
+        }
+
+        private void wrap(ByteBuffer memory) {
+            this.buffer = memory;
+            this.address = memory == null ? 0 : PlatformDependent.directBufferAddress(memory);
         }
 
         /** Bytes that may still be appended to this chunk: none to a caller's buffer. */
@@ -56,10 +61,30 @@ final class WriteQueue {
     private static final class Pool {
         private static final int MAX_RETAINED = 1024; // 16 MiB per loop
         final ArrayDeque<Chunk> free = new ArrayDeque<>();
+        /** Chunk objects for owned buffers (no memory of their own): reused, so an owned write allocates nothing. */
+        final ArrayDeque<Chunk> shells = new ArrayDeque<>();
 
         Chunk take() {
             Chunk c = free.poll();
             return c != null ? c : new Chunk(directAllocator.apply(CHUNK_SIZE));
+        }
+
+        Chunk takeShell(ByteBuffer owned) {
+            Chunk c = shells.poll();
+            if (c == null) {
+                return new Chunk(owned);
+            }
+            c.wrap(owned);
+            return c;
+        }
+
+        void giveShell(Chunk c) {
+            c.wrap(null); // the caller's buffer is theirs again: keep no reference to it
+            c.read = 0;
+            c.write = 0;
+            if (shells.size() < MAX_RETAINED) {
+                shells.push(c);
+            }
         }
 
         void give(Chunk c) {
@@ -139,11 +164,17 @@ final class WriteQueue {
      * OutOfMemoryError), nothing is queued and the caller still owns the buffer.
      */
     void appendOwned(ByteBuffer src, Runnable release) {
-        Chunk c = new Chunk(src);
+        Chunk c = pool.takeShell(src);
         c.read = src.position();
         c.write = src.limit();
         c.release = release;
-        addChunk(c);
+        try {
+            addChunk(c);
+        } catch (Throwable t) {
+            c.release = null;
+            pool.giveShell(c);
+            throw t;
+        }
         size += c.write - c.read;
     }
 
@@ -160,6 +191,7 @@ final class WriteQueue {
         if (c.release != null) {
             releases.add(c.release);
             c.release = null;
+            pool.giveShell(c);
         } else {
             pool.give(c);
         }

@@ -17,14 +17,33 @@ import java.net.SocketTimeoutException;
  * {@code java.net.Socket}s, code that shares nothing with ours.
  */
 public final class RealSocketEnv implements TransportEnv {
+    private final dev.iocp.core.backend.BackendFactory factory;
+    private final String name;
+
+    /** The platform's default backend (or {@code -Diocp.backend}'s). */
+    public RealSocketEnv() {
+        this(Backends.defaultFactory(), System.getProperty(Backends.PROPERTY, "platform default"));
+    }
+
+    /**
+     * Backends from this factory.
+     *
+     * @param factory makes each loop's backend
+     * @param name what the environment is called in reports
+     */
+    public RealSocketEnv(dev.iocp.core.backend.BackendFactory factory, String name) {
+        this.factory = factory;
+        this.name = name;
+    }
+
     @Override
     public String name() {
-        return System.getProperty(Backends.PROPERTY, "platform default");
+        return name;
     }
 
     @Override
     public IocpEventLoopGroup newGroup(int loops) {
-        return new IocpEventLoopGroup(loops, Backends.defaultFactory());
+        return new IocpEventLoopGroup(loops, factory);
     }
 
     @Override

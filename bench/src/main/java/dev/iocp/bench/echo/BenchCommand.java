@@ -85,7 +85,9 @@ public final class BenchCommand {
             Scenario.pingPong(100, 16),
             Scenario.pingPong(1000, 16),
             Scenario.stream(1, 16 * 1024),
-            Scenario.stream(100, 16 * 1024));
+            Scenario.stream(100, 16 * 1024),
+            // Issue 14's large-message cell: 10 connections, 4 messages of 16 KiB outstanding on each.
+            Scenario.stream(10, 16 * 1024, 4));
 
     private BenchCommand() {}
 
@@ -372,7 +374,7 @@ public final class BenchCommand {
             try {
                 LoadGenerator.Config cfg = new LoadGenerator.Config()
                         .mode(sc.mode()).connections(sc.connections()).messageSize(sc.messageSize())
-                        .threads(clientThreads).warmupMillis(warmupMs).measureMillis(measureMs);
+                        .windowBytes(sc.windowBytes()).threads(clientThreads).warmupMillis(warmupMs).measureMillis(measureMs);
                 return LoadGenerator.run(addr, cfg, child);
             } finally {
                 child.stop();
@@ -382,7 +384,7 @@ public final class BenchCommand {
             InetSocketAddress addr = srv.start(bind, serverThreads);
             LoadGenerator.Config cfg = new LoadGenerator.Config()
                     .mode(sc.mode()).connections(sc.connections()).messageSize(sc.messageSize())
-                    .threads(clientThreads).warmupMillis(warmupMs).measureMillis(measureMs);
+                    .windowBytes(sc.windowBytes()).threads(clientThreads).warmupMillis(warmupMs).measureMillis(measureMs);
             return LoadGenerator.run(addr, cfg, srv.serverThreads());
         }
     }

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class IocpEchoServer implements EchoServer {
     /** {@code iocp-buffered}: the same server with BUFFERED receives, to measure the receive modes in one run. */
     public static final String BUFFERED_NAME = "iocp-buffered";
+    /** {@code iocp-readiness}: the same server with READINESS receives (the default is PROVIDED). */
+    public static final String READINESS_NAME = "iocp-readiness";
 
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final String name;
@@ -42,6 +44,11 @@ public final class IocpEchoServer implements EchoServer {
     /** {@return the server with BUFFERED receives} */
     static IocpEchoServer buffered() {
         return new IocpEchoServer(BUFFERED_NAME, TransportConfig.DEFAULT.withReceiveMode(ReceiveMode.BUFFERED));
+    }
+
+    /** {@return the server with READINESS receives} */
+    static IocpEchoServer readiness() {
+        return new IocpEchoServer(READINESS_NAME, TransportConfig.DEFAULT.withReceiveMode(ReceiveMode.READINESS));
     }
 
     private IocpEventLoopGroup group;

@@ -139,7 +139,14 @@ public interface Backend extends AutoCloseable {
      * A receive into the op's buffers (Win32: WSARecv; io_uring: RECV, or RECVMSG over several buffers). A packet
      * with success and 0 bytes is the peer's FIN.
      *
-     * <p><b>A RECV op with no buffers is a readiness receive</b>: it pins no data buffer and consumes nothing. Its
+     * <p><b>A RECV op marked {@link Op#selectBuffer(int)} receives into a provided buffer</b> (only where
+     * {@link #providedBuffers()} is not null): it names no buffer, so waiting on an idle socket pins none; when bytes
+     * arrive the backend picks a free one of its pool, and the packet (success, {@code bytesTransferred} bytes at the
+     * start of it) names it with {@link Op#selectedBuffer()}; the owner gives it back when done with it. 0 bytes is
+     * the peer's FIN. With every buffer of the pool out, the packet fails with {@link ErrorCode#NO_BUFFERS} and has
+     * consumed nothing (the bytes wait in the socket).
+     *
+     * <p><b>A RECV op with no buffers (and not selecting one) is a readiness receive</b>: it pins no data buffer and consumes nothing. Its
      * packet comes once the socket has something a receive would return at once — data, the peer's FIN, or an
      * error — and says only that (success, 0 bytes; or the error, such as a reset, where the OS reports it on the
      * probe). The owner then takes the bytes with {@link #receiveNow} into memory of its choosing. Win32: a
@@ -150,6 +157,19 @@ public interface Backend extends AutoCloseable {
      * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
      */
     int submitRecv(Op op);
+
+    /**
+     * The pool that receives marked {@link Op#selectBuffer(int)} take their buffer from at completion time, or null
+     * if this backend has none — then such a receive must not be submitted, and an owner that wants no buffer pinned
+     * while waiting uses a readiness receive. io_uring: a provided-buffer ring where the kernel has one (Linux ≥
+     * 5.19) and {@code -Diocp.uring.providedBuffers} is not false; Win32: none (a zero-byte WSARecv is its way); the
+     * simulated backend: one if the test asked for it ({@code SimulatedBackend.provideBuffers}).
+     *
+     * @return the pool, or null
+     */
+    default ProvidedBuffers providedBuffers() {
+        return null;
+    }
 
     /**
      * A synchronous receive that never waits (Win32: recv on the socket, which every backend-made or registered

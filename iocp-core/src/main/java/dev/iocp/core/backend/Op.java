@@ -51,6 +51,10 @@ public final class Op {
     private boolean cancelRequested;
     /** RECV: what the owner knows of the socket (see {@link #socketKnownEmpty(boolean)}); true after prepare. */
     private boolean socketKnownEmpty = true;
+    /** RECV: the most bytes a receive into a provided buffer takes; 0 if it names its own buffers (or none). */
+    private int selectLimit;
+    /** RECV into a provided buffer: the buffer its packet names, or -1 (set by the backend at the packet). */
+    private int selectedBuffer = -1;
 
     // The op's buffers, backend-neutral; a backend encodes them (WSABUF, iovec) at submit.
     private final long[] bufferAddresses = new long[MAX_BUFFERS];
@@ -134,7 +138,58 @@ public final class Op {
         this.cancelRequested = false;
         this.acceptSocket = 0;
         this.socketKnownEmpty = true;
+        this.selectLimit = 0;
+        this.selectedBuffer = -1;
         return this;
+    }
+
+    /**
+     * Makes a RECV with no buffers of its own a <b>receive into a provided buffer</b>: the backend picks one of its
+     * {@link Backend#providedBuffers()} when bytes arrive, and the packet names it ({@link #selectedBuffer()}). Only
+     * for a backend that has provided buffers.
+     *
+     * @param maxBytes the most bytes it takes (capped further by the pool's buffer size); more than 0
+     * @return this op
+     * @throws IllegalStateException if the op has buffers of its own
+     */
+    public Op selectBuffer(int maxBytes) {
+        requireOwned("selectBuffer");
+        if (bufferCount != 0) {
+            throw new IllegalStateException("op " + id + ": a receive into a provided buffer names no buffer of its own");
+        }
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be > 0, got " + maxBytes);
+        }
+        this.selectLimit = maxBytes;
+        return this;
+    }
+
+    /** {@return whether this RECV receives into a provided buffer ({@link #selectBuffer(int)})} */
+    public boolean selectsBuffer() {
+        return selectLimit != 0;
+    }
+
+    /** {@return the most bytes a receive into a provided buffer takes; 0 if it is not one} */
+    public int selectLimit() {
+        return selectLimit;
+    }
+
+    /**
+     * {@return the provided buffer this receive's packet named, or -1}: the op's owner owns it from the packet on
+     * and gives it back with {@link ProvidedBuffers#giveBack} once its bytes are no longer needed — whatever the
+     * packet said (data, the FIN, an error).
+     */
+    public int selectedBuffer() {
+        return selectedBuffer;
+    }
+
+    /**
+     * Backends only, at the packet: the provided buffer the kernel filled.
+     *
+     * @param id the buffer id, or -1
+     */
+    public void selectedBuffer(int id) {
+        this.selectedBuffer = id;
     }
 
     /**
@@ -179,6 +234,9 @@ public final class Op {
      */
     public Op addBuffer(long nativeAddress, int length) {
         requireOwned("addBuffer");
+        if (selectLimit != 0) {
+            throw new IllegalStateException("op " + id + ": a receive into a provided buffer names no buffer of its own");
+        }
         if (bufferCount == MAX_BUFFERS) {
             throw new IllegalStateException("op " + id + " already has " + MAX_BUFFERS + " buffers");
         }
@@ -260,6 +318,8 @@ public final class Op {
         attachment = null;
         bufferCount = 0;
         acceptSocket = 0;
+        selectLimit = 0;
+        selectedBuffer = -1;
         slab.free(this);
     }
 

@@ -313,6 +313,15 @@ public final class FaultInjectingBackend implements Backend {
         return error != 0 ? error : delegate.submitRecv(op);
     }
 
+    /**
+     * The delegate's pool, untouched: a receive into it is submitted (or failed) and its packet turned into a
+     * failure like any other receive's; a buffer such a failed packet names is still handed to the op's owner.
+     */
+    @Override
+    public dev.iocp.core.backend.ProvidedBuffers providedBuffers() {
+        return delegate.providedBuffers();
+    }
+
     @Override
     public int receiveNow(long socket, long address, int length) {
         int error = injected(Call.RECEIVE_NOW);

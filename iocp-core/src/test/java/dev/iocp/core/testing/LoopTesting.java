@@ -84,5 +84,20 @@ public final class LoopTesting {
     public static void assertOpsDrained(IocpEventLoop loop) {
         await("ops in flight to drain to 0", () -> onLoop(loop, loop::opsInFlight) == 0);
         assertEquals(0, (int) onLoop(loop, loop::opsInFlight), "ops in flight");
+        assertProvidedBuffersBack(loop);
+    }
+
+    /**
+     * Asserts that every provided buffer of the loop's backend is back in its pool (none held by a connection or
+     * protocol that is gone): a buffer never given back would be one fewer for every later receive of the loop.
+     *
+     * @param loop the loop; nothing to check if its backend has no provided buffers
+     */
+    public static void assertProvidedBuffersBack(IocpEventLoop loop) {
+        dev.iocp.core.backend.ProvidedBuffers pool = loop.backend().providedBuffers();
+        if (pool == null) {
+            return;
+        }
+        await("provided buffers to come back", () -> onLoop(loop, pool::outstanding) == 0);
     }
 }

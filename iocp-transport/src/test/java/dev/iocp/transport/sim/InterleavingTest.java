@@ -40,16 +40,16 @@ class InterleavingTest {
     private IocpEventLoopGroup group;
     private Server server;
 
-    /** The environment; {@link SkipModeInterleavingTest} runs every case with inline completions. */
-    protected SimulatedEnv newEnv() {
-        return new SimulatedEnv();
-    }
-
     @BeforeEach
     void setUp() {
         ProtocolContract.clearViolations();
         env = newEnv();
         group = env.newGroup(1);
+    }
+
+    /** The backends the cases run on (subclasses give them provided buffers, or skip-on-success mode). */
+    SimulatedEnv newEnv() {
+        return new SimulatedEnv();
     }
 
     @AfterEach

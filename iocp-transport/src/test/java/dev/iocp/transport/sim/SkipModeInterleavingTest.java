@@ -9,7 +9,7 @@ import dev.iocp.transport.testing.SimulatedEnv;
  */
 class SkipModeInterleavingTest extends InterleavingTest {
     @Override
-    protected SimulatedEnv newEnv() {
+    SimulatedEnv newEnv() {
         return new SimulatedEnv(true);
     }
 }

@@ -9,18 +9,47 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
-/** The simulated backend and network; peers are {@link SimPeer}s. */
+/**
+ * The simulated backend and network; peers are {@link SimPeer}s. Optionally each loop's backend has provided buffers
+ * ({@link SimulatedBackend#provideBuffers}), so that receives into them go through the same deterministic suites.
+ */
 public final class SimulatedEnv implements TransportEnv {
     private final SimulatedNetwork net = new SimulatedNetwork();
+    private final int providedBufferCount;
+    private final int providedBufferSize;
     private final boolean skipCompletionPortOnSuccess;
 
-    /** Backends in the simulated backend's default mode (skip-on-success off unless its property says so). */
+    /**
+     * Backends without provided buffers (as Win32: a PROVIDED connection receives as READINESS does), in the
+     * simulated backend's default skip-on-success mode (off unless its property says so).
+     */
     public SimulatedEnv() {
-        this(Boolean.getBoolean(SimulatedBackend.SKIP_PROPERTY));
+        this(0, 0);
+    }
+
+    /**
+     * Backends with a pool of provided buffers each.
+     *
+     * @param providedBufferCount buffers per loop; 0: none
+     * @param providedBufferSize bytes in each
+     */
+    public SimulatedEnv(int providedBufferCount, int providedBufferSize) {
+        this(providedBufferCount, providedBufferSize, Boolean.getBoolean(SimulatedBackend.SKIP_PROPERTY));
     }
 
     /** @param skipCompletionPortOnSuccess whether the backends model Win32's skip-on-success mode */
     public SimulatedEnv(boolean skipCompletionPortOnSuccess) {
+        this(0, 0, skipCompletionPortOnSuccess);
+    }
+
+    /**
+     * @param providedBufferCount buffers per loop; 0: none
+     * @param providedBufferSize bytes in each
+     * @param skipCompletionPortOnSuccess whether the backends model Win32's skip-on-success mode
+     */
+    public SimulatedEnv(int providedBufferCount, int providedBufferSize, boolean skipCompletionPortOnSuccess) {
+        this.providedBufferCount = providedBufferCount;
+        this.providedBufferSize = providedBufferSize;
         this.skipCompletionPortOnSuccess = skipCompletionPortOnSuccess;
     }
 
@@ -30,12 +59,16 @@ public final class SimulatedEnv implements TransportEnv {
 
     @Override
     public String name() {
-        return skipCompletionPortOnSuccess ? "simulated, skip-on-success" : "simulated";
+        return "simulated" + (providedBufferCount > 0 ? ", provided buffers" : "")
+                + (skipCompletionPortOnSuccess ? ", skip-on-success" : "");
     }
 
     @Override
     public IocpEventLoopGroup newGroup(int loops) {
-        return new IocpEventLoopGroup(loops, () -> new SimulatedBackend(net, 64, skipCompletionPortOnSuccess));
+        return new IocpEventLoopGroup(loops, () -> providedBufferCount > 0
+                ? new SimulatedBackend(net, 64, skipCompletionPortOnSuccess).provideBuffers(providedBufferCount,
+                        providedBufferSize)
+                : new SimulatedBackend(net, 64, skipCompletionPortOnSuccess));
     }
 
     @Override

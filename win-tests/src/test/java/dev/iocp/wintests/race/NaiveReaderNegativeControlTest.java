@@ -61,7 +61,8 @@ class NaiveReaderNegativeControlTest {
     @BeforeEach
     void setUp() throws Exception {
         net = new SimulatedNetwork();
-        group = new IocpEventLoopGroup(1, () -> new SimulatedBackend(net));
+        // With provided buffers, so that the PROVIDED mode's receive (into one of them) is the one that races.
+        group = new IocpEventLoopGroup(1, () -> new SimulatedBackend(net).provideBuffers(8, S));
         loop = group.next();
         sim = onLoop(loop, () -> (SimulatedBackend) loop.backend());
         listener = net.listenPeer(new InetSocketAddress(RaceHarness.LOOPBACK_V4, 0));
@@ -153,8 +154,9 @@ class NaiveReaderNegativeControlTest {
     }
 
     /**
-     * In both receive modes: BUFFERED holds the raced packet with its bytes; READINESS holds a readiness packet
-     * (0 bytes, nothing consumed: the bytes stay in the socket until resume).
+     * In every receive mode: BUFFERED holds the raced packet with its bytes, PROVIDED too (in the provided buffer the
+     * packet names); READINESS holds a readiness packet (0 bytes, nothing consumed: the bytes stay in the socket
+     * until resume).
      */
     @ParameterizedTest
     @EnumSource(ReceiveMode.class)
@@ -184,7 +186,7 @@ class NaiveReaderNegativeControlTest {
         peer.write(packets(RACED, RACED + 1));
         List<SimulatedBackend.Packet> held = sim.awaitHeld(1, T, TimeUnit.MILLISECONDS);
         Op raced = held.get(0).op();
-        assertEquals(mode == ReceiveMode.BUFFERED ? S : 0, held.get(0).bytes());
+        assertEquals(mode == ReceiveMode.READINESS ? 0 : S, held.get(0).bytes());
         onLoop(loop, t::pauseReading); // same moment as the naive reader's pause
         sim.holdPackets(false);
         onLoop(loop, () -> { });
@@ -209,7 +211,7 @@ class NaiveReaderNegativeControlTest {
 
     /** The verifier's counts as a race result (one direction: the peer's stream), for the summary line. */
     private static RaceResult summary(StreamVerifier v, long dropped) {
-        return new RaceResult(N, S, 1, (long) N * S, (long) N * S, v.verified(), v.lost(), v.duplicated(),
+        return new RaceResult(N, S, 1, (long) N * S, (long) N * S, 0, v.verified(), v.lost(), v.duplicated(),
                 v.reordered(), v.corrupt(), 0, 0, 0, 0, 0, (long) N * S, v.firstBad(), 1, 0, List.of(), List.of(),
                 0, false, dev.iocp.race.ReadCounts.ZERO, dev.iocp.race.ReadCounts.ZERO, 1);
     }

@@ -9,6 +9,7 @@ import dev.iocp.core.backend.IoError;
 import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
+import dev.iocp.core.backend.ProvidedBuffers;
 import dev.iocp.core.backend.OpType;
 import dev.iocp.core.backend.SocketOpt;
 import dev.iocp.core.win32.Win32Error;
@@ -83,6 +84,8 @@ public final class SimulatedBackend implements Backend {
 
     private long kernelCalls;
     private long packetsDequeued;
+    /** The provided buffers, if the test asked for them ({@link #provideBuffers}); else null. */
+    private SimBuffers buffers;
 
     /** What the next {@link #cancel} answers, overriding the model. */
     public enum CancelScript {
@@ -136,6 +139,66 @@ public final class SimulatedBackend implements Backend {
         this.net = network;
         this.portReady = network.newCondition();
         this.batchSize = batchSize;
+    }
+
+    /**
+     * Gives this backend a pool of provided buffers, as io_uring's provided-buffer ring: a receive marked
+     * {@link Op#selectBuffer(int)} then takes a free one when bytes arrive, and fails with WSAENOBUFS (10055,
+     * {@code NO_BUFFERS}), consuming nothing, when all are out. Off by default (Windows has no such thing); the
+     * transport's tests turn it on to drive its provided-buffer receives through every interleaving
+     * deterministically, as they do its other receives. Call before the backend's loop uses it.
+     *
+     * @param count buffers in the pool
+     * @param size bytes in each
+     * @return this backend
+     */
+    public SimulatedBackend provideBuffers(int count, int size) {
+        net.lock.lock();
+        try {
+            buffers = new SimBuffers(count, size);
+            return this;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public ProvidedBuffers providedBuffers() {
+        return buffers;
+    }
+
+    /** The pool's "kernel side": which buffers a receive may pick. Guarded by the network's lock. */
+    final class SimBuffers extends ProvidedBuffers {
+        private final int[] free;
+        private int freeCount;
+
+        SimBuffers(int count, int size) {
+            super(count, size);
+            free = new int[count];
+            for (int id = count - 1; id >= 0; id--) {
+                free[freeCount++] = id;
+            }
+        }
+
+        /** Network, under its lock: a free buffer for a receive that has bytes, or -1 (every buffer is out). */
+        int pick() {
+            return freeCount == 0 ? -1 : free[--freeCount];
+        }
+
+        @Override
+        protected void recycle(int id, long address, int length) {
+            net.lock.lock();
+            try {
+                free[freeCount++] = id;
+            } finally {
+                net.lock.unlock();
+            }
+        }
+    }
+
+    /** The network, under its lock: the pool a selecting receive on one of this backend's sockets picks from. */
+    SimBuffers simBuffers() {
+        return buffers;
     }
 
     /** {@return the network its sockets live in} */
@@ -349,7 +412,7 @@ public final class SimulatedBackend implements Backend {
             if (s.state != SimSocket.State.CONNECTED) {
                 return -submitFailed(Win32Error.WSAENOTCONN);
             }
-            if (s.pendingRecv != null && s.pendingRecv.bufferCount() > 0) {
+            if (s.pendingRecv != null && (s.pendingRecv.bufferCount() > 0 || s.pendingRecv.selectsBuffer())) {
                 // Not an OS rule, but the transport promises one receive at a time; catch a breach loudly.
                 throw new IllegalStateException("receiveNow on " + s + " while " + s.pendingRecv + " pending");
             }
@@ -776,6 +839,9 @@ public final class SimulatedBackend implements Backend {
             batchOps[i] = ringOps[ringHead];
             batchBytes[i] = ringBytes[ringHead];
             batchErrors[i] = ringErrors[ringHead];
+            if (batchOps[i].selectedBuffer() >= 0) {
+                buffers.handedOut(batchOps[i].selectedBuffer()); // on the loop thread: the owner's from here
+            }
             ringOps[ringHead] = null;
             ringHead = (ringHead + 1) % ringOps.length;
             ringSize--;

@@ -194,6 +194,21 @@ public final class SimulatedNetwork {
      * WSARecv) completes the same way with 0 bytes and consumes nothing: the bytes stay for {@link #receiveNow}.
      */
     private boolean tryCompleteRecv(SimSocket s, Op op) {
+        if (s.inbound.size() > 0 && op.selectsBuffer()) {
+            SimulatedBackend.SimBuffers pool = s.owner.simBuffers();
+            int id = pool.pick();
+            if (id < 0) {
+                complete(s, op, 0, Win32Error.WSAENOBUFS); // every buffer is out: nothing consumed
+                return true;
+            }
+            int n = s.inbound.readToNative(pool.address(id), Math.min(op.selectLimit(), pool.bufferSize()));
+            op.selectedBuffer(id);
+            complete(s, op, n, 0);
+            if (s.peer != null) {
+                pumpSends(s.peer);
+            }
+            return true;
+        }
         if (s.inbound.size() > 0 && op.bufferCount() == 0) {
             complete(s, op, 0, 0);
             return true;

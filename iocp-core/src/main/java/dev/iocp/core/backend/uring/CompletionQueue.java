@@ -23,8 +23,11 @@ final class CompletionQueue {
     private final long tailAddr;
     private final long cqes;
     private final Wakeup wakeup;
+    /** The provided buffers, or null: a selecting receive's CQE names one of them (IORING_CQE_F_BUFFER). */
+    private final BufferRing buffers;
 
-    CompletionQueue(IoUringRing ring, Wakeup wakeup) {
+    CompletionQueue(IoUringRing ring, Wakeup wakeup, BufferRing buffers) {
+        this.buffers = buffers;
         this.mask = ring.cqMask;
         this.headAddr = ring.cqHeadAddr;
         this.tailAddr = ring.cqTailAddr;
@@ -58,6 +61,7 @@ final class CompletionQueue {
             long cqe = cqes + (long) (head & mask) * CQE_SIZE;
             long userData = PlatformDependent.getLong(cqe + CQE_USER_DATA);
             int res = PlatformDependent.getInt(cqe + CQE_RES);
+            int flags = PlatformDependent.getInt(cqe + CQE_FLAGS);
             head++;
             PlatformDependent.putOrderedInt(null, headAddr, head);
             if (userData < 0) {
@@ -68,12 +72,22 @@ final class CompletionQueue {
                 Op op = slab.byId((int) userData);
                 int bytes;
                 int error;
+                if (op.selectsBuffer()) {
+                    // Whatever the result, a CQE that names a buffer hands it to the op's owner (it is out of the
+                    // ring now); one that names none (an error before a buffer was picked, ENOBUFS) hands nothing.
+                    buffers.selectingInFlight--;
+                    if ((flags & IORING_CQE_F_BUFFER) != 0) {
+                        int id = flags >>> IORING_CQE_BUFFER_SHIFT;
+                        op.selectedBuffer(id);
+                        buffers.handedOut(id);
+                    }
+                }
                 if (res >= 0) {
                     error = IoError.SUCCESS;
                     if (op.type() == OpType.ACCEPT) {
                         op.acceptSocket(res); // the new fd; the op's owner takes it with finishAccept
                         bytes = 0;
-                    } else if (op.type() == OpType.CONNECT || op.bufferCount() == 0) {
+                    } else if (op.type() == OpType.CONNECT || (op.bufferCount() == 0 && !op.selectsBuffer())) {
                         bytes = 0; // a CONNECT, or a readiness receive (its result is a poll mask, not bytes)
                     } else {
                         bytes = res;

@@ -25,6 +25,9 @@ final class IoUringAbi {
     static final int IORING_SQ_CQ_OVERFLOW = 1 << 1;
     static final int IORING_REGISTER_ENABLE_RINGS = 12;
     static final int IORING_REGISTER_SYNC_CANCEL = 24;
+    /** Linux 5.19: a ring of provided buffers in our memory (struct io_uring_buf_reg), and its removal. */
+    static final int IORING_REGISTER_PBUF_RING = 22;
+    static final int IORING_UNREGISTER_PBUF_RING = 23;
     static final int IORING_ASYNC_CANCEL_ALL = 1;
     static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
     static final long IORING_OFF_SQ_RING = 0L;
@@ -55,6 +58,8 @@ final class IoUringAbi {
     // struct io_uring_sqe (64 bytes)
     static final int SQE_SIZE = 64;
     static final int SQE_OPCODE = 0;
+    static final int SQE_FLAGS = 1;      // u8: IOSQE_*
+    static final byte IOSQE_BUFFER_SELECT = 1 << 5;
     static final int SQE_IOPRIO = 2;     // u16; for RECV/SEND: IORING_RECVSEND_* flags
     static final int SQE_FD = 4;
     static final int SQE_OFF = 8;        // off / addr2
@@ -62,10 +67,23 @@ final class IoUringAbi {
     static final int SQE_LEN = 24;
     static final int SQE_OP_FLAGS = 28;  // msg_flags, accept_flags, rw_flags
     static final int SQE_USER_DATA = 32;
+    static final int SQE_BUF_GROUP = 40; // u16 (union with buf_index): the provided-buffer group to pick from
     // struct io_uring_cqe (16 bytes)
     static final int CQE_SIZE = 16;
     static final int CQE_USER_DATA = 0;
     static final int CQE_RES = 8;
+    static final int CQE_FLAGS = 12;
+    /** The CQE names a provided buffer: its id is flags >>> IORING_CQE_BUFFER_SHIFT. */
+    static final int IORING_CQE_F_BUFFER = 1;
+    static final int IORING_CQE_BUFFER_SHIFT = 16;
+
+    // struct io_uring_buf_reg (40 bytes): ring_addr, ring_entries, bgid, flags, resv[3]
+    static final int BUF_REG_SIZE = 40;
+    static final int BUF_REG_RING_ADDR = 0, BUF_REG_RING_ENTRIES = 8, BUF_REG_BGID = 12;
+    // struct io_uring_buf (16 bytes): addr, len, bid, resv; the ring's tail is bufs[0].resv (u16 at offset 14)
+    static final int BUF_SIZE = 16;
+    static final int BUF_ADDR = 0, BUF_LEN = 8, BUF_BID = 12;
+    static final int BUF_RING_TAIL = 14;
 
 
     // msghdr (56 bytes) in the op's scratch area: name, namelen, iov, iovlen, control, controllen, flags.

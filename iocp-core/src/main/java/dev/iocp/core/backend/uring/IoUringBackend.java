@@ -7,6 +7,7 @@ import dev.iocp.core.backend.ErrorCode;
 import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
+import dev.iocp.core.backend.ProvidedBuffers;
 import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.backend.SocketOpt;
 import io.netty.util.internal.logging.InternalLogger;
@@ -50,7 +51,22 @@ import static dev.iocp.core.backend.uring.IoUringAbi.*;
  *       written so far, so the kernel sees ops and state changes in the order the loop made them (a SEND written
  *       before a shutdown is in the kernel before the shutdown; a cancel finds the op it names).</li>
  *   <li><b>Every reaped CQE reaches the sink</b> ({@link CompletionQueue#reap}).</li>
+ *   <li><b>A provided buffer has one owner at a time</b> ({@link BufferRing}): the ring's (the kernel may write it)
+ *       until a CQE names it (IORING_CQE_F_BUFFER), then the op owner's until it gives it back; the ring's memory
+ *       is let go of only after it is unregistered with no selecting receive in flight ({@link #close()}).</li>
  * </ul>
+ *
+ * <h2>Receives into provided buffers</h2>
+ * A RECV marked {@link Op#selectBuffer} is one SQE with IOSQE_BUFFER_SELECT (Linux ≥ 5.19 for the ring itself,
+ * IORING_REGISTER_PBUF_RING; buffer selection on RECV exists since 5.7). The kernel picks the buffer when it has
+ * bytes to copy: a try on an empty socket puts it back and waits for readiness, so a waiting receive pins nothing
+ * (measured by {@code IoUringProvidedBuffersTest}: three waiting receives on a ring of two, none out). One SQE, one
+ * CQE, the bytes in it: one kernel step per message where a readiness receive needs a poll and then a recv. With
+ * the ring empty the CQE is -ENOBUFS and nothing was consumed (the same test). Kernels that refuse the registration
+ * (EINVAL before 5.19), and {@code -Diocp.uring.providedBuffers=false}, leave {@link #providedBuffers()} null: the
+ * transport then waits for readiness instead. One-shot receives only (no IORING_RECV_MULTISHOT): a multishot
+ * receive goes on filling buffers while its owner is paused, which a lossless pause would have to hold without
+ * bound.
  *
  * <h2>Errors</h2>
  * An errno enters the SPI at three points, each translated by {@link Errno#ERRORS} there and nowhere else: a failed
@@ -86,7 +102,27 @@ public final class IoUringBackend implements Backend {
     private final Wakeup wakeup;
     private final CompletionQueue cq;
     private final Sockets sockets;
+    /** The provided buffers receives pick from at completion time, or null (see {@link #providedBuffers()}). */
+    private final BufferRing buffers;
     private volatile boolean closed;
+
+    /**
+     * {@code -Diocp.uring.providedBuffers=false} turns the provided-buffer ring off: receives that want no buffer
+     * pinned while waiting then wait for readiness (a poll, then a receive).
+     */
+    static final boolean PROVIDED_BUFFERS_BY_DEFAULT =
+            !"false".equalsIgnoreCase(System.getProperty("iocp.uring.providedBuffers"));
+    /**
+     * Buffers in each loop's ring ({@code -Diocp.uring.providedBufferCount}, a power of two): 64 × 64 KiB, 4 MiB a
+     * loop, whatever the number of connections. The size is the transport's default receive size, so a receive
+     * takes as much as a BUFFERED one: streaming 16 KiB messages (4 in flight) through {@code iocp echo} took 0.66
+     * io_uring_enter per message with 64 KiB buffers, 1.16 with 16 KiB ones (BUFFERED: 0.64; strace -c, one run on a
+     * shared machine). 64 of them cover the connections of a loop that have a receive being delivered, held or
+     * retained at one time; past that, receives wait for readiness until buffers come back (nothing is lost).
+     */
+    public static final int PROVIDED_BUFFER_COUNT = Integer.getInteger("iocp.uring.providedBufferCount", 64);
+    /** Bytes in each buffer of the ring ({@code -Diocp.uring.providedBufferSize}): the most one such receive takes. */
+    public static final int PROVIDED_BUFFER_SIZE = Integer.getInteger("iocp.uring.providedBufferSize", 64 * 1024);
 
     /**
      * Whether rings defer their task work to the loop's own enters (IORING_SETUP_DEFER_TASKRUN; see
@@ -108,12 +144,43 @@ public final class IoUringBackend implements Backend {
     }
 
     /**
+     * A backend whose provided-buffer ring has {@code count} buffers of {@code size} bytes instead of the configured
+     * default (for tuning, and for tests that want a ring small enough to run empty).
+     *
+     * @param count buffers in the ring, a power of two up to 32768; 0: no ring (receives wait for readiness)
+     * @param size bytes in each buffer
+     * @return the backend
+     * @throws IoException if io_uring_setup fails
+     */
+    public static IoUringBackend withProvidedBuffers(int count, int size) throws IoException {
+        return new IoUringBackend(DEFAULT_SQ_ENTRIES, DEFAULT_CQ_ENTRIES, DEFER_TASK_WORK_BY_DEFAULT, count, size);
+    }
+
+    /**
      * @param deferTaskWork ask for IORING_SETUP_DEFER_TASKRUN (the ring then belongs to the first thread that
      *                      polls it: the loop's); false, or a kernel without it: COOP_TASKRUN
      */
     IoUringBackend(int sqEntries, int cqEntries, boolean deferTaskWork) throws IoException {
+        this(sqEntries, cqEntries, deferTaskWork, PROVIDED_BUFFERS_BY_DEFAULT ? PROVIDED_BUFFER_COUNT : 0,
+                PROVIDED_BUFFER_SIZE);
+    }
+
+    /**
+     * @param providedBufferCount buffers in the provided-buffer ring (a power of two); 0: no ring — also where the
+     *                            kernel has none (older than 5.19: the registration fails and receives fall back)
+     * @param providedBufferSize  bytes in each
+     */
+    IoUringBackend(int sqEntries, int cqEntries, boolean deferTaskWork, int providedBufferCount,
+                   int providedBufferSize) throws IoException {
         if (UNAVAILABLE != null) {
             throw new UnsupportedOperationException("io_uring backend unavailable: " + UNAVAILABLE);
+        }
+        // Checked before anything native exists, so a bad setting leaks nothing.
+        if (providedBufferCount != 0 && (Integer.bitCount(providedBufferCount) != 1 || providedBufferCount > 32768
+                || providedBufferSize <= 0)) {
+            throw new IllegalArgumentException("provided buffers: need a power of two up to 32768 buffers (0: none) of "
+                    + "more than 0 bytes, got " + providedBufferCount + " x " + providedBufferSize
+                    + " (-Diocp.uring.providedBufferCount / providedBufferSize)");
         }
         this.ring = new IoUringRing(sqEntries, cqEntries, deferTaskWork);
         this.sq = new SubmissionQueue(ring);
@@ -123,7 +190,9 @@ public final class IoUringBackend implements Backend {
             ring.close();
             throw e;
         }
-        this.cq = new CompletionQueue(ring, wakeup);
+        // Registered before the ring is enabled: the loop thread becomes its issuer later, at its first enter.
+        this.buffers = providedBufferCount > 0 ? BufferRing.register(ring, providedBufferCount, providedBufferSize) : null;
+        this.cq = new CompletionQueue(ring, wakeup, buffers);
         this.sockets = new Sockets();
     }
 
@@ -257,6 +326,18 @@ public final class IoUringBackend implements Backend {
      */
     @Override
     public int submitRecv(Op op) {
+        if (op.selectsBuffer()) {
+            if (buffers == null) {
+                throw new IllegalStateException("a receive into a provided buffer on a ring without provided buffers");
+            }
+            long sqe = sq.next();
+            if (sqe == 0) {
+                return ringFull();
+            }
+            Sqe.recvIntoProvided(sqe, op);
+            buffers.selectingInFlight++;
+            return submitted(op);
+        }
         if (op.bufferCount() == 0) {
             long sqe = sq.next();
             if (sqe == 0) {
@@ -278,6 +359,15 @@ public final class IoUringBackend implements Backend {
         }
         Sqe.recv(sqe, op);
         return submitted(op);
+    }
+
+    /**
+     * The ring's provided buffers (Linux ≥ 5.19, IORING_REGISTER_PBUF_RING), or null where the kernel refused the
+     * registration or {@code -Diocp.uring.providedBuffers=false}.
+     */
+    @Override
+    public ProvidedBuffers providedBuffers() {
+        return buffers;
     }
 
     @Override
@@ -407,6 +497,11 @@ public final class IoUringBackend implements Backend {
     /**
      * Closes the ring (the kernel cancels what is left in it: only the wake-up read, since the caller waited for
      * every op's CQE), unmaps it and closes the eventfd. Op memory is the slab's and is not touched here.
+     *
+     * <p>The provided buffers first: the ring is unregistered while the ring fd is still open (so no receive picks
+     * a buffer from now on), and their memory is let go of only if no selecting receive is still in flight (one
+     * that picked a buffer may be copying into it) — else it stays allocated for the process's life
+     * ({@link BufferRing#release}).
      */
     @Override
     public void close() {
@@ -415,6 +510,9 @@ public final class IoUringBackend implements Backend {
         }
         closed = true;
         wakeup.stop();
+        if (buffers != null) {
+            buffers.release();
+        }
         ring.close();
         wakeup.close();
         sockets.free();

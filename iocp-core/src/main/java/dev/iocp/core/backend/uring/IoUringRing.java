@@ -20,7 +20,8 @@ final class IoUringRing {
     private static final int SCRATCH_GETEVENTS = 16; // 24: io_uring_getevents_arg naming it
     private static final int SCRATCH_CANCEL = 40;    // 64: io_uring_sync_cancel_reg
     private static final int SCRATCH_PARAMS = 104;   // 120: io_uring_params at setup
-    private static final int SCRATCH_SIZE = SCRATCH_PARAMS + PARAMS_SIZE;
+    private static final int SCRATCH_BUF_REG = SCRATCH_PARAMS + PARAMS_SIZE; // 40: io_uring_buf_reg
+    private static final int SCRATCH_SIZE = SCRATCH_BUF_REG + BUF_REG_SIZE;
     /** sizeof(struct io_uring_getevents_arg): what IORING_ENTER_EXT_ARG wants as the argument's size. */
     private static final int GETEVENTS_ARG_SIZE = 24;
 
@@ -200,6 +201,32 @@ final class IoUringRing {
         PlatformDependent.putInt(reg + 12, flags);
         // timeout {0, 0}: don't wait for an op that is already running (-1/-1 would wait without limit).
         long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, this.fd, IORING_REGISTER_SYNC_CANCEL, reg, 1, 0, 0);
+        return r < 0 ? -Native.getLastError() : (int) r;
+    }
+
+    /**
+     * io_uring_register(IORING_REGISTER_PBUF_RING): our ring of {@code entries} buffer entries at {@code ringAddr}
+     * (page-aligned) becomes buffer group {@code group}. Allowed before the ring is enabled (R_DISABLED), which is
+     * when the backend's constructor calls it: it does not make the calling thread the ring's issuer.
+     *
+     * @return 0, or -errno (EINVAL on a kernel older than 5.19, which has no buffer rings)
+     */
+    int registerBufferRing(long ringAddr, int entries, int group) {
+        return bufferRingCall(IORING_REGISTER_PBUF_RING, ringAddr, entries, group);
+    }
+
+    /** io_uring_register(IORING_UNREGISTER_PBUF_RING): the kernel picks no more buffers from the group. */
+    int unregisterBufferRing(int group) {
+        return bufferRingCall(IORING_UNREGISTER_PBUF_RING, 0L, 0, group);
+    }
+
+    private int bufferRingCall(int opcode, long ringAddr, int entries, int group) {
+        long reg = scratch + SCRATCH_BUF_REG;
+        PlatformDependent.setMemory(reg, BUF_REG_SIZE, (byte) 0);
+        PlatformDependent.putLong(reg + BUF_REG_RING_ADDR, ringAddr);
+        PlatformDependent.putInt(reg + BUF_REG_RING_ENTRIES, entries);
+        PlatformDependent.putShort(reg + BUF_REG_BGID, (short) group);
+        long r = LibC.syscall(LibC.SYS_IO_URING_REGISTER, fd, opcode, reg, 1, 0, 0);
         return r < 0 ? -Native.getLastError() : (int) r;
     }
 

@@ -35,6 +35,21 @@ final class Sqe {
     }
 
     /**
+     * A RECV into a provided buffer (IOSQE_BUFFER_SELECT from group {@link BufferRing#GROUP}): no address, {@code len}
+     * the op's limit (the kernel takes the smaller of it and the buffer's size). The kernel picks the buffer only
+     * when it has bytes to copy; a try on an empty socket puts it back before it waits. POLL_FIRST as for
+     * {@link #recv}: only when the socket is known to be empty.
+     */
+    static void recvIntoProvided(long sqe, Op op) {
+        put(sqe, IORING_OP_RECV, (int) op.socket(), 0L, op.selectLimit(), 0, 0, op.id());
+        PlatformDependent.putByte(sqe + SQE_FLAGS, IOSQE_BUFFER_SELECT);
+        PlatformDependent.putShort(sqe + SQE_BUF_GROUP, BufferRing.GROUP);
+        if (op.socketKnownEmpty()) {
+            PlatformDependent.putShort(sqe + SQE_IOPRIO, RECVSEND_POLL_FIRST);
+        }
+    }
+
+    /**
      * A readiness receive (a RECV op with no buffers, see {@code Backend.submitRecv}): a one-shot POLL_ADD for
      * POLLIN (poll32_events in the op-flags word). POLLHUP and POLLERR always wake a poll too, so a FIN or a reset
      * completes it; the CQE's result is the revents mask, which the completion queue reports as 0 bytes.
