@@ -28,7 +28,29 @@ final class Doctor {
         line("winsock", winsock());
         line("wine", Wine.underWine() ? "yes (a Windows JVM under Wine)" : "no");
         line("backend", backend());
+        if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
+            line("completions", skipOnSuccess());
+        }
         return Main.OK;
+    }
+
+    /**
+     * Whether the Win32 backend puts its sockets in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode here: it is on unless
+     * turned off, and then applies to a socket whose provider makes IFS handles (asked of one TCP socket).
+     */
+    private static String skipOnSuccess() {
+        try (dev.iocp.core.backend.win32.Win32Backend b = new dev.iocp.core.backend.win32.Win32Backend()) {
+            if (!b.skipCompletionPortOnSuccess()) {
+                return "all through the port (-D" + dev.iocp.core.backend.win32.Win32Backend.SKIP_PROPERTY + "=false)";
+            }
+            long s = b.openTcpSocket(false);
+            boolean on = b.skipsPortOnSuccess(s);
+            b.close(s, true);
+            return on ? "through the port, immediate successes inline (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)"
+                    : "all through the port: the TCP provider here does not make IFS handles (a layered provider?)";
+        } catch (Throwable e) {
+            return "unknown: " + e;
+        }
     }
 
     private static String winsock() {

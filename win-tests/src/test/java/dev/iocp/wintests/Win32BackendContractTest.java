@@ -11,12 +11,15 @@ import dev.iocp.core.win32.Kernel32;
 
 import java.lang.invoke.VarHandle;
 
-/** The backend contract on Win32 (a completion port), under Wine or on Windows. */
+/**
+ * The backend contract on Win32 (a completion port), under Wine or on Windows, in skip-on-success mode (the
+ * default: immediate successes complete inline); {@link Win32PortOnlyBackendContractTest} runs it with the mode off.
+ */
 @WindowsOnly
 class Win32BackendContractTest extends BackendContractTest {
     @Override
     protected Backend newBackend() throws Exception {
-        return new Win32Backend(8);
+        return new Win32Backend(8, true);
     }
 
     /**

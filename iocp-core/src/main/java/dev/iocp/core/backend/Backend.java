@@ -10,6 +10,9 @@ import java.net.InetSocketAddress;
  * {@link Op.State#IN_FLIGHT} and exactly one packet for it will come out of {@link #poll}; or it returns an error
  * ({@link IoError}), and then no packet will come and the op is still {@link Op.State#OWNED} by the caller. Backends
  * never deliver an immediate success synchronously: a success always comes as a packet, so the loop has one path.
+ * Where the OS itself posts no packet for an immediate success (Win32's FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, which
+ * the Win32 backend uses), the backend queues the completion ({@link InlineCompletions}) and its next poll hands it
+ * out as the packet; the op stays IN_FLIGHT, the backend's, until then.
  *
  * <p>Errors: every error a backend hands out — a failed submit's return value, a packet's error, an
  * {@link IoException} from a synchronous call — is a packed {@link IoError}: the library's {@link ErrorCode}, which

@@ -43,6 +43,16 @@ public final class Ws2_32 {
     public static final int SO_EXCLUSIVEADDRUSE = ~SO_REUSEADDR;
     public static final int SO_UPDATE_ACCEPT_CONTEXT = 0x700B;
     public static final int SO_UPDATE_CONNECT_CONTEXT = 0x7010;
+    /** getsockopt: the WSAPROTOCOL_INFOW of the provider that made the socket (its first field: dwServiceFlags1). */
+    public static final int SO_PROTOCOL_INFOW = 0x2005;
+    /** sizeof(WSAPROTOCOL_INFOW): 20 bytes of flags, GUID, catalog id, WSAPROTOCOLCHAIN, 10 ints, WCHAR[256]. */
+    public static final int WSAPROTOCOL_INFOW_SIZE = 628;
+    /**
+     * dwServiceFlags1 bit: the provider's sockets are real IFS handles, so the I/O manager completes their I/O and
+     * SetFileCompletionNotificationModes means what it says. A non-IFS layered provider (LSP) completes I/O itself,
+     * and with FILE_SKIP_COMPLETION_PORT_ON_SUCCESS its immediate successes could be mis-reported.
+     */
+    public static final int XP1_IFS_HANDLES = 0x00020000;
     public static final int TCP_NODELAY = 0x0001;
     public static final int IPV6_V6ONLY = 27;
 
@@ -100,7 +110,8 @@ public final class Ws2_32 {
 
     /**
      * Overlapped receive into {@code count} WSABUFs at {@code buffers}; {@code flags} is a DWORD* in/out.
-     * With an OVERLAPPED, pass 0 for {@code bytesReceived} (MSDN: the count is only meaningful from the packet).
+     * {@code bytesReceived} (a DWORD*, or 0) is written only when the call completes at once (it returns 0); when it
+     * pends, the count comes with the packet. Pass memory that stays valid until the packet (the op's own).
      */
     public static native int WSARecv(long s, long buffers, int count, long bytesReceived, long flags, long overlapped,
                                      long completionRoutine);

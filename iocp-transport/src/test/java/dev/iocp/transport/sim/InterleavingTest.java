@@ -47,7 +47,7 @@ class InterleavingTest {
         group = env.newGroup(1);
     }
 
-    /** The backends the cases run on (a subclass gives them provided buffers). */
+    /** The backends the cases run on (subclasses give them provided buffers, or skip-on-success mode). */
     SimulatedEnv newEnv() {
         return new SimulatedEnv();
     }
@@ -269,23 +269,35 @@ class InterleavingTest {
     void connectionLostWaitsForThePendingSendsPacket(SendEnding ending) throws Exception {
         Setup s = accept();
         Transport t = s.transport();
-        s.sim().holdPackets(true);
-        t.write(new byte[] {1, 2, 3});
-        s.sim().awaitHeld(1, T, TimeUnit.MILLISECONDS); // the send completed in the kernel; packet held
-        switch (ending) {
-            case CLOSE -> t.close();
-            case ABORT -> t.abort();
-            case PEER_RESET -> s.peer().reset();
+        int[] inlineWaitingAtLost = {-1};
+        if (s.sim().skipCompletionPortOnSuccess()) {
+            // The send succeeds inside its submit: its one packet waits in the backend's inline queue, not in the
+            // port, until the loop's next poll. End the connection in the same loop task, before that poll.
+            s.protocol().onLost = () -> inlineWaitingAtLost[0] = s.sim().inlineCompletionsWaiting();
+            t.loop().submit(() -> {
+                t.write(new byte[] {1, 2, 3});
+                assertEquals(1, s.sim().inlineCompletionsWaiting(), "the send completed inline");
+                end(ending, s);
+                return null;
+            }).get(T, TimeUnit.MILLISECONDS);
+        } else {
+            s.sim().holdPackets(true);
+            t.write(new byte[] {1, 2, 3});
+            s.sim().awaitHeld(1, T, TimeUnit.MILLISECONDS); // the send completed in the kernel; packet held
+            end(ending, s);
+            t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
+            assertFalse(s.protocol().events().stream().anyMatch(e -> e.startsWith("lost")),
+                    "connectionLost before every op of the socket had its packet: " + s.protocol().events());
+            s.sim().holdPackets(false);
         }
-        t.loop().submit(() -> null).get(T, TimeUnit.MILLISECONDS);
-        assertFalse(s.protocol().events().stream().anyMatch(e -> e.startsWith("lost")),
-                "connectionLost before every op of the socket had its packet: " + s.protocol().events());
-        s.sim().holdPackets(false);
         if (ending == SendEnding.CLOSE) {
             assertArrayEquals(new byte[] {1, 2, 3}, s.peer().readExactly(3, T, TimeUnit.MILLISECONDS));
             finAndCloseFromPeer(s.peer());
         }
         s.protocol().awaitEvent("lost", T);
+        if (s.sim().skipCompletionPortOnSuccess()) {
+            assertEquals(0, inlineWaitingAtLost[0], "connectionLost came after the send's inline packet");
+        }
         String lost = s.protocol().events().get(s.protocol().events().size() - 1);
         switch (ending) {
             case CLOSE, ABORT -> assertEquals("lost:null", lost);
@@ -293,6 +305,14 @@ class InterleavingTest {
         }
         if (ending == SendEnding.ABORT) {
             assertEquals(SimPeer.Ending.RESET, s.peer().awaitEnding(T, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    private static void end(SendEnding ending, Setup s) {
+        switch (ending) {
+            case CLOSE -> s.transport().close();
+            case ABORT -> s.transport().abort();
+            case PEER_RESET -> s.peer().reset();
         }
     }
 

@@ -34,6 +34,8 @@ public class RecordingProtocol implements Protocol {
     public volatile boolean echo;
     public volatile Runnable onResumeWriting;
     public volatile Consumer<Transport> onMade;
+    /** Runs first thing in connectionLost (on the loop thread), e.g. to look at what is still in flight then. */
+    public volatile Runnable onLost;
 
     public Transport transport() {
         try {
@@ -118,6 +120,10 @@ public class RecordingProtocol implements Protocol {
         contract.enter("connectionLost", null, null);
         try {
             checkThread();
+            Runnable hook = onLost;
+            if (hook != null) {
+                hook.run();
+            }
             synchronized (this) {
                 lostCalls++;
             }

@@ -17,8 +17,12 @@ public final class SimulatedEnv implements TransportEnv {
     private final SimulatedNetwork net = new SimulatedNetwork();
     private final int providedBufferCount;
     private final int providedBufferSize;
+    private final boolean skipCompletionPortOnSuccess;
 
-    /** Backends without provided buffers (as Win32: a PROVIDED connection receives as READINESS does). */
+    /**
+     * Backends without provided buffers (as Win32: a PROVIDED connection receives as READINESS does), in the
+     * simulated backend's default skip-on-success mode (off unless its property says so).
+     */
     public SimulatedEnv() {
         this(0, 0);
     }
@@ -30,8 +34,23 @@ public final class SimulatedEnv implements TransportEnv {
      * @param providedBufferSize bytes in each
      */
     public SimulatedEnv(int providedBufferCount, int providedBufferSize) {
+        this(providedBufferCount, providedBufferSize, Boolean.getBoolean(SimulatedBackend.SKIP_PROPERTY));
+    }
+
+    /** @param skipCompletionPortOnSuccess whether the backends model Win32's skip-on-success mode */
+    public SimulatedEnv(boolean skipCompletionPortOnSuccess) {
+        this(0, 0, skipCompletionPortOnSuccess);
+    }
+
+    /**
+     * @param providedBufferCount buffers per loop; 0: none
+     * @param providedBufferSize bytes in each
+     * @param skipCompletionPortOnSuccess whether the backends model Win32's skip-on-success mode
+     */
+    public SimulatedEnv(int providedBufferCount, int providedBufferSize, boolean skipCompletionPortOnSuccess) {
         this.providedBufferCount = providedBufferCount;
         this.providedBufferSize = providedBufferSize;
+        this.skipCompletionPortOnSuccess = skipCompletionPortOnSuccess;
     }
 
     public SimulatedNetwork network() {
@@ -40,14 +59,16 @@ public final class SimulatedEnv implements TransportEnv {
 
     @Override
     public String name() {
-        return providedBufferCount > 0 ? "simulated, provided buffers" : "simulated";
+        return "simulated" + (providedBufferCount > 0 ? ", provided buffers" : "")
+                + (skipCompletionPortOnSuccess ? ", skip-on-success" : "");
     }
 
     @Override
     public IocpEventLoopGroup newGroup(int loops) {
         return new IocpEventLoopGroup(loops, () -> providedBufferCount > 0
-                ? new SimulatedBackend(net).provideBuffers(providedBufferCount, providedBufferSize)
-                : new SimulatedBackend(net));
+                ? new SimulatedBackend(net, 64, skipCompletionPortOnSuccess).provideBuffers(providedBufferCount,
+                        providedBufferSize)
+                : new SimulatedBackend(net, 64, skipCompletionPortOnSuccess));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.iocp.wintests.race;
 
 import dev.iocp.core.testing.WindowsOnly;
+import dev.iocp.wintests.SkipModeExercised;
 import dev.iocp.race.RaceConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -11,7 +12,9 @@ import java.util.stream.Stream;
 /**
  * The race suite (bpo-33694's race.py) on the Win32 backend over real loopback: echo clients and server in one
  * process, the client's reading paused and resumed while both directions stream, every byte checked both ways.
- * {@code -Diocp.race.scale} shrinks the heavy cases for a quick run; the default is the full suite.
+ * {@code -Diocp.race.scale} shrinks the heavy cases for a quick run; the default is the full suite. In
+ * skip-on-success mode (the default; {@code -Diocp.win32.skipCompletionPortOnSuccess=false} turns it off) each case
+ * also shows that ops completed inline during it.
  */
 @WindowsOnly
 class RaceWin32Test {
@@ -50,6 +53,8 @@ class RaceWin32Test {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void noByteLostDuplicatedOrReordered(String name, RaceConfig cfg) throws Exception {
+        SkipModeExercised inline = SkipModeExercised.start();
         RaceCases.runAndCheck(name, cfg);
+        inline.check("race case '" + name + "'"); // with the mode on (the default), the invariants held inline too
     }
 }

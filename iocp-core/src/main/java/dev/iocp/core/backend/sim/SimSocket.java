@@ -18,6 +18,11 @@ final class SimSocket {
     final boolean ipv6;
     /** The backend whose port gets this socket's packets; null for a test-driven peer or an unregistered accept. */
     SimulatedBackend owner;
+    /**
+     * Whether an op that succeeds inside its submit posts no packet (Win32's FILE_SKIP_COMPLETION_PORT_ON_SUCCESS,
+     * set when the owner registered the socket): its owner then queues the completion inline.
+     */
+    boolean skipsPortOnSuccess;
     State state = State.OPEN;
     InetSocketAddress local;
     InetSocketAddress remote;

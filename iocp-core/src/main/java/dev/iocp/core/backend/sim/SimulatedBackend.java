@@ -4,6 +4,7 @@ import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.InlineCompletions;
 import dev.iocp.core.backend.IoError;
 import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
@@ -35,6 +36,17 @@ import java.util.concurrent.locks.Condition;
  * </ul>
  * It also counts the calls a real backend would make into the kernel ({@link #kernelCalls()}), for the benchmarks.
  *
+ * <h2>Skip-on-success mode</h2>
+ * With {@code skipCompletionPortOnSuccess} (a constructor option, or {@code -D}{@value #SKIP_PROPERTY}{@code =true}
+ * for the default constructors; off by default) it models Win32's FILE_SKIP_COMPLETION_PORT_ON_SUCCESS as the
+ * Win32 backend uses it: every socket it registers is in the mode, an op that succeeds inside its own submit (data
+ * already there for a receive, window for a send, a connection in the backlog for an accept) posts no port packet,
+ * and its completion waits in the backend's {@link InlineCompletions} queue for the next {@link #poll}, under the
+ * same rules as on Win32 (a poll with inline completions does not block, and reads the port only if the previous
+ * poll did not). Such completions are never held ({@link #holdPackets}): they never reach the port. An op that
+ * completes later, or fails, still completes through the port — an immediate failure included, as before (the
+ * simulation reports it as a packet; Win32 returns it from the submit).
+ *
  * <h2>Errors</h2>
  * It simulates Windows, so it speaks Win32 numbers ({@link Win32Error}) internally and in its scripting API
  * ({@link #fail(Op, int)}, {@link Packet}), and translates them with {@link Win32Error#ERRORS} where they enter the
@@ -42,7 +54,18 @@ import java.util.concurrent.locks.Condition;
  * synchronous call ({@link #failure}). Its users read {@code WSAECONNRESET (10054)} as on Windows.
  */
 public final class SimulatedBackend implements Backend {
+    /** The system property that turns skip-on-success mode on for the default constructors: {@value}. */
+    public static final String SKIP_PROPERTY = "iocp.sim.skipCompletionPortOnSuccess";
+
     private final SimulatedNetwork net;
+    private final boolean skipCompletionPortOnSuccess;
+    /** Immediate successes in skip-on-success mode; loop thread only (the thread that submits and polls). */
+    private final InlineCompletions inline = new InlineCompletions();
+    /** The op whose submit is running, if its socket is in skip-on-success mode; guarded by the network's lock. */
+    private Op submittingInline;
+    private long portReads;
+    /** Polls that have blocked on an empty port so far (each blocked with no packet and nothing inline waiting). */
+    private long pollsBlocked;
     private final Condition portReady;
     private final int batchSize;
 
@@ -101,6 +124,18 @@ public final class SimulatedBackend implements Backend {
      * @param batchSize the most packets one poll hands over
      */
     public SimulatedBackend(SimulatedNetwork network, int batchSize) {
+        this(network, batchSize, Boolean.getBoolean(SKIP_PROPERTY));
+    }
+
+    /**
+     * A backend on the given network, dequeuing at most {@code batchSize} packets a poll.
+     *
+     * @param network the network its sockets live in
+     * @param batchSize the most packets one poll hands over
+     * @param skipCompletionPortOnSuccess model Win32's skip-on-success mode (see the class comment)
+     */
+    public SimulatedBackend(SimulatedNetwork network, int batchSize, boolean skipCompletionPortOnSuccess) {
+        this.skipCompletionPortOnSuccess = skipCompletionPortOnSuccess;
         this.net = network;
         this.portReady = network.newCondition();
         this.batchSize = batchSize;
@@ -194,8 +229,10 @@ public final class SimulatedBackend implements Backend {
     public long openTcpSocket(boolean ipv6) {
         net.lock.lock();
         try {
-            kernelCalls++;
-            return net.newSocket(ipv6, this).id;
+            kernelCalls += skipCompletionPortOnSuccess ? 3 : 1;
+            SimSocket s = net.newSocket(ipv6, this);
+            s.skipsPortOnSuccess = skipCompletionPortOnSuccess;
+            return s.id;
         } finally {
             net.lock.unlock();
         }
@@ -205,12 +242,13 @@ public final class SimulatedBackend implements Backend {
     public void register(long socket) throws IoException {
         net.lock.lock();
         try {
-            kernelCalls++;
+            kernelCalls += skipCompletionPortOnSuccess ? 3 : 1;
             SimSocket s = net.socket(socket, "register");
             if (s.owner != null && s.owner != this) {
                 throw failure("register", Win32Error.ERROR_INVALID_PARAMETER);
             }
             s.owner = this;
+            s.skipsPortOnSuccess = skipCompletionPortOnSuccess;
         } finally {
             net.lock.unlock();
         }
@@ -350,7 +388,12 @@ public final class SimulatedBackend implements Backend {
                 throw new IllegalStateException("second receive submitted on " + s + " while " + s.pendingRecv + " pending");
             }
             op.markInFlight();
-            net.submitRecv(s, op);
+            submittingInline = s.skipsPortOnSuccess ? op : null;
+            try {
+                net.submitRecv(s, op);
+            } finally {
+                submittingInline = null;
+            }
             return 0;
         } finally {
             net.lock.unlock();
@@ -393,7 +436,12 @@ public final class SimulatedBackend implements Backend {
                 return submitFailed(Win32Error.WSAENOTCONN);
             }
             op.markInFlight();
-            net.submitSend(s, op);
+            submittingInline = s.skipsPortOnSuccess ? op : null;
+            try {
+                net.submitSend(s, op);
+            } finally {
+                submittingInline = null;
+            }
             return 0;
         } finally {
             net.lock.unlock();
@@ -410,7 +458,12 @@ public final class SimulatedBackend implements Backend {
                 return submitFailed(Win32Error.WSAEINVAL);
             }
             op.markInFlight();
-            net.submitAccept(l, op);
+            submittingInline = l.skipsPortOnSuccess ? op : null; // the listener's mode: the accept completes on it
+            try {
+                net.submitAccept(l, op);
+            } finally {
+                submittingInline = null;
+            }
             return 0;
         } finally {
             net.lock.unlock();
@@ -442,7 +495,12 @@ public final class SimulatedBackend implements Backend {
                 return submitFailed(Win32Error.WSAEISCONN);
             }
             op.markInFlight();
-            net.connect(s, remote, op); // refusal comes as a packet, as with ConnectEx
+            submittingInline = s.skipsPortOnSuccess ? op : null;
+            try {
+                net.connect(s, remote, op); // refusal comes as a packet, as with ConnectEx
+            } finally {
+                submittingInline = null;
+            }
             return 0;
         } finally {
             net.lock.unlock();
@@ -573,6 +631,11 @@ public final class SimulatedBackend implements Backend {
 
     /** Network side: a packet for an op submitted here. Caller holds the network lock. */
     void enqueuePacket(Op op, int bytes, int error) {
+        if (op == submittingInline && error == 0) {
+            // Succeeded inside its own submit on a socket in skip-on-success mode: no port packet (Wine fact 7).
+            inline.add(op, bytes);
+            return;
+        }
         if (holding) {
             held.add(new Packet(op, bytes, error));
             net.signalPeers(); // for awaitHeld
@@ -686,15 +749,38 @@ public final class SimulatedBackend implements Backend {
         portReady.signalAll();
     }
 
+    /**
+     * Inline completions first (then the poll does not block), then the port unless
+     * {@link InlineCompletions#mustReadPort} says this poll skips it; only a poll that reads the port counts as a
+     * kernel call (GetQueuedCompletionStatusEx).
+     */
     @Override
     public int poll(OpSlab slab, CompletionSink sink, long timeoutNanos) {
+        // The inline queue is the loop thread's (its submits fill it): handed out without the network's lock, as the
+        // port's batch is, since handlers submit again.
+        boolean readPort = inline.mustReadPort();
+        Throwable inlineFailure = null;
+        int inlineDelivered = 0;
+        if (!inline.isEmpty()) {
+            inlineFailure = inline.dispatch(sink, batchSize, null);
+            inlineDelivered = inline.lastDispatched();
+            packetsDequeued += inlineDelivered;
+            timeoutNanos = 0;
+        }
+        if (!readPort) {
+            BatchFailures.rethrowIfAny(inlineFailure);
+            return inlineDelivered;
+        }
         int n = 0;
         Op[] batchOps = null;
         net.lock.lock();
         try {
             kernelCalls++;
+            portReads++;
             long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
             while (ringSize == 0 && !wakeupPending && timeoutNanos != 0 && !closed) {
+                pollsBlocked++;
+                net.signalPeers(); // for awaitPollBlocked
                 if (timeoutNanos < 0) {
                     portReady.awaitUninterruptibly();
                 } else {
@@ -713,7 +799,8 @@ public final class SimulatedBackend implements Backend {
             wakeupPending = false;
             n = Math.min(ringSize, batchSize);
             if (n == 0) {
-                return 0;
+                BatchFailures.rethrowIfAny(inlineFailure);
+                return inlineDelivered;
             }
             // Take the batch out under the lock, dispatch outside it: handlers submit new ops (which lock).
             batch(n);
@@ -721,7 +808,7 @@ public final class SimulatedBackend implements Backend {
         } finally {
             net.lock.unlock();
         }
-        Throwable firstFailure = null;
+        Throwable firstFailure = inlineFailure;
         for (int i = 0; i < n; i++) {
             Op op = batchOps[i];
             batchOps[i] = null;
@@ -735,7 +822,7 @@ public final class SimulatedBackend implements Backend {
             }
         }
         BatchFailures.rethrowIfAny(firstFailure);
-        return n;
+        return inlineDelivered + n;
     }
 
     private Op[] batchOps = new Op[64];
@@ -785,7 +872,9 @@ public final class SimulatedBackend implements Backend {
     }
 
     /**
-     * {@return calls a real backend would have made into the kernel so far (submits, cancels, polls, wake-ups, closes)}
+     * {@return calls a real backend would have made into the kernel so far: socket set-up (in skip-on-success mode
+     * registering a socket is 3: the association, the provider query, the mode), submits, receiveNow, cancels, polls
+     * that read the port (a poll served from the inline queue alone makes none), wake-ups, closes}
      */
     public long kernelCalls() {
         net.lock.lock();
@@ -794,6 +883,68 @@ public final class SimulatedBackend implements Backend {
         } finally {
             net.lock.unlock();
         }
+    }
+
+    /**
+     * Waits until a poll has blocked on an empty port more than {@code blockedBefore} times in all: the loop has
+     * finished everything the last packets caused (their handlers, the packets and inline completions those
+     * caused) and waits for the network. For tests that measure what one exchange costs.
+     *
+     * @param blockedBefore a count of {@link #pollsBlocked()} taken earlier
+     * @param timeout how long to wait
+     * @param unit the timeout's unit
+     * @throws InterruptedException if interrupted while waiting
+     * @throws AssertionError if the time runs out (a test failure)
+     */
+    public void awaitPollBlocked(long blockedBefore, long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        net.lock.lock();
+        try {
+            while (pollsBlocked <= blockedBefore) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no poll blocked within " + timeout + " " + unit);
+                }
+                net.peerChanged.awaitNanos(left);
+            }
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** {@return polls that have blocked on an empty port so far} */
+    public long pollsBlocked() {
+        net.lock.lock();
+        try {
+            return pollsBlocked;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** {@return whether the sockets this backend registers are in skip-on-success mode} */
+    public boolean skipCompletionPortOnSuccess() {
+        return skipCompletionPortOnSuccess;
+    }
+
+    /** {@return polls that read the port (GetQueuedCompletionStatusEx calls, on Win32) so far; counted in {@link #kernelCalls()}} */
+    public long portReads() {
+        net.lock.lock();
+        try {
+            return portReads;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** {@return ops completed inline so far (successes inside their own submit, in skip-on-success mode)} */
+    public long inlineCompletions() {
+        return inline.added();
+    }
+
+    /** {@return inline completions waiting for the next poll} */
+    public int inlineCompletionsWaiting() {
+        return inline.size();
     }
 
     /** {@return packets handed to the loop so far} */

@@ -5,6 +5,7 @@ import dev.iocp.core.backend.Backend;
 import dev.iocp.core.backend.BatchFailures;
 import dev.iocp.core.backend.CancelResult;
 import dev.iocp.core.backend.CompletionSink;
+import dev.iocp.core.backend.InlineCompletions;
 import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
@@ -16,6 +17,7 @@ import dev.iocp.core.win32.Win32Error;
 import dev.iocp.core.win32.Winsock;
 import dev.iocp.core.win32.WinsockExtensions;
 import dev.iocp.core.win32.Ws2_32;
+import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.internal.PlatformDependent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -24,6 +26,8 @@ import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
 
 /**
  * The {@link Backend} over one Windows I/O completion port (x64 only: see {@link Kernel32}).
@@ -40,12 +44,31 @@ import java.util.concurrent.TimeUnit;
  * else: a failed submit ({@link #submitFailed}), a failed packet ({@link #poll}), a failed synchronous call
  * ({@link #failure}).
  *
+ * <h2>Skip-on-success mode: fewer kernel calls, one completion path</h2>
+ * {@link #register} puts every socket it associates with the port in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode
+ * (with FILE_SKIP_SET_EVENT_ON_HANDLE: nobody waits on a socket handle), where that is safe: the socket's provider
+ * makes IFS handles (XP1_IFS_HANDLES in the WSAPROTOCOL_INFOW that getsockopt(SO_PROTOCOL_INFOW) reports for the
+ * socket itself). A non-IFS layered provider (LSP) completes I/O in user mode, and Windows' documentation and
+ * libuv both keep such sockets out of the mode. In the mode an op that succeeds at once posts no packet (Wine fact
+ * 7): its result goes into this backend's {@link InlineCompletions} queue instead, and the next {@link #poll} hands
+ * it to the sink like a packet — before reading the port, and without reading it at all when the previous poll did
+ * (how the port is still never starved is stated in {@link InlineCompletions}). A strict ping-pong so saves the
+ * GetQueuedCompletionStatusEx that would dequeue its send's packet.
+ * <p>The mode is per socket, and a socket's mode must be known exactly at each submit: believing a socket is in
+ * the mode when it is not would complete its op twice (inline and by its packet), believing the opposite would
+ * leave the op in flight forever. The mode of a socket is set once, by {@code register}, before any op can be
+ * submitted on it, and can never be unset; {@link #portCompletionSockets} lists, while the mode is on for this
+ * backend, the registered sockets whose provider is not IFS or whose SetFileCompletionNotificationModes failed —
+ * every other socket registered here is in the mode. A socket handle value that comes back (a closed socket's value
+ * reused) is registered again, which rewrites its entry. {@code -D}{@value #SKIP_PROPERTY}{@code =false} turns the
+ * mode off: every op then completes through the port, as before.
+ *
  * <h2>Invariants kept here</h2>
  * <ul>
  *   <li><b>Exactly one packet per successful submit.</b> A submit that returns 0 (immediate success) or
- *       WSA_IO_PENDING has queued, or will queue, one packet; we mark the op in flight and return 0. We deliberately
- *       do <em>not</em> set FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: with it an immediate success posts no packet
- *       (Wine fact 7, ARCHITECTURE.md), and the SPI promises the loop a single path: every success arrives as a packet.</li>
+ *       WSA_IO_PENDING has queued, or will queue, one packet — from the port, or, for an immediate success on a
+ *       socket in skip-on-success mode, from the inline queue; we mark the op in flight and return 0. An immediate
+ *       failure posts nothing in either mode: the submit returns the error.</li>
  *   <li><b>The packet is the only truth</b> (invariant 1, ARCHITECTURE.md): {@link #cancel} only asks; whatever it returns,
  *       the op's packet comes and is handed to the sink as it is, data included.</li>
  *   <li><b>The kernel owns the op's memory from submit to packet</b> (invariant 2): nothing here frees or reuses a
@@ -68,6 +91,10 @@ public final class Win32Backend implements Backend {
      * kernel handles: multiples of 4, never ~0, so this cannot collide.
      */
     static final long WAKEUP_KEY = -1L;
+    /** The system property that turns skip-on-success mode off ({@code false}); on by default. */
+    public static final String SKIP_PROPERTY = "iocp.win32.skipCompletionPortOnSuccess";
+    private static final byte SKIP_MODES =
+            (byte) (Kernel32.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | Kernel32.FILE_SKIP_SET_EVENT_ON_HANDLE);
 
     // Layout of the synchronous-call scratch block (loop thread only).
     private static final int SYNC_SOCKADDR = 0;          // 128 bytes: a sockaddr for bind/getsockname/...
@@ -76,21 +103,63 @@ public final class Win32Backend implements Backend {
     private static final int SYNC_NUM_REMOVED = 144;     // ULONG: GQCSEx's count
     private static final int SYNC_OVR_BYTES = 148;       // DWORD: WSAGetOverlappedResult's byte count
     private static final int SYNC_OVR_FLAGS = 152;       // DWORD: WSAGetOverlappedResult's flags
-    private static final int SYNC_SIZE = 160;
+    private static final int SYNC_PROTOCOL_INFO = 160;   // WSAPROTOCOL_INFOW (628 bytes) for the IFS check
+    private static final int SYNC_SIZE = SYNC_PROTOCOL_INFO + 640;
 
     private final long port;
     private final int batchSize;
     private final long entries;
     private final long sync;
     private final WinsockExtensions extensions;
+    /** Whether {@link #register} puts sockets in skip-on-success mode. */
+    private final boolean skipCompletionPortOnSuccess;
+    /** While the mode is on: the registered sockets that are not in it (see the class comment). Usually empty. */
+    private final LongObjectHashMap<Boolean> portCompletionSockets = new LongObjectHashMap<>();
+    /** Immediate successes on sockets in skip-on-success mode, waiting for the next poll. */
+    private final InlineCompletions inline = new InlineCompletions();
+    private long portReads;
     private boolean closed;
+    /** Tests only: sockets registered as if SetFileCompletionNotificationModes had refused them (null: none). */
+    private final LongPredicate refuseSkipMode;
+    /** Sums over the backends of this process that have closed (diagnostics: tests show the mode was exercised). */
+    private static final AtomicLong CLOSED_INLINE_COMPLETIONS = new AtomicLong();
+    private static final AtomicLong CLOSED_PORT_READS = new AtomicLong();
 
+    /** A backend with the default batch size, in skip-on-success mode unless {@value #SKIP_PROPERTY} is false. */
     public Win32Backend() throws IoException {
         this(DEFAULT_BATCH_SIZE);
     }
 
     /** @param batchSize how many packets one {@link #poll} may dequeue at most */
     public Win32Backend(int batchSize) throws IoException {
+        this(batchSize, skipCompletionPortOnSuccessByDefault());
+    }
+
+    /** {@return whether backends made without saying are in skip-on-success mode: unless {@value #SKIP_PROPERTY} is false} */
+    public static boolean skipCompletionPortOnSuccessByDefault() {
+        return !"false".equalsIgnoreCase(System.getProperty(SKIP_PROPERTY, "true"));
+    }
+
+    /**
+     * @param batchSize how many packets one {@link #poll} may dequeue at most
+     * @param skipCompletionPortOnSuccess whether sockets registered here are put in skip-on-success mode where safe
+     */
+    public Win32Backend(int batchSize, boolean skipCompletionPortOnSuccess) throws IoException {
+        this(batchSize, skipCompletionPortOnSuccess, null);
+    }
+
+    /**
+     * For fault injection: a backend in skip-on-success mode on which the sockets {@code refuseSkipMode} names are
+     * registered as if SetFileCompletionNotificationModes had failed for them (they complete through the port).
+     *
+     * @param batchSize how many packets one {@link #poll} may dequeue at most
+     * @param skipCompletionPortOnSuccess whether sockets registered here are put in skip-on-success mode where safe
+     * @param refuseSkipMode which sockets to refuse the mode (null: none)
+     */
+    public Win32Backend(int batchSize, boolean skipCompletionPortOnSuccess, LongPredicate refuseSkipMode)
+            throws IoException {
+        this.skipCompletionPortOnSuccess = skipCompletionPortOnSuccess;
+        this.refuseSkipMode = refuseSkipMode;
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize " + batchSize);
         }
@@ -131,6 +200,46 @@ public final class Win32Backend implements Backend {
     /** The completion port handle (for diagnostics and tests). */
     public long port() {
         return port;
+    }
+
+    /** {@return whether this backend puts the sockets it registers in skip-on-success mode (where safe)} */
+    public boolean skipCompletionPortOnSuccess() {
+        return skipCompletionPortOnSuccess;
+    }
+
+    /**
+     * {@return whether an immediate success on this registered socket posts no packet (it completes inline)}
+     *
+     * @param socket a socket registered with this backend
+     */
+    public boolean skipsPortOnSuccess(long socket) {
+        return skipCompletionPortOnSuccess
+                && (portCompletionSockets.isEmpty() || !portCompletionSockets.containsKey(socket));
+    }
+
+    /** {@return ops completed inline so far (immediate successes on sockets in skip-on-success mode)} */
+    public long inlineCompletions() {
+        return inline.added();
+    }
+
+    /** {@return inline completions waiting for the next poll} */
+    public int inlineCompletionsWaiting() {
+        return inline.size();
+    }
+
+    /** {@return GetQueuedCompletionStatusEx calls made so far} */
+    public long portReads() {
+        return portReads;
+    }
+
+    /** {@return inline completions of every Win32 backend of this process that has closed} */
+    public static long closedBackendsInlineCompletions() {
+        return CLOSED_INLINE_COMPLETIONS.get();
+    }
+
+    /** {@return GetQueuedCompletionStatusEx calls of every Win32 backend of this process that has closed} */
+    public static long closedBackendsPortReads() {
+        return CLOSED_PORT_READS.get();
     }
 
     // ------------------------------------------------------------------------------------------ sockets
@@ -174,6 +283,34 @@ public final class Win32Backend implements Backend {
         if (Ws2_32.ioctlsocket(socket, Ws2_32.FIONBIO, sync + SYNC_VALUE) != 0) {
             throw failure("register (ioctlsocket FIONBIO)");
         }
+        if (skipCompletionPortOnSuccess) {
+            // Before any op can be submitted on the socket: its mode must be known at every submit (class comment).
+            if (providerMakesIfsHandles(socket) && (refuseSkipMode == null || !refuseSkipMode.test(socket))
+                    && Kernel32.SetFileCompletionNotificationModes(socket, SKIP_MODES) != 0) {
+                portCompletionSockets.remove(socket);
+            } else {
+                logger.debug("socket {} completes every op through the port (no skip-on-success mode)", socket);
+                portCompletionSockets.put(socket, Boolean.TRUE);
+            }
+        }
+    }
+
+    /**
+     * Whether the provider that made this socket makes IFS handles (dwServiceFlags1 has XP1_IFS_HANDLES), asked of
+     * the socket itself (getsockopt SO_PROTOCOL_INFOW): what the OS chose for it, LSPs included. libuv asks the same
+     * of one probe socket per address family at start-up; asking each socket costs one call per connection, not per
+     * message, and needs no family. If the question itself fails, the answer is no: the port path is always safe.
+     */
+    private boolean providerMakesIfsHandles(long socket) {
+        long info = sync + SYNC_PROTOCOL_INFO;
+        PlatformDependent.putInt(sync + SYNC_LENGTH, Ws2_32.WSAPROTOCOL_INFOW_SIZE);
+        PlatformDependent.putInt(info, 0);
+        if (Ws2_32.getsockopt(socket, Ws2_32.SOL_SOCKET, Ws2_32.SO_PROTOCOL_INFOW, info, sync + SYNC_LENGTH) != 0) {
+            logger.debug("getsockopt(SO_PROTOCOL_INFOW) on {} failed: {}", socket,
+                    Win32Error.ERRORS.describe(Native.getLastError()));
+            return false;
+        }
+        return (PlatformDependent.getInt(info) & Ws2_32.XP1_IFS_HANDLES) != 0;
     }
 
     @Override
@@ -307,7 +444,11 @@ public final class Win32Backend implements Backend {
                         Win32Error.ERRORS.describe(Native.getLastError()));
             }
         }
-        // Ops in flight on the socket are aborted by this and still post their packets (invariant 2).
+        // Ops in flight on the socket are aborted by this and still post their packets (invariant 2); ops completed
+        // inline are not in the kernel any more and keep their queued result.
+        if (!portCompletionSockets.isEmpty()) {
+            portCompletionSockets.remove(socket);
+        }
         if (Ws2_32.closesocket(socket) != 0) {
             logger.debug("closesocket({}) failed: {}", socket, Win32Error.ERRORS.describe(Native.getLastError()));
         }
@@ -317,9 +458,13 @@ public final class Win32Backend implements Backend {
 
     /**
      * The tail of every submit: {@code ok} is the overlapped call's "completed now" result; otherwise its last error
-     * decides. Immediate success and WSA_IO_PENDING both mean one packet will come (no skip-on-success mode).
+     * decides. WSA_IO_PENDING means one packet will come from the port. An immediate success means the same on a
+     * socket that is not in skip-on-success mode; on one that is, no packet will come, and the op's one packet is
+     * queued inline with the byte count the call wrote into the op's own memory ({@link Win32Slot#bytes}). For an
+     * accept, the mode that counts is the listener's ({@code op.socket()}): its handle is the one the accept
+     * completes on.
      */
-    private static int submitted(Op op, boolean ok) {
+    private int submitted(Op op, boolean ok) {
         if (!ok) {
             int error = Native.getLastError();
             if (error != Win32Error.ERROR_IO_PENDING) {
@@ -327,6 +472,10 @@ public final class Win32Backend implements Backend {
             }
         }
         op.markInFlight();
+        if (ok && skipsPortOnSuccess(op.socket())) {
+            Win32Slot.markInline(op);
+            inline.add(op, PlatformDependent.getInt(Win32Slot.bytes(op)));
+        }
         return 0;
     }
 
@@ -364,7 +513,8 @@ public final class Win32Backend implements Backend {
         Win32Slot.prepare(op);
         long flags = Win32Slot.flags(op);
         PlatformDependent.putInt(flags, 0);
-        int r = Ws2_32.WSARecv(op.socket(), Win32Slot.wsabuf(op), count, 0, flags, Win32Slot.overlapped(op), 0);
+        int r = Ws2_32.WSARecv(op.socket(), Win32Slot.wsabuf(op), count, Win32Slot.bytes(op), flags,
+                Win32Slot.overlapped(op), 0);
         return submitted(op, r == 0);
     }
 
@@ -379,7 +529,8 @@ public final class Win32Backend implements Backend {
     public int submitSend(Op op) {
         int count = encodeBuffers(op);
         Win32Slot.prepare(op);
-        int r = Ws2_32.WSASend(op.socket(), Win32Slot.wsabuf(op), count, 0, 0, Win32Slot.overlapped(op), 0);
+        int r = Ws2_32.WSASend(op.socket(), Win32Slot.wsabuf(op), count, Win32Slot.bytes(op), 0,
+                Win32Slot.overlapped(op), 0);
         return submitted(op, r == 0);
     }
 
@@ -476,6 +627,11 @@ public final class Win32Backend implements Backend {
             throw new IllegalStateException("cancel of " + op + ": not in flight");
         }
         op.noteCancelRequested();
+        if (Win32Slot.completedInline(op)) {
+            // It completed inside its submit: nothing is left in the kernel to cancel (CancelIoEx would say
+            // ERROR_NOT_FOUND), and its queued result is its one packet (invariant 1).
+            return CancelResult.NOT_FOUND;
+        }
         if (Kernel32.CancelIoEx(op.socket(), Win32Slot.overlapped(op)) != 0) {
             return CancelResult.REQUESTED;
         }
@@ -488,21 +644,42 @@ public final class Win32Backend implements Backend {
 
     // ------------------------------------------------------------------------------------------ poll / wakeup
 
+    /**
+     * Inline completions first (they are ready: the poll does not block then), then the port, unless
+     * {@link InlineCompletions#mustReadPort} says this poll skips it.
+     */
     @Override
     public int poll(OpSlab slab, CompletionSink sink, long timeoutNanos) {
+        boolean readPort = inline.mustReadPort();
+        int delivered = 0;
+        Throwable firstFailure = null;
+        if (!inline.isEmpty()) {
+            firstFailure = inline.dispatch(sink, batchSize, null);
+            delivered = inline.lastDispatched();
+            timeoutNanos = 0;
+        }
+        if (!readPort) {
+            BatchFailures.rethrowIfAny(firstFailure);
+            return delivered;
+        }
         int millis = timeoutMillis(timeoutNanos);
         long numRemoved = sync + SYNC_NUM_REMOVED;
         PlatformDependent.putInt(numRemoved, 0);
+        portReads++;
         if (Kernel32.GetQueuedCompletionStatusEx(port, entries, batchSize, numRemoved, millis, 0) == 0) {
             int error = Native.getLastError();
             if (error == Win32Error.WAIT_TIMEOUT) {
-                return 0;
+                BatchFailures.rethrowIfAny(firstFailure);
+                return delivered;
             }
-            throw new UncheckedIOException(Win32Error.ERRORS.exception("GetQueuedCompletionStatusEx", error));
+            UncheckedIOException e = new UncheckedIOException(
+                    Win32Error.ERRORS.exception("GetQueuedCompletionStatusEx", error));
+            if (firstFailure != null) {
+                e.addSuppressed(firstFailure); // the inline completions were handed over; one of them threw
+            }
+            throw e;
         }
         int n = PlatformDependent.getInt(numRemoved);
-        int delivered = 0;
-        Throwable firstFailure = null;
         for (int i = 0; i < n; i++) {
             long e = entries + (long) i * Kernel32.OVERLAPPED_ENTRY_SIZE;
             long overlapped = PlatformDependent.getLong(e + Kernel32.OVERLAPPED_ENTRY_OVERLAPPED);
@@ -582,6 +759,8 @@ public final class Win32Backend implements Backend {
             return;
         }
         closed = true;
+        CLOSED_INLINE_COMPLETIONS.addAndGet(inline.added());
+        CLOSED_PORT_READS.addAndGet(portReads);
         Kernel32.CloseHandle(port);
         PlatformDependent.freeMemory(entries);
         PlatformDependent.freeMemory(sync);

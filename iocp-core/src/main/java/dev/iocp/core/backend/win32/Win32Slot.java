@@ -12,10 +12,13 @@ import io.netty.util.internal.PlatformDependent;
  *  32  int   op id, written at each submit, so that the op is found from its OVERLAPPED by one read
  *  48  WSABUF[Op.MAX_BUFFERS] (16 bytes each: ULONG len, pad, CHAR* buf)
  * 304  DWORD flags (WSARecv's lpFlags)
- * 308  DWORD bytes (AcceptEx's / ConnectEx's byte count)
+ * 308  DWORD bytes (the byte count of a call that completes at once: WSARecv, WSASend, AcceptEx, ConnectEx)
+ * 312  int   1 while the op's result waits in the backend's inline queue (it completed at once on a socket in
+ *            skip-on-success mode: nothing of it is left in the kernel), 0 otherwise; the backend's own, never the
+ *            kernel's
  * 384  address area (128 bytes): the ConnectEx target sockaddr, or the AcceptEx output buffer
  * </pre>
- * All of it belongs to the kernel from submit until the op's packet is dequeued (invariant 2).
+ * All of it but the inline mark belongs to the kernel from submit until the op's packet is dequeued (invariant 2).
  */
 public final class Win32Slot {
     private Win32Slot() {}
@@ -27,11 +30,12 @@ public final class Win32Slot {
     static final int WSABUF_SIZE = 16;
     static final int FLAGS = WSABUF + Op.MAX_BUFFERS * WSABUF_SIZE; // 304
     static final int BYTES = FLAGS + 4;
+    static final int INLINE = BYTES + 4;
     static final int ADDRESS_AREA = 384;
     static final int ADDRESS_AREA_SIZE = 128;
 
     static {
-        if (ADDRESS_AREA + ADDRESS_AREA_SIZE > Op.NATIVE_AREA_SIZE || BYTES + 4 > ADDRESS_AREA
+        if (ADDRESS_AREA + ADDRESS_AREA_SIZE > Op.NATIVE_AREA_SIZE || INLINE + 4 > ADDRESS_AREA
                 || WinsockExtensions.ACCEPTEX_BUFFER_SIZE > ADDRESS_AREA_SIZE) {
             throw new AssertionError("the Win32 slot layout does not fit the op's native area");
         }
@@ -54,6 +58,16 @@ public final class Win32Slot {
         return op.nativeArea() + BYTES;
     }
 
+    /** Marks the op as completed inline: its result is in the backend's queue, not in the kernel. */
+    static void markInline(Op op) {
+        PlatformDependent.putInt(op.nativeArea() + INLINE, 1);
+    }
+
+    /** {@return whether the op's last submit completed inline (see {@link #markInline})} */
+    static boolean completedInline(Op op) {
+        return PlatformDependent.getInt(op.nativeArea() + INLINE) != 0;
+    }
+
     /** The 128-byte address area: the ConnectEx target, or the AcceptEx output (local then remote address). */
     public static long addressArea(Op op) {
         return op.nativeArea() + ADDRESS_AREA;
@@ -61,12 +75,15 @@ public final class Win32Slot {
 
     /**
      * Before an overlapped call: zeroes the OVERLAPPED (Internal/InternalHigh/Offset/hEvent must not carry the
-     * previous op's values) and stamps the op id beside it for {@link #fromOverlapped}.
+     * previous op's values), the byte count and the inline mark, and stamps the op id beside the OVERLAPPED for
+     * {@link #fromOverlapped}.
      */
     static void prepare(Op op) {
         long area = op.nativeArea();
         PlatformDependent.setMemory(area + OVERLAPPED, OVERLAPPED_SIZE, (byte) 0);
         PlatformDependent.putInt(area + OP_ID, op.id());
+        PlatformDependent.putInt(area + BYTES, 0);
+        PlatformDependent.putInt(area + INLINE, 0);
     }
 
     /** The op whose OVERLAPPED starts at {@code overlapped}: one native read and an array index. */
