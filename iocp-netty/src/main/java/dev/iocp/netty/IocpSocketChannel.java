@@ -1,6 +1,8 @@
 package dev.iocp.netty;
 
 import dev.iocp.core.backend.CancelResult;
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import io.netty.buffer.ByteBuf;
@@ -49,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  * RDHUP), and cannot overtake held data, since nothing is in flight while data is held.
  * <pre>
  *   receive state   event                                     next
- *   IDLE            connection up, input open                 IN_FLIGHT (a receive into an allocator buffer)
+ *   IDLE            connection up, input open                 IN_FLIGHT (a receive: see "readiness" below)
  *   IN_FLIGHT       data; reading requested, or batch open    IDLE, then IN_FLIGHT again (delivered: channelRead)
  *   IN_FLIGHT       data; reading not requested               HELD      (kept as it came, buffer and all)
  *   IN_FLIGHT       FIN                                       INPUT_SHUT (delivered at once: no more receives)
@@ -59,6 +61,17 @@ import java.util.concurrent.TimeUnit;
  * A read batch (Netty's "read loop": channelReads, then one channelReadComplete) goes on while the allocator handle
  * wants more and the socket holds more; see {@link #deliver}.
  * A receive is in flight only in IN_FLIGHT; only the packet leaves it (invariant 1, ARCHITECTURE.md).
+ *
+ * <h2>Readiness receives: an idle channel pins no buffer</h2>
+ * With {@link IocpChannelOption#READINESS_RECEIVES} (the default) the receive in flight names no buffer: its
+ * packet says only that the socket is readable. The buffer is allocated then and filled by a receive that never
+ * waits ({@link dev.iocp.core.backend.Backend#receiveNow}), whose result takes the same path as a buffered
+ * receive's packet (data, FIN or error: delivered, or held while nobody asks). A batch goes on with further such
+ * receives, as epoll's read loop does, until one does not fill its buffer or the allocator handle has had enough;
+ * a receive that finds nothing (WOULD_BLOCK: the readiness was spurious) consumed nothing and arms the next
+ * readiness receive. Held, the channel keeps one buffer, as a buffered receive would. The price: one kernel call
+ * more per message when every readiness finds one message; the gain: an idle connection costs no buffer (on
+ * Windows a pending receive's buffer is locked in physical memory) — see bench/RESULTS.md section 5.
  *
  * <h2>Writing: gathering, straight from the outbound buffer</h2>
  * A flush sends up to {@link Op#MAX_BUFFERS} flushed buffers in one gathering send, from their own memory (heap
@@ -93,6 +106,8 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     private boolean readRequested;
     private Op recvOp;
     private ByteBuf recvBuf;
+    /** The receive in flight is a readiness receive (no buffer; see the class comment), not a buffered one. */
+    private boolean readinessInFlight;
     private int heldBytes;
     private int heldError;
     private boolean heldDeliveryScheduled;
@@ -231,30 +246,64 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         if (!isActive() || registration == null || !registration.isValid()) {
             return;
         }
-        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        ByteBuf buf = allocHandle.allocate(config.getAllocator());
+        boolean readiness = config.isReadinessReceives();
+        ByteBuf buf = readiness ? null : allocateReceiveBuffer();
+        if (recvOp == null) {
+            recvOp = registration.newOp(OpType.RECV, socket);
+        } else {
+            recvOp.prepare(OpType.RECV, socket, registration);
+        }
+        if (buf != null) {
+            recvOp.addBuffer(buf.memoryAddress() + buf.writerIndex(), buf.writableBytes());
+        }
+        int error = registration.submit(recvOp);
+        if (error != 0) {
+            if (buf != null) {
+                buf.release();
+            }
+            // As if the receive had completed with that error: one path for every receive failure.
+            recvBuf = null;
+            readinessInFlight = false;
+            receiveCompleted(0, error);
+            return;
+        }
+        recvBuf = buf;
+        readinessInFlight = readiness;
+        receiveState = ReceiveState.IN_FLIGHT;
+    }
+
+    /** A buffer for one receive, as the allocator handle guesses its size; always direct (the kernel writes it). */
+    private ByteBuf allocateReceiveBuffer() {
+        ByteBuf buf = unsafe().recvBufAllocHandle().allocate(config.getAllocator());
         if (!buf.hasMemoryAddress()) {
             // A heap (or unaddressable) buffer cannot be handed to the kernel: take a direct one of the same size.
             int capacity = buf.capacity();
             buf.release();
             buf = config.getAllocator().directBuffer(capacity);
         }
-        if (recvOp == null) {
-            recvOp = registration.newOp(OpType.RECV, socket);
-        } else {
-            recvOp.prepare(OpType.RECV, socket, registration);
-        }
-        recvOp.addBuffer(buf.memoryAddress() + buf.writerIndex(), buf.writableBytes());
-        int error = registration.submit(recvOp);
-        if (error != 0) {
+        return buf;
+    }
+
+    /**
+     * The socket is readable (a readiness packet, or a batch going on after a receive that filled its buffer): takes
+     * what it holds now into a buffer allocated for it, and hands the result on as a receive's packet would be. A
+     * WOULD_BLOCK consumed nothing: the batch (if one is open) ends, and the next readiness receive is armed.
+     */
+    private void receiveReadable() {
+        receiveState = ReceiveState.IDLE;
+        ByteBuf buf = allocateReceiveBuffer();
+        int n = backend().receiveNow(socket, buf.memoryAddress() + buf.writerIndex(), buf.writableBytes());
+        if (n < 0 && IoError.is(-n, ErrorCode.WOULD_BLOCK)) {
             buf.release();
-            // As if the receive had completed with that error: one path for every receive failure.
-            recvBuf = null;
-            receiveCompleted(0, error);
+            endBatchAndRearm();
             return;
         }
         recvBuf = buf;
-        receiveState = ReceiveState.IN_FLIGHT;
+        if (n >= 0) {
+            receiveCompleted(n, 0);
+        } else {
+            receiveCompleted(0, -n);
+        }
     }
 
     /** The receive's packet (or a submit failure, with no buffer). A test seam: the lossy variant overrides it. */
@@ -366,17 +415,29 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         allocHandle.incMessagesRead(1);
         readRequested = false;
         pipeline.fireChannelRead(buf);
-        if (isOpen() && bytes == attempted && allocHandle.continueReading() && moreAvailable()) {
+        boolean readiness = config.isReadinessReceives();
+        if (isOpen() && bytes == attempted && allocHandle.continueReading() && (readiness || moreAvailable())) {
             if (receiveState == ReceiveState.IDLE) { // (a read() from channelRead may have armed it already)
+                if (readiness) {
+                    receiveReadable(); // the batch goes on (or ends) in there: the buffer was full, so ask again now
+                    return;
+                }
                 submitReceive();
             }
             if (receiveState == ReceiveState.IN_FLIGHT) {
                 return; // the batch goes on with that receive's packet
             }
         }
-        endBatch(allocHandle);
-        if (config.isAutoRead()) {
-            readRequested = true;
+        endBatchAndRearm();
+    }
+
+    /** A batch is over (if one was open): channelReadComplete, then auto-read asks again and a receive is armed. */
+    private void endBatchAndRearm() {
+        if (batchOpen) {
+            endBatch(unsafe().recvBufAllocHandle());
+            if (config.isAutoRead()) {
+                readRequested = true;
+            }
         }
         keepReceiveArmed();
     }
@@ -485,14 +546,15 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
 
     /** Gathers the flushed buffers into one send and submits it; nothing to send, nothing submitted. */
     private void sendFlushed(ChannelOutboundBuffer in) {
-        if (sendOp == null) {
-            sendOp = registration.newOp(OpType.SEND, socket);
-        } else {
-            sendOp.prepare(OpType.SEND, socket, registration);
-        }
         for (;;) {
             Object msg = in.current();
             if (msg == null) {
+                // Drained: the op goes back to the loop's slab (an idle connection keeps no send op; taking one
+                // for the next send costs no allocation).
+                if (sendOp != null) {
+                    sendOp.release();
+                    sendOp = null;
+                }
                 maybeShutdownOutputNow();
                 return;
             }
@@ -501,6 +563,11 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
                 continue;
             }
             break;
+        }
+        if (sendOp == null) {
+            sendOp = registration.newOp(OpType.SEND, socket);
+        } else {
+            sendOp.prepare(OpType.SEND, socket, registration);
         }
         try {
             in.forEachFlushedMessage(addToSend);
@@ -963,10 +1030,10 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             }
         }
 
-        void onReceive(int bytes, int error) {
+        void onReceive(int bytes, int error, boolean readable) {
             receiveState = ReceiveState.IDLE;
-            if (error == 0 && bytes > 0) {
-                drain(); // discarded: the channel is closed
+            if (error == 0 && (bytes > 0 || readable)) {
+                drain(); // discarded: the channel is closed (after a readiness packet: the receive then tells)
             } else {
                 peerClosed = true;
             }
@@ -1013,7 +1080,9 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     void onPacket(Op op, int bytes, int error) {
         LingeringClose l = lingering;
         if (l != null && op == recvOp) {
-            l.onReceive(bytes, error);
+            boolean readable = readinessInFlight && error == 0; // a readiness packet: data or the FIN is there
+            readinessInFlight = false;
+            l.onReceive(bytes, error, readable);
             return;
         }
         if (l != null && op == sendOp) {
@@ -1021,7 +1090,13 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             return;
         }
         if (op == recvOp) {
-            receiveCompleted(bytes, error);
+            if (readinessInFlight && error == 0 && isOpen() && !inputShutdown) {
+                readinessInFlight = false;
+                receiveReadable(); // readable: the bytes are taken now (nothing was consumed by the packet)
+            } else {
+                readinessInFlight = false;
+                receiveCompleted(bytes, error);
+            }
             if (!isOpen()) {
                 releaseReceive();
             }

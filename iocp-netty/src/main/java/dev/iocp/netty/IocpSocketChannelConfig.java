@@ -47,7 +47,7 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), ChannelOption.SO_RCVBUF, ChannelOption.SO_SNDBUF,
                 ChannelOption.TCP_NODELAY, ChannelOption.SO_KEEPALIVE, ChannelOption.SO_REUSEADDR,
-                ChannelOption.SO_LINGER, ChannelOption.ALLOW_HALF_CLOSURE);
+                ChannelOption.SO_LINGER, ChannelOption.ALLOW_HALF_CLOSURE, IocpChannelOption.READINESS_RECEIVES);
     }
 
     @Override
@@ -74,6 +74,9 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
         if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(isAllowHalfClosure());
         }
+        if (option == IocpChannelOption.READINESS_RECEIVES) {
+            return (T) Boolean.valueOf(isReadinessReceives());
+        }
         return super.getOption(option);
     }
 
@@ -94,10 +97,34 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
             setSoLinger((Integer) value);
         } else if (option == ChannelOption.ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
+        } else if (option == IocpChannelOption.READINESS_RECEIVES) {
+            setReadinessReceives((Boolean) value);
         } else {
             return super.setOption(option, value);
         }
         return true;
+    }
+
+    /** {@link IocpChannelOption#READINESS_RECEIVES}'s default: readiness unless {@code -Diocp.receiveMode=buffered}. */
+    static final boolean DEFAULT_READINESS_RECEIVES =
+            !"buffered".equalsIgnoreCase(System.getProperty("iocp.receiveMode", "readiness"));
+
+    private volatile boolean readinessReceives = DEFAULT_READINESS_RECEIVES;
+
+    /** {@return whether receives wait for readiness first (see {@link IocpChannelOption#READINESS_RECEIVES})} */
+    public boolean isReadinessReceives() {
+        return readinessReceives;
+    }
+
+    /**
+     * Sets {@link IocpChannelOption#READINESS_RECEIVES}; takes effect from the next receive the channel arms.
+     *
+     * @param readiness readiness receives (true) or buffered ones (false)
+     * @return this config
+     */
+    public IocpSocketChannelConfig setReadinessReceives(boolean readiness) {
+        this.readinessReceives = readiness;
+        return this;
     }
 
     /** The socket was opened: apply what was kept. */

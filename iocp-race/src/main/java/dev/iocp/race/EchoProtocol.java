@@ -31,12 +31,28 @@ public final class EchoProtocol implements Protocol {
 
     @Override
     public void dataReceived(ByteBuffer data) {
-        if (data.remaining() >= ZERO_COPY_FROM) {
-            RetainedBuffer kept = transport.retainReceived();
-            transport.writeOwned(kept.buffer(), kept::release);
-        } else {
+        echo(transport, data);
+    }
+
+    /**
+     * Writes {@code data} (the buffer dataReceived was given) back on {@code transport}: in place from
+     * {@link #ZERO_COPY_FROM} bytes, else copied. One rule for every echo server here (this one and the race's).
+     *
+     * @return whether the bytes went back in place (the receive buffer now belongs to the write queue)
+     */
+    static boolean echo(Transport transport, ByteBuffer data) {
+        if (data.remaining() < ZERO_COPY_FROM) {
             transport.write(data);
+            return false;
         }
+        RetainedBuffer kept = transport.retainReceived();
+        try {
+            transport.writeOwned(kept.buffer(), kept::release);
+        } catch (RuntimeException refused) {
+            kept.release(); // writeOwned refused it (the transport is closing): the buffer is still ours to give back
+            throw refused;
+        }
+        return true;
     }
 
     @Override

@@ -27,6 +27,8 @@ public final class EchoServer {
     private final RaceConfig cfg;
     private final boolean verify;
     final AtomicLong echoed = new AtomicLong();
+    /** Of {@link #echoed}, the bytes sent back from the buffer they arrived in (no copy: {@link EchoProtocol#echo}). */
+    final AtomicLong echoedInPlace = new AtomicLong();
     final List<String> errors = Collections.synchronizedList(new ArrayList<>());
     final List<String> causes = Collections.synchronizedList(new ArrayList<>());
     private final List<Conn> connections = Collections.synchronizedList(new ArrayList<>());
@@ -76,6 +78,11 @@ public final class EchoServer {
 
     public long echoedBytes() {
         return echoed.get();
+    }
+
+    /** {@return of {@link #echoedBytes()}, the bytes echoed in place (retainReceived + writeOwned)} */
+    public long echoedInPlaceBytes() {
+        return echoedInPlace.get();
     }
 
     void awaitConnectionsLost(int n, long timeoutMs, List<String> errs) throws InterruptedException {
@@ -165,7 +172,9 @@ public final class EchoServer {
                 }
                 int n = data.remaining();
                 bytes += n;
-                t.write(data);
+                if (EchoProtocol.echo(t, data)) {
+                    echoedInPlace.addAndGet(n);
+                }
                 echoed.addAndGet(n);
             } catch (Throwable e) {
                 errors.add("server conn " + index + " dataReceived threw " + e);

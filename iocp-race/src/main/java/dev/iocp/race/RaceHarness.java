@@ -162,6 +162,7 @@ public final class RaceHarness {
             pauses += cl.pauses.get();
         }
         long echoed = server != null ? server.echoed.get() : 0;
+        long echoedInPlace = server != null ? server.echoedInPlace.get() : 0;
         long sv = 0, sl = 0, sd = 0, sr = 0, sc = 0;
         if (server != null) {
             for (EchoServer.Conn sc0 : server.connections()) {
@@ -185,7 +186,7 @@ public final class RaceHarness {
         } else {
             echoed = verified + lost; // what came back
         }
-        return new RaceResult(cfg.packets, cfg.size, cfg.connections, sent, echoed, verified, lost, dup, reord,
+        return new RaceResult(cfg.packets, cfg.size, cfg.connections, sent, echoed, echoedInPlace, verified, lost, dup, reord,
                 corrupt, sv, sl, sd, sr, sc, cfg.totalBytesPerConnection() * cfg.connections, firstBad, pauses,
                 elapsed, List.copyOf(errors), List.copyOf(causes), inFlight, server != null, clientCounts, serverCounts,
                 1);

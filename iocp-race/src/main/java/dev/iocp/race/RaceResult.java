@@ -9,6 +9,8 @@ import java.util.Locale;
  *
  * @param sent          bytes the clients wrote
  * @param echoed        bytes the server wrote back
+ * @param echoedInPlace of those, the bytes the server wrote back from the buffer they arrived in (no copy); 0 when
+ *                      the server is in another process
  * @param verified      bytes of the echo the clients verified at their right position
  * @param firstBad      the first anomaly (where, expected vs found), prefixed by its side; null if none
  * @param errors        callbacks that threw, timeouts, failures to connect
@@ -19,7 +21,7 @@ import java.util.Locale;
  *                      server is in another process)
  * @param rounds        how many race exchanges this result adds up (see {@link RaceRounds})
  */
-public record RaceResult(int packets, int size, int connections, long sent, long echoed, long verified, long lost,
+public record RaceResult(int packets, int size, int connections, long sent, long echoed, long echoedInPlace, long verified, long lost,
                          long duplicated, long reordered, long corrupt, long serverVerified, long serverLost,
                          long serverDuplicated, long serverReordered, long serverCorrupt, long expectedBytes,
                          String firstBad, long pauses, long elapsedNanos, List<String> errors,
@@ -60,7 +62,7 @@ public record RaceResult(int packets, int size, int connections, long sent, long
     /** Everything else, on one line. */
     public String toDetailLine() {
         return "race: detail connections=" + connections + " expected=" + expectedBytes + " duplicated=" + duplicated
-                + " corrupt=" + corrupt + (serverChecked ? " server-verified=" + serverVerified + " server-lost="
+                + " corrupt=" + corrupt + " server-echoed-in-place=" + echoedInPlace + (serverChecked ? " server-verified=" + serverVerified + " server-lost="
                 + serverLost + " server-duplicated=" + serverDuplicated + " server-reordered=" + serverReordered
                 + " server-corrupt=" + serverCorrupt : "") + " timer-pauses=" + pauses
                 + " client-pauses-with-receive-in-flight=" + client.pausesWithReceiveInFlight()
@@ -79,13 +81,13 @@ public record RaceResult(int packets, int size, int connections, long sent, long
         }
         if (rounds.size() == 1) {
             RaceResult r = rounds.get(0);
-            return new RaceResult(r.packets, r.size, r.connections, r.sent, r.echoed, r.verified, r.lost,
+            return new RaceResult(r.packets, r.size, r.connections, r.sent, r.echoed, r.echoedInPlace, r.verified, r.lost,
                     r.duplicated, r.reordered, r.corrupt, r.serverVerified, r.serverLost, r.serverDuplicated,
                     r.serverReordered, r.serverCorrupt, r.expectedBytes, r.firstBad, r.pauses, elapsedNanos,
                     r.errors, r.lostCauses, r.opsInFlight, r.serverChecked, r.client, r.server, 1);
         }
         RaceResult f = rounds.get(0);
-        long sent = 0, echoed = 0, verified = 0, lost = 0, dup = 0, reord = 0, corrupt = 0;
+        long sent = 0, echoed = 0, echoedInPlace = 0, verified = 0, lost = 0, dup = 0, reord = 0, corrupt = 0;
         long sv = 0, sl = 0, sd = 0, sr = 0, sc = 0, expected = 0, pauses = 0;
         int inFlight = 0;
         boolean serverChecked = true;
@@ -99,6 +101,7 @@ public record RaceResult(int packets, int size, int connections, long sent, long
             String round = "round " + (i + 1) + ": ";
             sent += r.sent;
             echoed += r.echoed;
+            echoedInPlace += r.echoedInPlace;
             verified += r.verified;
             lost += r.lost;
             dup += r.duplicated;
@@ -121,7 +124,7 @@ public record RaceResult(int packets, int size, int connections, long sent, long
             client = client.plus(r.client);
             server = server.plus(r.server);
         }
-        return new RaceResult(f.packets, f.size, f.connections, sent, echoed, verified, lost, dup, reord, corrupt,
+        return new RaceResult(f.packets, f.size, f.connections, sent, echoed, echoedInPlace, verified, lost, dup, reord, corrupt,
                 sv, sl, sd, sr, sc, expected, firstBad, pauses, elapsedNanos, List.copyOf(errors),
                 List.copyOf(causes), inFlight, serverChecked, client, server, rounds.size());
     }

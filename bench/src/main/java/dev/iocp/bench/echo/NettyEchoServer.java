@@ -51,6 +51,10 @@ abstract class NettyEchoServer implements EchoServer {
 
     abstract Class<? extends ServerChannel> serverChannelClass();
 
+    /** Options only this transport has (none by default). */
+    void configure(ServerBootstrap bootstrap) {
+    }
+
     @Override
     public List<Thread> serverThreads() {
         return threads;
@@ -83,6 +87,7 @@ abstract class NettyEchoServer implements EchoServer {
                             ch.pipeline().addLast(EchoHandler.INSTANCE);
                         }
                     });
+            configure(b);
             ChannelFuture f = b.bind(bind).syncUninterruptibly();
             listener = f.channel();
         } catch (Exception e) {

@@ -28,6 +28,8 @@ public final class Servers {
         register("nio2", Nio2EchoServer::new);
         // The same Netty echo handler on iocp-netty's channels and on Netty's NIO (what Netty runs on Windows).
         register(NettyIocpEchoServer.NAME, NettyIocpEchoServer::new);
+        register(NettyIocpEchoServer.BUFFERED_NAME, NettyIocpEchoServer::buffered);
+        OPT_IN.add(NettyIocpEchoServer.BUFFERED_NAME);
         register(NettyNioEchoServer.NAME, NettyNioEchoServer::new);
         // Netty's native Linux transports (bench-only dependencies). Not registered where they cannot run (Windows,
         // hence Wine; other CPU architectures; io_uring disabled); the reason is kept for the bench to print.

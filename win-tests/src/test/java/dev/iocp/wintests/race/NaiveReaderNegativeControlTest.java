@@ -209,7 +209,7 @@ class NaiveReaderNegativeControlTest {
 
     /** The verifier's counts as a race result (one direction: the peer's stream), for the summary line. */
     private static RaceResult summary(StreamVerifier v, long dropped) {
-        return new RaceResult(N, S, 1, (long) N * S, (long) N * S, v.verified(), v.lost(), v.duplicated(),
+        return new RaceResult(N, S, 1, (long) N * S, (long) N * S, 0, v.verified(), v.lost(), v.duplicated(),
                 v.reordered(), v.corrupt(), 0, 0, 0, 0, 0, (long) N * S, v.firstBad(), 1, 0, List.of(), List.of(),
                 0, false, dev.iocp.race.ReadCounts.ZERO, dev.iocp.race.ReadCounts.ZERO, 1);
     }

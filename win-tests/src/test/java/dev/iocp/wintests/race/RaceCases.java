@@ -56,11 +56,12 @@ final class RaceCases {
         ReadCounts s = r.server();
         System.out.printf("  race window: case '%s': held=%d (client %d, server %d); delivered on resume: data=%d"
                         + " eof=%d error=%d; client pauses=%d (with a receive in flight %d) resumes=%d;"
-                        + " server pauses=%d (with a receive in flight %d) resumes=%d%n",
+                        + " server pauses=%d (with a receive in flight %d) resumes=%d; echoed in place %d of %d%n",
                 name, r.held(), c.held(), s.held(), r.counts().heldData(), r.counts().heldEof(),
                 r.counts().heldError(), c.pauses(), c.pausesWithReceiveInFlight(), c.resumes(), s.pauses(),
-                s.pausesWithReceiveInFlight(), s.resumes());
+                s.pausesWithReceiveInFlight(), s.resumes(), r.echoedInPlace(), r.echoed());
         String counts = "\nclient " + c + "\nserver " + s + "\n" + all;
+        assertTrue(r.echoedInPlace() <= r.echoed(), "bytes echoed in place are some of the bytes echoed" + counts);
         if (cfg.firstPauseUntilHeld()) {
             assertTrue(c.held() >= cfg.connections(),
                     "each client's first pause holds the receive it left in flight" + counts);
