@@ -32,12 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link SSLEngine}; this class only moves bytes between the two sides, so that every promise of the plain transport
  * carries over:
  * <ul>
- *   <li><b>Reading (invariant 3).</b> The user's pauseReading pauses the plain transport too, one call for one call,
- *       so its receive in flight is held there, not cancelled; what this layer already has stays here as
- *       <i>encrypted</i> records ({@link #netIn}) — a record is decrypted only when its plaintext can be delivered
- *       at once. resumeReading queues the delivery of what is held here (a loop task: never inside the caller's
- *       callback) before it resumes the plain transport, whose own held receive is delivered by a task queued after
- *       it: the order on the wire is the order of delivery.</li>
+ *   <li><b>Reading (invariant 3).</b> The user's pauseReading pauses the plain transport too, so its receive in
+ *       flight is held there, not cancelled; what this layer already has stays here as <i>encrypted</i> records
+ *       ({@link #netIn}) — a record is decrypted only when its plaintext can be delivered at once. resumeReading
+ *       delivers what is held here first (a loop task: never inside the caller's callback), and only then resumes
+ *       the plain transport, whose own held receive follows: the order on the wire is the order of delivery.</li>
  *   <li><b>Writing (invariant 7).</b> A write is encrypted at call time when the plain transport is not write-paused
  *       (the records are copied into its queue), else copied into {@link #pending}; so the caller may reuse its
  *       buffer at once. {@link #writeBufferSize()} counts both: plaintext waiting to be encrypted, and records not
@@ -127,6 +126,8 @@ final class TlsConnection implements TlsTransport {
     /** The peer's FIN came; it is acted on once every record before it has been taken. */
     private boolean finPending;
     private boolean closeNotifyReceived;
+    /** The engine has read the peer's close_notify; it is acted on once reading may go on (it is an EOF). */
+    private boolean closeNotifyPending;
     /** The peer's close_notify was delivered as eofReceived. */
     private boolean eofDelivered;
 
@@ -400,6 +401,11 @@ final class TlsConnection implements TlsTransport {
                 deliverPlaintext(heldPlain.poll());
                 continue;
             }
+            if (closeNotifyPending) {
+                closeNotifyPending = false;
+                closeNotifyArrived();
+                continue;
+            }
             ByteBuffer in = borrowedIn != null ? borrowedIn : netIn;
             if (in == null || !in.hasRemaining()) {
                 inputExhausted();
@@ -422,7 +428,7 @@ final class TlsConnection implements TlsTransport {
                 return appReading && !eofDelivered;
             case CLOSING:
             case AWAITING_PEER_CLOSE:
-                return !engine.isInboundDone(); // looking for the peer's close_notify; data is dropped
+                return closeNotifyPending || !engine.isInboundDone(); // looking for the peer's close_notify
             default:
                 return false; // ANNOUNCING: the user does not have the transport yet
         }
@@ -451,8 +457,10 @@ final class TlsConnection implements TlsTransport {
                         return true;
                     case CLOSED:
                         flushPlaintext(out);
-                        if (engine.isInboundDone()) {
-                            closeNotifyArrived();
+                        if (engine.isInboundDone() && !closeNotifyReceived) {
+                            // The peer's EOF, in order behind the data just delivered: if that delivery paused
+                            // reading, it waits for resume like any held record (processOnce).
+                            closeNotifyPending = true;
                         }
                         return true;
                     default: // OK
@@ -593,6 +601,7 @@ final class TlsConnection implements TlsTransport {
         closingVisible = true;
         userStoppedWriting = true;
         state = TlsState.CLOSING;
+        syncPlainReading();
         continueClose();
     }
 
@@ -611,6 +620,7 @@ final class TlsConnection implements TlsTransport {
         }
         if (state == TlsState.HANDSHAKING) {
             state = TlsState.ANNOUNCING;
+            syncPlainReading(); // paused until announced (this runs inside the plain dataReceived: nothing in flight)
             executeOrRun(this::announce);
         }
     }
@@ -931,8 +941,15 @@ final class TlsConnection implements TlsTransport {
             throw new IllegalStateException("the buffer of this dataReceived is already retained");
         }
         deliveringRetained = true;
-        // A heap buffer of this layer's: nothing to give back to a pool (the garbage collector takes it).
-        return new RetainedBuffer(delivering, () -> { });
+        ByteBuffer kept = delivering;
+        IocpEventLoop l = loop;
+        // A heap buffer of this layer's: released on the loop, it becomes the loop's decrypt scratch again if that
+        // was replaced (a steady retain-and-release echo allocates nothing); elsewhere the collector takes it.
+        return new RetainedBuffer(kept, () -> {
+            if (l.inEventLoop()) {
+                Scratch.adopt(kept);
+            }
+        });
     }
 
     // ================================================================== reading
@@ -955,17 +972,21 @@ final class TlsConnection implements TlsTransport {
             return;
         }
         appReading = true;
-        // First what this layer holds (a task: never inside the caller's callback), then the plain transport's
-        // held receive — its delivery task is queued by its resumeReading, after ours.
-        if (!heldDeliveryQueued && holdsSomething()) {
-            heldDeliveryQueued = true;
-            loop.execute(this::deliverHeld);
+        if (holdsSomething()) {
+            // First what this layer holds, in a task (never inside the caller's callback); the plain transport is
+            // resumed only once that is delivered, so that its own held receive comes after it, and a pause made
+            // while delivering it finds nothing in flight (as a pause inside the plain dataReceived does).
+            if (!heldDeliveryQueued) {
+                heldDeliveryQueued = true;
+                loop.execute(this::deliverHeld);
+            }
+        } else {
+            syncPlainReading();
         }
-        syncPlainReading();
     }
 
     private boolean holdsSomething() {
-        return !heldPlain.isEmpty() || (netIn != null && netIn.hasRemaining()) || finPending;
+        return !heldPlain.isEmpty() || (netIn != null && netIn.hasRemaining()) || finPending || closeNotifyPending;
     }
 
     private void deliverHeld() {
@@ -973,17 +994,27 @@ final class TlsConnection implements TlsTransport {
         if (appReading) {
             process();
         }
+        if (appReading) {
+            syncPlainReading(); // delivered all it could: what is left is a partial record, which needs more bytes
+        }
     }
 
     /**
-     * The plain transport reads unless the user paused an open connection: the handshake and the close must read
-     * whatever the user wants. One call for each change, so its counters count the user's pauses.
+     * What the plain transport's reading should be, from this layer's state: on for the handshake and the close
+     * whatever the user wants; while open, the user's choice — except while what this layer holds is being
+     * delivered, and while the handshake's end is being announced, when it stays paused, so that nothing overtakes
+     * what is held here and a pause made meanwhile finds no receive in flight (as a pause inside the plain
+     * dataReceived). One call per change, so the plain transport's counters pair every pause with a resume.
      */
     private void syncPlainReading() {
         if (plain == null || state == TlsState.CLOSED || state == TlsState.LOST) {
             return;
         }
-        boolean want = !(state == TlsState.OPEN && !appReading);
+        boolean want = switch (state) {
+            case HANDSHAKING, CLOSING, AWAITING_PEER_CLOSE -> true; // the handshake and the close must read
+            case OPEN -> appReading && !heldDeliveryQueued;         // what is held here goes first
+            default -> false; // ANNOUNCING: records behind the last flight wait until the user has the transport
+        };
         if (want == plainReadingOn) {
             return;
         }
@@ -1113,10 +1144,23 @@ final class TlsConnection implements TlsTransport {
         if (state == TlsState.CLOSED || state == TlsState.LOST) {
             return;
         }
+        resumeDeferredPlainReading();
         state = TlsState.CLOSED;
         cancelTimers();
         discardPending();
         plain.close();
+    }
+
+    /**
+     * The user resumed, but the plain transport was kept paused while this layer delivered what it held (or
+     * announced the handshake): resume it now that the connection ends, so that its pauses and resumes pair up
+     * (its counters are the user's: {@link #counters()}). Nothing more is delivered: it is closing.
+     */
+    private void resumeDeferredPlainReading() {
+        if (plain != null && appReading && !plainReadingOn && state != TlsState.CLOSED && state != TlsState.LOST) {
+            plainReadingOn = true;
+            plain.resumeReading();
+        }
     }
 
     @Override
@@ -1138,6 +1182,7 @@ final class TlsConnection implements TlsTransport {
             cause = why;
         }
         failHandshakePromise(why);
+        resumeDeferredPlainReading();
         state = TlsState.CLOSED;
         cancelTimers();
         discardPending();
@@ -1370,6 +1415,15 @@ final class TlsConnection implements TlsTransport {
             Scratch s = OF_THREAD.get();
             if (s.app != null && b.array() == s.app.array()) {
                 s.app = null;
+                s.appTaken = false;
+            }
+        }
+
+        /** A retained buffer given back on the loop thread: the scratch again, if it has none. */
+        static void adopt(ByteBuffer b) {
+            Scratch s = OF_THREAD.get();
+            if (s.app == null && b.hasArray() && b.arrayOffset() == 0) {
+                s.app = ByteBuffer.wrap(b.array());
                 s.appTaken = false;
             }
         }
