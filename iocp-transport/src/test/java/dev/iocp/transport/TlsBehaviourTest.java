@@ -179,6 +179,17 @@ public abstract class TlsBehaviourTest {
                 () -> layer.get().encryptedBytesReceived() >= before + piece.length);
     }
 
+    /**
+     * The peer saw our RST. Under Wine a peer whose receive is not pending when the RST arrives reads EOF instead
+     * (Wine fact 9): there, a FIN without close_notify is accepted too — it still proves no close_notify was sent.
+     */
+    static void assertReset(TlsPeer.End end, String... why) {
+        if (TlsTesting.underWine() && end == TlsPeer.End.FIN_WITHOUT_CLOSE_NOTIFY) {
+            return;
+        }
+        assertEquals(TlsPeer.End.RESET, end, why.length > 0 ? why[0] : "RST");
+    }
+
     static List<String> withoutWriteFlow(List<String> events) {
         return events.stream().filter(e -> !e.equals("pauseWriting") && !e.equals("resumeWriting")).toList();
     }
@@ -613,7 +624,7 @@ public abstract class TlsBehaviourTest {
         Throwable cause = c.app.awaitLost(T);
         assertInstanceOf(CloseTimeoutException.class, cause);
         assertTrue(cause.getMessage().contains("no close_notify"), cause.getMessage());
-        assertEquals(TlsPeer.End.RESET, c.peer.awaitLinkEnd(T), "aborted: RST");
+        assertReset(c.peer.awaitLinkEnd(T), "aborted: RST");
     }
 
     /** After our close_notify, the peer's FIN alone also ends the close (cleanly); closeNotifyReceived says which. */
@@ -681,13 +692,13 @@ public abstract class TlsBehaviourTest {
         ExecutionException e = assertThrows(ExecutionException.class, () -> c.connected.get(T, TimeUnit.MILLISECONDS));
         assertInstanceOf(TlsHandshakeTimeoutException.class, e.getCause());
         assertEquals(List.of(), c.app.events());
-        assertEquals(TlsPeer.End.RESET, new TlsPeer(TlsTesting.peerEngine(false), link(c.raw)).awaitLinkEnd(T));
+        assertReset(new TlsPeer(TlsTesting.peerEngine(false), link(c.raw)).awaitLinkEnd(T));
     }
 
     @Test
     void aServerHandshakeTimeoutClosesTheConnectionUnheard() throws Exception {
         ServerCase c = new ServerCase(cfg(), TlsTesting.server().withHandshakeTimeoutMillis(300));
-        assertEquals(TlsPeer.End.RESET, c.peer.awaitLinkEnd(T));
+        assertReset(c.peer.awaitLinkEnd(T));
         assertEquals(List.of(), c.app.events());
     }
 
@@ -696,7 +707,7 @@ public abstract class TlsBehaviourTest {
         ServerCase c = new ServerCase(cfg(), TlsTesting.server());
         c.peer.handshake(T);
         c.transport().abort();
-        assertEquals(TlsPeer.End.RESET, c.peer.awaitEnd(T));
+        assertReset(c.peer.awaitEnd(T));
         assertNull(c.app.awaitLost(T));
     }
 
