@@ -239,7 +239,21 @@ final class TlsConnection implements TlsTransport {
             if (netIn == null || !netIn.hasRemaining()) {
                 borrowedIn = data; // decrypt in place; the rest is kept when this call returns
             } else {
-                appendNetIn(data);
+                // netIn holds the start of a record: complete it from data (a copy of at most one record), then
+                // decrypt the rest in place. (If it holds whole records — held while paused — data goes behind them.)
+                int missing;
+                while (data.hasRemaining() && (missing = missingOfFirstRecord()) > 0) {
+                    int take = Math.min(missing, data.remaining());
+                    appendNetIn(data.slice(data.position(), take));
+                    data.position(data.position() + take);
+                }
+                if (data.hasRemaining()) {
+                    if (netIn.remaining() > firstRecordLength()) {
+                        appendNetIn(data);
+                    } else {
+                        borrowedIn = data; // after netIn's one record (processOnce takes netIn first)
+                    }
+                }
             }
             try {
                 process();
@@ -336,6 +350,21 @@ final class TlsConnection implements TlsTransport {
         netIn.flip();
     }
 
+    /** Bytes {@link #netIn} lacks to hold its first record whole (0: it does): from the 5-byte record header. */
+    private int missingOfFirstRecord() {
+        int have = netIn.remaining();
+        if (have < 5) {
+            return 5 - have;
+        }
+        return Math.max(0, firstRecordLength() - have);
+    }
+
+    /** The length of {@link #netIn}'s first record, header included (it holds the header). */
+    private int firstRecordLength() {
+        int p = netIn.position();
+        return 5 + (((netIn.get(p + 3) & 0xFF) << 8) | (netIn.get(p + 4) & 0xFF));
+    }
+
     private int packetBufferSize() {
         return engine != null ? engine.getSession().getPacketBufferSize() : 16_709;
     }
@@ -406,7 +435,7 @@ final class TlsConnection implements TlsTransport {
                 closeNotifyArrived();
                 continue;
             }
-            ByteBuffer in = borrowedIn != null ? borrowedIn : netIn;
+            ByteBuffer in = netIn != null && netIn.hasRemaining() ? netIn : borrowedIn; // netIn's bytes came first
             if (in == null || !in.hasRemaining()) {
                 inputExhausted();
                 return;
@@ -522,8 +551,7 @@ final class TlsConnection implements TlsTransport {
             delivering = null;
         }
         if (deliveringRetained) {
-            Scratch.forget(data); // the user's now: the scratch is replaced
-            deliveringRetained = false;
+            deliveringRetained = false; // the user's now (retainReceived took it out of the scratch)
             return true;
         }
         return false;
@@ -942,6 +970,7 @@ final class TlsConnection implements TlsTransport {
         }
         deliveringRetained = true;
         ByteBuffer kept = delivering;
+        Scratch.forget(kept); // at once: a release inside this same callback can then make it the scratch again
         IocpEventLoop l = loop;
         // A heap buffer of this layer's: released on the loop, it becomes the loop's decrypt scratch again if that
         // was replaced (a steady retain-and-release echo allocates nothing); elsewhere the collector takes it.
