@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# THE test command (README, .ci/run, .github/workflows/linux.yml). Six stages, all run even if one fails:
+# THE test command (README, .ci/run, .github/workflows/linux.yml). Seven stages, all run even if one fails:
 #   1. linux       mvn -B clean install over all modules on the Linux JVM (the win32 tests are reported as skipped;
 #                  a failing test does not stop the other modules' tests: all are counted); javadoc is checked and
 #                  the artifacts are installed into the local repository for stage 4
@@ -10,8 +10,11 @@
 #                  and run (natively on io_uring; the echo server also under Wine), each checked from outside
 #   5. http-check  ./iocp http --api native and --api netty, natively (io_uring) and on Win32 under Wine, against
 #                  curl, Python's http.client and wrk (scripts/http-check.sh, scripts/http_check.py)
-#   6. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
-# Then adds up every JUnit XML report (Surefire's, the Wine lane's, echo-check's, the examples', http-check's) and
+#   6. tls-check   ./iocp echo --tls natively (io_uring) and on Win32 under Wine, against Python's ssl module
+#                  (scripts/tls-check.sh, scripts/tls_check.py)
+#   7. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
+# Then adds up every JUnit XML report (Surefire's, the Wine lane's, echo-check's, the examples', http-check's,
+# tls-check's) and
 # closes with exactly one line:
 #   tests: N passed, N failed, N skipped
 # Exit non-zero if a stage failed, a test failed, or no test ran. Installs what it needs (apt, pip, go, Maven).
@@ -71,6 +74,14 @@ http_check_stage() {
     return "$rc"
 }
 
+tls_check_stage() {
+    # ./iocp echo --tls natively (io_uring), then on Win32 under Wine, against Python's ssl module.
+    local dir="$IOCP_ROOT/win-tests/target/tls-check-reports" rc=0
+    IOCP_NATIVE=1 "$IOCP_ROOT/scripts/tls-check.sh" "$dir/TEST-tls-check-native.xml" || rc=1
+    "$IOCP_ROOT/scripts/tls-check.sh" "$dir/TEST-tls-check-wine.xml" || rc=1
+    return "$rc"
+}
+
 actionlint_stage() {
     local bin="$IOCP_CACHE/bin/actionlint"
     if [ ! -x "$bin" ] || ! "$bin" -version 2>/dev/null | head -1 | grep -qx "$ACTIONLINT_VERSION"; then
@@ -97,11 +108,12 @@ stage echo-check env IOCP_ECHO_CHECK_JUNIT="$IOCP_ROOT/win-tests/target/echo-che
     "$IOCP_ROOT/scripts/echo-check.sh" || failed_stage=1
 stage examples examples_stage "$skip_build" || failed_stage=1
 stage http-check http_check_stage || failed_stage=1
+stage tls-check tls_check_stage || failed_stage=1
 stage actionlint actionlint_stage || failed_stage=1
 
 reports=()
 for d in ./*/target/surefire-reports win-tests/target/wine-reports win-tests/target/echo-check-reports \
-    examples/target/example-reports iocp-http/target/http-check-reports; do [ -d "$d" ] && reports+=("$d"); done
+    examples/target/example-reports iocp-http/target/http-check-reports win-tests/target/tls-check-reports; do [ -d "$d" ] && reports+=("$d"); done
 summary="$(python3 scripts/junit-summary.py "${reports[@]}")" || failed_stage=1
 
 log "summary"
@@ -112,6 +124,7 @@ printf '  %-11s %s\n' wine "$(python3 scripts/junit-summary.py win-tests/target/
 printf '  %-11s %s\n' echo-check "$(python3 scripts/junit-summary.py win-tests/target/echo-check-reports 2>/dev/null)"
 printf '  %-11s %s\n' examples "$(python3 scripts/junit-summary.py examples/target/example-reports 2>/dev/null)"
 printf '  %-11s %s\n' http-check "$(python3 scripts/junit-summary.py iocp-http/target/http-check-reports 2>/dev/null)"
+printf '  %-11s %s\n' tls-check "$(python3 scripts/junit-summary.py win-tests/target/tls-check-reports 2>/dev/null)"
 
 # summary = "P passed, F failed, S skipped"
 read -r passed _ failed _ skipped _ <<<"$summary"

@@ -8,4 +8,6 @@ module dev.iocp.transport {
     requires transitive dev.iocp.core;
 
     exports dev.iocp.transport;
+    // TLS over the transport (JDK SSLEngine): TlsConfig, TlsTransport, the typed causes, certificates.
+    exports dev.iocp.transport.tls;
 }

@@ -4,7 +4,9 @@ import dev.iocp.core.backend.Backends;
 import dev.iocp.core.loop.IocpEventLoopGroup;
 import dev.iocp.race.EchoProtocol;
 import dev.iocp.transport.Server;
+import dev.iocp.transport.TransportConfig;
 import dev.iocp.transport.Transports;
+import dev.iocp.transport.tls.TlsConfig;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code echo [--host H] [--port P] [--loops N] [--backend B]}: an echo server with flow control, until killed.
+ * {@code echo [--host H] [--port P] [--loops N] [--backend B] [--tls [--cert F --key K]]}: an echo server with flow
+ * control, until killed; with {@code --tls}, over TLS from the first byte ({@link TlsOption}).
  * Prints {@code listening on HOST:PORT} once it accepts connections; while accepts fail (out of descriptors, ...)
  * it goes on listening and says so on stderr at most once a second ({@link AcceptErrorReporter}).
  */
@@ -23,22 +26,30 @@ public final class EchoCommand {
         String host = "127.0.0.1";
         int port = 0;
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        TlsOption tls = new TlsOption();
         for (int i = 0; i < args.length; i++) {
+            int consumed = tls.parse(args, i);
+            if (consumed >= 0) {
+                i = consumed;
+                continue;
+            }
             switch (args[i]) {
                 case "--host" -> host = args[++i];
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--loops" -> loops = Integer.parseInt(args[++i]);
                 case "--backend" -> System.setProperty(Backends.PROPERTY, args[++i]);
                 default -> {
-                    System.err.println("usage: echo [--host H] [--port P] [--loops N] [--backend win32|io_uring|simulated]");
+                    System.err.println("usage: echo [--host H] [--port P] [--loops N] [--backend win32|io_uring|simulated]"
+                            + " [--tls [--cert FILE --key FILE]]");
                     return 2;
                 }
             }
         }
         // By address, not by name: resolving "localhost" would consult NetworkInterface, which crashes under Wine.
         InetAddress address = InetAddress.getByAddress(host, parseLiteral(host));
+        TlsConfig serverTls = tls.on ? tls.pair(System.err).server() : null;
         IocpEventLoopGroup group = new IocpEventLoopGroup(loops);
-        Server server = listen(group, new InetSocketAddress(address, port), System.err);
+        Server server = listen(group, new InetSocketAddress(address, port), System.err, serverTls);
         InetSocketAddress bound = server.localAddress();
         System.out.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
         System.out.flush();
@@ -58,7 +69,20 @@ public final class EchoCommand {
      */
     public static Server listen(IocpEventLoopGroup group, InetSocketAddress address, java.io.PrintStream err)
             throws Exception {
-        Server server = Transports.listen(group, address, EchoProtocol::new).get(30, TimeUnit.SECONDS);
+        return listen(group, address, err, null);
+    }
+
+    /**
+     * The same, with TLS from the first byte when {@code tls} is not null: each connection echoes the decrypted
+     * bytes; ending follows the TLS close rules (the peer's close_notify is its EOF; a FIN without it ends the
+     * connection as truncated).
+     */
+    public static Server listen(IocpEventLoopGroup group, InetSocketAddress address, java.io.PrintStream err,
+                                TlsConfig tls) throws Exception {
+        Server server = (tls == null
+                ? Transports.listen(group, address, EchoProtocol::new)
+                : Transports.listen(group, address, EchoProtocol::new, TransportConfig.DEFAULT,
+                        Transports.DEFAULT_PENDING_ACCEPTS, tls)).get(30, TimeUnit.SECONDS);
         server.onAcceptError(new AcceptErrorReporter(err));
         return server;
     }

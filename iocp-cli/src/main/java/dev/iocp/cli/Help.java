@@ -19,10 +19,11 @@ final class Help {
         out.println("  race     [--packets N] [--size BYTES] [--pause-interval MS] [--connections C] [--rounds N]");
         out.println("           [--min-held N] [--max-seconds S] [--jitter-interval MS]: the echo race stress test (race.py,");
         out.println("           bpo-33694) in rounds until the race window was hit --min-held times (default 100): exit 0");
-        out.println("           only if every byte came back in order and it was; 3 if clean but not stressed enough");
-        out.println("  race server [--host H] [--port P] [--pause-interval MS] | race client --host H --port P [...]");
-        out.println("  echo     [--host H] [--port P] [--loops N] [--backend B]: an echo server with flow control,");
-        out.println("           prints 'listening on HOST:PORT', runs until killed");
+        out.println("           only if every byte came back in order and it was; 3 if clean but not stressed enough;");
+        out.println("           --tls [--cert FILE --key FILE]: the same through TLS (self-signed certificate if no files)");
+        out.println("  race server [--host H] [--port P] [--pause-interval MS] [--tls] | race client --host H --port P [...]");
+        out.println("  echo     [--host H] [--port P] [--loops N] [--backend B] [--tls [--cert F --key K]]: an echo server");
+        out.println("           with flow control (over TLS with --tls), prints 'listening on HOST:PORT', runs until killed");
         out.println("  http     [--host H] [--port P] [--api native|netty] [--loops N] [--backend B] [--timeout MS]");
         out.println("           [--max-body BYTES]: an HTTP/1.1 server (GET /plaintext, GET /bytes/N, POST /echo) on iocp's");
         out.println("           Transport (native) or Netty's codec on iocp-netty (netty); prints 'listening on HOST:PORT'");

@@ -19,10 +19,12 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * race [--packets N] [--size BYTES] [--pause-interval MS] [--connections C] [--backend win32|simulated|io_uring]
  *      [--jitter] [--seed S] [--pause-server] [--pause-in-callback] [--foreign-resume] [--timeout MS]
- *      [--rounds N] [--min-held N] [--max-seconds S] [--jitter-interval MS]
- * race server [--host H] [--port P] [--pause-interval MS] [--backend ...]
- * race client --host H --port P [same options as race]
+ *      [--rounds N] [--min-held N] [--max-seconds S] [--jitter-interval MS] [--tls [--cert FILE --key FILE]]
+ * race server [--host H] [--port P] [--pause-interval MS] [--backend ...] [--tls [--cert FILE --key FILE]]
+ * race client --host H --port P [same options as race] [--tls --cert SERVER-CERT]
  * </pre>
+ * {@code --tls}: the same race through TLS from the first byte ({@link TlsOption}): the echo server listens with
+ * TLS and the clients connect with it; the summary line is the same.
  * Rounds ({@link RaceRounds}): {@code --rounds N} (default 0: automatic — a 100 ms round and a jittered round, then
  * more until the race window was hit {@code --min-held} times, default 100, or {@code --max-seconds} passed, default
  * 40); {@code --jitter-interval MS} (default 5; 0: no jittered rounds). {@code --rounds 1 --pause-interval 100} is
@@ -52,8 +54,14 @@ public final class RaceCommand {
             RaceRounds rounds = new RaceRounds();
             String host = null;
             int port = -1;
+            TlsOption tls = new TlsOption();
             for (; i < args.length; i++) {
                 String a = args[i];
+                int consumed = tls.parse(args, i);
+                if (consumed >= 0) {
+                    i = consumed;
+                    continue;
+                }
                 switch (a) {
                     case "--packets" -> cfg.packets(Integer.parseInt(args[++i]));
                     case "--size" -> cfg.size(Integer.parseInt(args[++i]));
@@ -90,6 +98,17 @@ public final class RaceCommand {
             if (rounds.rounds() < 0 || rounds.minHeld() < 0 || rounds.maxSeconds() < 0 || rounds.jitterIntervalMs() < 0
                     || cfg.pauseIntervalMs() < 0) {
                 err.println("race: --rounds, --min-held, --max-seconds, --jitter-interval and --pause-interval must be >= 0");
+                return 2;
+            }
+            if (tls.on) {
+                if (mode.equals("client")) {
+                    cfg.tls(null, tls.clientTrustingCert().client());
+                } else {
+                    dev.iocp.race.RaceTls pair = tls.pair(err);
+                    cfg.tls(pair.server(), pair.client());
+                }
+            } else if (tls.cert != null || tls.key != null) {
+                err.println("race: --cert / --key need --tls");
                 return 2;
             }
             switch (mode) {
@@ -176,8 +195,8 @@ public final class RaceCommand {
         return "usage: race [--packets N] [--size BYTES] [--pause-interval MS] [--connections C]"
                 + " [--backend win32|simulated|io_uring] [--jitter] [--seed S] [--pause-server] [--pause-in-callback]"
                 + " [--foreign-resume] [--timeout MS] [--rounds N] [--min-held N] [--max-seconds S]"
-                + " [--jitter-interval MS]\n"
-                + "       race server [--host H] [--port P] [--pause-interval MS] [--backend ...]\n"
-                + "       race client --host H --port P [race options]";
+                + " [--jitter-interval MS] [--tls [--cert FILE --key FILE]]\n"
+                + "       race server [--host H] [--port P] [--pause-interval MS] [--backend ...] [--tls [--cert F --key K]]\n"
+                + "       race client --host H --port P [race options] [--tls --cert SERVER-CERT]";
     }
 }

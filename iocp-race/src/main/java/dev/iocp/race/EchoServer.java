@@ -45,7 +45,9 @@ public final class EchoServer {
     public static EchoServer start(IocpEventLoopGroup group, InetSocketAddress bind, RaceConfig cfg, boolean verify)
             throws Exception {
         EchoServer[] self = new EchoServer[1];
-        Server s = Transports.listen(group, bind, () -> self[0].newConn(), cfg.transport, 8)
+        Server s = (cfg.serverTls == null
+                ? Transports.listen(group, bind, () -> self[0].newConn(), cfg.transport, 8)
+                : Transports.listen(group, bind, () -> self[0].newConn(), cfg.transport, 8, cfg.serverTls))
                 .get(30, TimeUnit.SECONDS);
         self[0] = new EchoServer(group, s, cfg, verify);
         return self[0];

@@ -1,6 +1,7 @@
 package dev.iocp.race;
 
 import dev.iocp.transport.TransportConfig;
+import dev.iocp.transport.tls.TlsConfig;
 
 /** What one race run does. Fluent setters; defaults are the original bpo-33694 case (2000 × 16 KiB, 100 ms). */
 public final class RaceConfig {
@@ -18,6 +19,8 @@ public final class RaceConfig {
     long timeoutMs = 300_000;
     TransportConfig transport = TransportConfig.DEFAULT;
     long progressEveryMs = 0; // 0: no progress lines
+    TlsConfig serverTls; // null: plaintext
+    TlsConfig clientTls;
 
     public RaceConfig packets(int n) { this.packets = n; return this; }
     public RaceConfig size(int bytes) { this.size = bytes; return this; }
@@ -46,6 +49,11 @@ public final class RaceConfig {
     public RaceConfig timeoutMs(long ms) { this.timeoutMs = ms; return this; }
     public RaceConfig transport(TransportConfig c) { this.transport = c; return this; }
     public RaceConfig progressEveryMs(long ms) { this.progressEveryMs = ms; return this; }
+    /**
+     * The race through TLS: the server listens with {@code server}, the clients connect with {@code client}
+     * (TLS from the first byte; both null: plaintext). See {@link RaceTls} for a self-signed pair.
+     */
+    public RaceConfig tls(TlsConfig server, TlsConfig client) { this.serverTls = server; this.clientTls = client; return this; }
 
     /** A copy, to derive one round's configuration from. */
     public RaceConfig copy() {
@@ -64,6 +72,8 @@ public final class RaceConfig {
         c.timeoutMs = timeoutMs;
         c.transport = transport;
         c.progressEveryMs = progressEveryMs;
+        c.serverTls = serverTls;
+        c.clientTls = clientTls;
         return c;
     }
 
@@ -78,6 +88,8 @@ public final class RaceConfig {
     public boolean resumeFromForeignThread() { return resumeFromForeignThread; }
     public boolean firstPauseUntilHeld() { return firstPauseUntilHeld; }
     public String backend() { return backend; }
+    public TlsConfig serverTls() { return serverTls; }
+    public TlsConfig clientTls() { return clientTls; }
     public long totalBytesPerConnection() { return (long) packets * size; }
 
     @Override
@@ -86,6 +98,7 @@ public final class RaceConfig {
                 + (jitter ? " jitter(seed=" + seed + ")" : "") + (pauseServer ? " pause-server" : "")
                 + (pauseInCallback ? " pause-in-callback" : "") + (resumeFromForeignThread ? " foreign-resume" : "")
                 + (firstPauseUntilHeld ? " first-pause-until-held" : "")
-                + " connections=" + connections + " backend=" + (backend == null ? "default" : backend);
+                + " connections=" + connections + " backend=" + (backend == null ? "default" : backend)
+                + (serverTls != null || clientTls != null ? " tls" : "");
     }
 }

@@ -100,7 +100,10 @@ public final class RaceHarness {
                 RaceClient client = new RaceClient(c, cfg, foreign, errors, causes, done);
                 clients.add(client);
                 try {
-                    Transports.connect(clientGroup.next(), address, client, cfg.transport).get(30, TimeUnit.SECONDS);
+                    (cfg.clientTls == null
+                            ? Transports.connect(clientGroup.next(), address, client, cfg.transport)
+                            : Transports.connect(clientGroup.next(), address, client, cfg.transport, cfg.clientTls))
+                            .get(30, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     errors.add("connection " + c + ": connect failed: " + e);
                     done.countDown();

@@ -14,4 +14,13 @@ public class CloseTimeoutException extends IOException {
         super("graceful close did not finish within " + timeoutMillis + " ms with " + unsentBytes
                 + " bytes unsent; aborted (RST)");
     }
+
+    /**
+     * The exception with its own message (a layer's deadline: TLS's close waiting for close_notify).
+     *
+     * @param message what did not finish in time
+     */
+    public CloseTimeoutException(String message) {
+        super(message);
+    }
 }

@@ -133,7 +133,8 @@ final class IocpConnection implements Transport, LoopResource {
     private final IocpEventLoop loop;
     private final Backend backend;
     private final long socket;
-    private final Protocol protocol;
+    /** The protocol: fixed but for one swap, startTls's ({@link #handOver}), on the loop. */
+    private Protocol protocol;
     private final TransportConfig config;
     private final Promise<Void> closeFuture;
 
@@ -311,6 +312,43 @@ final class IocpConnection implements Transport, LoopResource {
             }
         }
         return true;
+    }
+
+    /** What {@link #handOver} gives the protocol that takes over the connection. */
+    record Handover(Protocol newProtocol, java.nio.ByteBuffer unreadRest, boolean writingPaused) {}
+
+    /**
+     * Loop thread: swaps the protocol — startTls's one use (asyncio's {@code set_protocol}). The new protocol
+     * (made by {@code wrap} from the old one, which it takes over) gets every byte from here on, and no byte can
+     * be delivered between this call and the new protocol's start: both happen in its caller's turn on the loop.
+     * Inside the old protocol's dataReceived, the rest of that buffer (from its position to its limit: what the
+     * old protocol did not consume) is copied out as {@code unreadRest}, the new protocol's first bytes, and the
+     * buffer's position moves to its limit. A receive held while paused, or in flight, is delivered to the new
+     * protocol. connectionMade is not called again: the new protocol is started by the caller.
+     *
+     * @throws TransportClosedException if the connection is closing, closed or half-closed by us
+     */
+    Handover handOver(java.util.function.Function<Protocol, Protocol> wrap) {
+        if (!loop.inEventLoop()) {
+            throw new IllegalStateException("handOver is for the loop thread");
+        }
+        if (connState != ConnState.OPEN || eofRequested) {
+            throw new TransportClosedException("startTls on a transport that is closing, closed or half-closed ("
+                    + connState + ")");
+        }
+        Protocol next = wrap.apply(protocol);
+        ByteBuffer rest = null;
+        if (delivering != null && delivering.hasRemaining() && !deliveringRetained) {
+            rest = ByteBuffer.allocate(delivering.remaining());
+            rest.put(delivering).flip();
+        }
+        protocol = next;
+        return new Handover(next, rest, writingPaused);
+    }
+
+    /** {@return this connection's settings} */
+    TransportConfig config() {
+        return config;
     }
 
     // ================================================================== read stream

@@ -36,14 +36,30 @@ public final class SimulatedEcho implements AutoCloseable {
 
     /** @param pipeline messages written back to back before waiting for their echoes (1 = strict ping-pong) */
     public SimulatedEcho(int messageSize, int pipeline) throws Exception {
+        this(messageSize, pipeline, null);
+    }
+
+    /**
+     * @param pipeline messages written back to back before waiting for their echoes (1 = strict ping-pong)
+     * @param tls null for plaintext; else both sides speak TLS from the first byte (the handshake is done before
+     *            this returns: what is measured is the data path)
+     */
+    public SimulatedEcho(int messageSize, int pipeline, dev.iocp.race.RaceTls tls) throws Exception {
         SimulatedNetwork net = new SimulatedNetwork();
         group = new IocpEventLoopGroup(1, () -> new SimulatedBackend(net));
         loop = group.next();
         backend = (SimulatedBackend) loop.submit(loop::backend).get();
         InetSocketAddress any = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0);
-        server = Transports.listen(group, any, EchoProtocol::new).get(10, TimeUnit.SECONDS);
         ping = new PingProtocol(messageSize, pipeline);
-        client = Transports.connect(loop, server.localAddress(), ping).get(10, TimeUnit.SECONDS);
+        if (tls == null) {
+            server = Transports.listen(group, any, EchoProtocol::new).get(10, TimeUnit.SECONDS);
+            client = Transports.connect(loop, server.localAddress(), ping).get(10, TimeUnit.SECONDS);
+        } else {
+            server = Transports.listen(group, any, EchoProtocol::new, dev.iocp.transport.TransportConfig.DEFAULT,
+                    Transports.DEFAULT_PENDING_ACCEPTS, tls.server()).get(10, TimeUnit.SECONDS);
+            client = Transports.connect(loop, server.localAddress(), ping, dev.iocp.transport.TransportConfig.DEFAULT,
+                    tls.client()).get(10, TimeUnit.SECONDS);
+        }
     }
 
     /** Runs {@code n} round trips (of {@code pipeline} messages each) on the loop thread; returns after the last echo. */
