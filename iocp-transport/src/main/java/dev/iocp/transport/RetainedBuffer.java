@@ -20,6 +20,8 @@ public final class RetainedBuffer implements Runnable {
     private final ProvidedBuffers ring;
     private final int ringId;
     private final EventExecutor loop;
+    /** A layer's own give-back (the TLS layer's decrypt buffers), run on the releasing thread; null: pool or ring. */
+    private final Runnable layerGiveBack;
     private boolean released;
 
     RetainedBuffer(ByteBuffer buffer, ReceiveBuffers pool, ProvidedBuffers ring, int ringId, EventExecutor loop) {
@@ -28,6 +30,17 @@ public final class RetainedBuffer implements Runnable {
         this.ring = ring;
         this.ringId = ringId;
         this.loop = loop;
+        this.layerGiveBack = null;
+    }
+
+    /** A buffer of a layer above the plain transport, which gives it back its own way (from any thread). */
+    RetainedBuffer(ByteBuffer buffer, Runnable layerGiveBack) {
+        this.buffer = buffer;
+        this.pool = null;
+        this.ring = null;
+        this.ringId = -1;
+        this.loop = null;
+        this.layerGiveBack = layerGiveBack;
     }
 
     /** {@return the buffer, as dataReceived had it (position and limit around the bytes received)} */
@@ -48,7 +61,9 @@ public final class RetainedBuffer implements Runnable {
             }
             released = true;
         }
-        if (loop.inEventLoop()) {
+        if (layerGiveBack != null) {
+            layerGiveBack.run();
+        } else if (loop.inEventLoop()) {
             giveBack();
         } else {
             try {
