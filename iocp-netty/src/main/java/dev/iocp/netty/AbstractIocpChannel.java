@@ -86,6 +86,12 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
         return registration.backend();
     }
 
+    /** {@return the registered backend's name, or null before registration} */
+    String backendName() {
+        IocpIoRegistration r = registration;
+        return r == null ? null : r.backend().name();
+    }
+
     /** Whether the socket is open (from any thread; a racy answer is fine for option reads). */
     final boolean hasSocket() {
         return socket != 0 && registration != null;

@@ -12,12 +12,13 @@ public final class IocpChannelOption<T> extends ChannelOption<T> {
     public static final ChannelOption<Integer> PENDING_ACCEPTS = valueOf(IocpChannelOption.class, "PENDING_ACCEPTS");
 
     /**
-     * How a socket channel waits for data, default {@code true} unless {@code -Diocp.receiveMode=buffered} (the same
-     * switch as iocp's own transport). {@code true}: an idle channel keeps a <em>readiness</em> receive in flight —
-     * no buffer (a zero-byte WSARecv on Windows, a POLLIN poll on io_uring) — and the buffer is allocated only when
-     * the socket is readable, then filled without waiting; an idle connection pins no memory (on Windows a pending
-     * receive's buffer is locked in physical memory). {@code false}: a receive into an allocator buffer is in flight
-     * all the time (one kernel call fewer per message; one buffer per connection).
+     * How a socket channel waits for data. {@code true}: an idle channel keeps a <em>readiness</em> receive in
+     * flight — no buffer (a zero-byte WSARecv on Windows, a POLLIN poll on io_uring) — and the buffer is allocated
+     * only when the socket is readable, then filled without waiting; an idle connection pins no memory (on Windows
+     * a pending receive's buffer is locked in physical memory). {@code false}: a receive into an allocator buffer
+     * is in flight all the time (one kernel call fewer per message; one buffer per connection). Default: set by
+     * {@code -Diocp.receiveMode=buffered|readiness} if given, else by the backend — buffered on io_uring, readiness
+     * on Windows (see {@link IocpSocketChannelConfig#isReadinessReceives()} for the measurements behind it).
      */
     public static final ChannelOption<Boolean> READINESS_RECEIVES =
             valueOf(IocpChannelOption.class, "READINESS_RECEIVES");

@@ -105,15 +105,37 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
         return true;
     }
 
-    /** {@link IocpChannelOption#READINESS_RECEIVES}'s default: readiness unless {@code -Diocp.receiveMode=buffered}. */
-    static final boolean DEFAULT_READINESS_RECEIVES =
-            !"buffered".equalsIgnoreCase(System.getProperty("iocp.receiveMode", "readiness"));
+    /**
+     * {@link IocpChannelOption#READINESS_RECEIVES} as {@code -Diocp.receiveMode} sets it for the JVM: false for
+     * {@code buffered}, true for {@code readiness} (or {@code provided}, which iocp-netty reads as readiness); null,
+     * when the property is not set, for the backend's default ({@link #isReadinessReceives()}).
+     */
+    static final Boolean CONFIGURED_READINESS_RECEIVES = configuredReadinessReceives();
 
-    private volatile boolean readinessReceives = DEFAULT_READINESS_RECEIVES;
+    private static Boolean configuredReadinessReceives() {
+        String mode = System.getProperty("iocp.receiveMode");
+        return mode == null ? null : !"buffered".equalsIgnoreCase(mode);
+    }
 
-    /** {@return whether receives wait for readiness first (see {@link IocpChannelOption#READINESS_RECEIVES})} */
+    private volatile Boolean readinessReceives = CONFIGURED_READINESS_RECEIVES;
+
+    /**
+     * Whether receives wait for readiness first (see {@link IocpChannelOption#READINESS_RECEIVES}). Unless set (by
+     * the option or {@code -Diocp.receiveMode}), it depends on the backend, by measurement (bench/RESULTS.md section
+     * 8): buffered on io_uring, where a pending receive's buffer is not locked and stays untouched (not resident)
+     * while the connection is idle, and readiness cost netty-iocp ~10 % more CPU per ping-pong message (the extra
+     * recv per message); readiness everywhere else — on Windows a pending WSARecv locks its buffer's pages in
+     * physical memory, which is why libuv and Kestrel wait with zero-byte receives.
+     *
+     * @return true for readiness receives, false for buffered ones
+     */
     public boolean isReadinessReceives() {
-        return readinessReceives;
+        Boolean set = readinessReceives;
+        if (set != null) {
+            return set;
+        }
+        String backend = channel.backendName();
+        return !"io_uring".equals(backend);
     }
 
     /**
