@@ -134,9 +134,21 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
         if (set != null) {
             return set;
         }
-        String backend = channel.backendName();
-        return !"io_uring".equals(backend);
+        Boolean byBackend = backendDefault;
+        if (byBackend == null) {
+            String backend = channel.backendName();
+            if (backend == null) {
+                return true; // not registered yet: no receive to arm
+            }
+            // A channel's backend never changes (it may only re-register with the same loop): decided once, so
+            // arming a receive costs no name lookup.
+            backendDefault = byBackend = !"io_uring".equals(backend);
+        }
+        return byBackend;
     }
+
+    /** {@link #isReadinessReceives()}'s backend default, once the channel is registered. */
+    private volatile Boolean backendDefault;
 
     /**
      * Sets {@link IocpChannelOption#READINESS_RECEIVES}; takes effect from the next receive the channel arms.
