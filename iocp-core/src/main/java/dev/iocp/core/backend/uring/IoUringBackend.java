@@ -123,6 +123,11 @@ public final class IoUringBackend implements Backend {
     public static final int PROVIDED_BUFFER_COUNT = Integer.getInteger("iocp.uring.providedBufferCount", 64);
     /** Bytes in each buffer of the ring ({@code -Diocp.uring.providedBufferSize}): the most one such receive takes. */
     public static final int PROVIDED_BUFFER_SIZE = Integer.getInteger("iocp.uring.providedBufferSize", 64 * 1024);
+    /**
+     * The most of those buffers in the kernel's ring at once ({@code -Diocp.uring.providedBuffersPosted}; the rest
+     * wait in a stack, warmest first: see {@link BufferRing}); at most the count.
+     */
+    public static final int PROVIDED_BUFFERS_POSTED = Integer.getInteger("iocp.uring.providedBuffersPosted", 16);
 
     /**
      * Whether rings defer their task work to the loop's own enters (IORING_SETUP_DEFER_TASKRUN; see
@@ -172,15 +177,24 @@ public final class IoUringBackend implements Backend {
      */
     IoUringBackend(int sqEntries, int cqEntries, boolean deferTaskWork, int providedBufferCount,
                    int providedBufferSize) throws IoException {
+        this(sqEntries, cqEntries, deferTaskWork, providedBufferCount, providedBufferSize,
+                Math.max(1, Math.min(PROVIDED_BUFFERS_POSTED, providedBufferCount)));
+    }
+
+    /** @param providedBuffersPosted the most buffers in the kernel's ring at once, 1..providedBufferCount */
+    IoUringBackend(int sqEntries, int cqEntries, boolean deferTaskWork, int providedBufferCount,
+                   int providedBufferSize, int providedBuffersPosted) throws IoException {
         if (UNAVAILABLE != null) {
             throw new UnsupportedOperationException("io_uring backend unavailable: " + UNAVAILABLE);
         }
         // Checked before anything native exists, so a bad setting leaks nothing.
         if (providedBufferCount != 0 && (Integer.bitCount(providedBufferCount) != 1 || providedBufferCount > 32768
-                || providedBufferSize <= 0)) {
+                || providedBufferSize <= 0 || providedBuffersPosted < 1
+                || providedBuffersPosted > providedBufferCount)) {
             throw new IllegalArgumentException("provided buffers: need a power of two up to 32768 buffers (0: none) of "
-                    + "more than 0 bytes, got " + providedBufferCount + " x " + providedBufferSize
-                    + " (-Diocp.uring.providedBufferCount / providedBufferSize)");
+                    + "more than 0 bytes, 1..count of them posted, got " + providedBufferCount + " x "
+                    + providedBufferSize + ", " + providedBuffersPosted + " posted"
+                    + " (-Diocp.uring.providedBufferCount / providedBufferSize / providedBuffersPosted)");
         }
         this.ring = new IoUringRing(sqEntries, cqEntries, deferTaskWork);
         this.sq = new SubmissionQueue(ring);
@@ -191,7 +205,8 @@ public final class IoUringBackend implements Backend {
             throw e;
         }
         // Registered before the ring is enabled: the loop thread becomes its issuer later, at its first enter.
-        this.buffers = providedBufferCount > 0 ? BufferRing.register(ring, providedBufferCount, providedBufferSize) : null;
+        this.buffers = providedBufferCount > 0 ? BufferRing.register(ring, providedBufferCount, providedBufferSize,
+                providedBuffersPosted) : null;
         this.cq = new CompletionQueue(ring, wakeup, buffers);
         this.sockets = new Sockets();
     }

@@ -63,7 +63,15 @@ class IoUringProvidedBuffersTest {
     }
 
     private void open(int count, int size) throws Exception {
-        backend = new IoUringBackend(64, 256, IoUringBackend.DEFER_TASK_WORK_BY_DEFAULT, count, size);
+        open(count, size, count);
+    }
+
+    private void open(int count, int size, int posted) throws Exception {
+        if (slab != null) { // a test that opens its own ring: the one setUp opened goes first
+            slab.close();
+            backend.close();
+        }
+        backend = new IoUringBackend(64, 256, IoUringBackend.DEFER_TASK_WORK_BY_DEFAULT, count, size, posted);
         slab = new OpSlab();
         ring = backend.providedBuffers();
         assumeTrue(ring != null, () -> "the kernel refused IORING_REGISTER_PBUF_RING (Linux < 5.19?): running "
@@ -213,6 +221,75 @@ class IoUringProvidedBuffersTest {
         }
     }
 
+    /** One receive into a fresh provided buffer on a fresh connection: the id the kernel picked, kept OUT. */
+    private int receiveOneAndKeep(byte b) throws Exception {
+        Pair pair = connectedPair();
+        pair.out().write(new byte[] {b});
+        Op op = receiveIntoProvided(pair.ours(), 64);
+        Packet p = await(op);
+        assertEquals(1, p.bytes(), () -> IoError.describe(p.error()));
+        int id = op.selectedBuffer();
+        op.release();
+        backend.close(pair.ours(), false);
+        return id;
+    }
+
+    /**
+     * 8 buffers, at most 2 in the kernel's ring: a buffer given back while the ring is full waits on the spare
+     * stack and is the next one posted, ahead of the buffers never used (a ring with all 8 posted would hand out 3
+     * there: every buffer in turn, each cold).
+     */
+    @Test
+    void aBufferGivenBackIsPostedAgainBeforeTheUnusedOnes() throws Exception {
+        open(8, 64, 2);
+        BufferRing buffers = (BufferRing) ring;
+        assertEquals(2, buffers.posted());
+        int first = receiveOneAndKeep((byte) 1);
+        assertEquals(0, first);
+        assertEquals(2, buffers.posted(), "the spare stack refilled the ring");
+        ring.giveBack(first); // the ring holds 1 and 2: buffer 0 waits on the stack
+        assertEquals(2, buffers.posted());
+        int second = receiveOneAndKeep((byte) 2); // takes 1; 0 is posted behind 2
+        int third = receiveOneAndKeep((byte) 3);
+        int fourth = receiveOneAndKeep((byte) 4);
+        assertEquals(List.of(1, 2, 0), List.of(second, third, fourth));
+        for (int id : List.of(second, third, fourth)) {
+            ring.giveBack(id);
+        }
+        assertEquals(0, ring.outstanding());
+    }
+
+    /**
+     * Buffers kept OUT beyond the posted limit do not empty the ring while the pool has spares: 4 buffers, 1
+     * posted, four receives each kept; only the fifth finds nothing (NO_BUFFERS, nothing consumed).
+     */
+    @Test
+    void buffersKeptBeyondThePostedLimitDoNotStarveTheRingUntilThePoolIsOut() throws Exception {
+        open(4, 64, 1);
+        List<Integer> kept = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            kept.add(receiveOneAndKeep((byte) i));
+        }
+        assertEquals(4, ring.outstanding());
+        assertEquals(List.of(0, 1, 2, 3), kept.stream().sorted().toList());
+        Pair pair = connectedPair();
+        pair.out().write("z".getBytes(StandardCharsets.US_ASCII));
+        Op op = receiveIntoProvided(pair.ours(), 64);
+        Packet p = await(op);
+        assertEquals(ErrorCode.NO_BUFFERS, IoError.code(p.error()), () -> IoError.describe(p.error()));
+        ring.giveBack(kept.get(2));
+        op.prepare(OpType.RECV, pair.ours(), null).selectBuffer(64);
+        assertEquals(0, backend.submitRecv(op));
+        assertEquals(1, await(op).bytes());
+        assertEquals(kept.get(2), op.selectedBuffer(), "the one given back is the one posted");
+        ring.giveBack(op.selectedBuffer());
+        for (int i : List.of(0, 1, 3)) {
+            ring.giveBack(kept.get(i));
+        }
+        op.release();
+        backend.close(pair.ours(), false);
+    }
+
     /** The negative control of the give-back check: a second give-back, or one of a buffer never handed out. */
     @Test
     void aBufferGivenBackTwiceOrNeverHandedOutIsRefused() throws Exception {
@@ -306,6 +383,9 @@ class IoUringProvidedBuffersTest {
                 () -> new IoUringBackend(8, 16, false, 3, 64));
         assertTrue(e.getMessage().contains("3 x 64"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new IoUringBackend(8, 16, false, 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> new IoUringBackend(8, 16, false, 4, 64, 5),
+                "more posted than the pool has");
+        assertThrows(IllegalArgumentException.class, () -> new IoUringBackend(8, 16, false, 4, 64, 0));
     }
 
     /** The buffers are consecutive slices of one block, as registered. */
