@@ -1,7 +1,6 @@
 package dev.iocp.race;
 
 import dev.iocp.transport.Protocol;
-import dev.iocp.transport.RetainedBuffer;
 import dev.iocp.transport.Transport;
 
 import java.nio.ByteBuffer;
@@ -45,13 +44,7 @@ public final class EchoProtocol implements Protocol {
             transport.write(data);
             return false;
         }
-        RetainedBuffer kept = transport.retainReceived();
-        try {
-            transport.writeOwned(kept.buffer(), kept); // the kept buffer is its own release hook
-        } catch (RuntimeException refused) {
-            kept.release(); // writeOwned refused it (the transport is closing): the buffer is still ours to give back
-            throw refused;
-        }
+        transport.writeReceived();
         return true;
     }
 

@@ -625,6 +625,89 @@ final class IocpConnection implements Transport, LoopResource {
         return new RetainedBuffer(delivering, receiveBuffers, provided, deliveringBufferId, loop);
     }
 
+    /**
+     * The retention without a handle: the delivered buffer joins {@link #writtenReceived} and the write queue as
+     * an owned chunk whose release is {@link #giveBackOldestWrittenReceived}. Nothing is allocated in steady state.
+     */
+    @Override
+    public void writeReceived() {
+        if (!loop.inEventLoop() || delivering == null) {
+            throw new IllegalStateException("writeReceived is only for the buffer of the dataReceived now running");
+        }
+        if (deliveringRetained) {
+            throw new IllegalStateException("the buffer of this dataReceived is already retained");
+        }
+        checkWritable();
+        if (!delivering.hasRemaining() || !acceptsWrites()) {
+            return; // nothing to send, or discarded (invariant 7): the buffer stays the transport's
+        }
+        writtenReceived.add(delivering, deliveringBufferId);
+        try {
+            queue.appendOwned(delivering, giveBackOldestWrittenReceived);
+        } catch (Throwable t) {
+            writtenReceived.removeNewest(); // not queued: the buffer is still the transport's
+            writeFailed(t);
+            return;
+        }
+        deliveringRetained = true;
+        afterAppend();
+    }
+
+    /**
+     * Buffers queued by {@link #writeReceived}, oldest first. Their releases come back in the order they were
+     * queued (the write queue lets go of its chunks head first, when sent or discarded), so the release hook, one
+     * object for them all, gives back the oldest.
+     */
+    private final WrittenReceived writtenReceived = new WrittenReceived();
+    private final Runnable giveBackOldestWrittenReceived = () -> writtenReceived.giveBackOldest(this);
+
+    private static final class WrittenReceived {
+        private ByteBuffer[] buffers = new ByteBuffer[4];
+        /** The provided-buffer id of each, or -1: a buffer of the loop's pool. */
+        private int[] ids = new int[4];
+        private int head;
+        private int size;
+
+        void add(ByteBuffer buffer, int id) {
+            if (size == buffers.length) {
+                ByteBuffer[] b = new ByteBuffer[size * 2];
+                int[] i = new int[size * 2];
+                for (int k = 0; k < size; k++) {
+                    b[k] = buffers[(head + k) & (buffers.length - 1)];
+                    i[k] = ids[(head + k) & (buffers.length - 1)];
+                }
+                buffers = b;
+                ids = i;
+                head = 0;
+            }
+            int at = (head + size) & (buffers.length - 1);
+            buffers[at] = buffer;
+            ids[at] = id;
+            size++;
+        }
+
+        void removeNewest() {
+            size--;
+            buffers[(head + size) & (buffers.length - 1)] = null;
+        }
+
+        void giveBackOldest(IocpConnection owner) {
+            if (size == 0) {
+                throw new IllegalStateException("a written-received release with none outstanding");
+            }
+            ByteBuffer buffer = buffers[head];
+            int id = ids[head];
+            buffers[head] = null;
+            head = (head + 1) & (buffers.length - 1);
+            size--;
+            if (id >= 0) {
+                owner.provided.giveBack(id);
+            } else {
+                owner.receiveBuffers.give(buffer);
+            }
+        }
+    }
+
     /** After connectionMade or dataReceived returned: arm the next receive if the stream still wants one. */
     private void afterReadCallback() {
         switch (readState) {
@@ -795,6 +878,11 @@ final class IocpConnection implements Transport, LoopResource {
      * For tests: what the connection keeps beyond its receive op, {receive buffers, send ops, write chunks} (each 0
      * or 1, the chunks a count). Loop thread.
      */
+    /** {@return buffers queued by writeReceived not given back yet (tests)} */
+    int writtenReceivedOutstanding() {
+        return writtenReceived.size;
+    }
+
     int[] keptMemory() {
         return new int[] {receiveBuffer == null ? 0 : 1, sendOp == null ? 0 : 1, queue.chunkCount()};
     }

@@ -71,6 +71,26 @@ public interface Transport {
      */
     RetainedBuffer retainReceived();
 
+    /**
+     * Inside {@link Protocol#dataReceived}: sends what remains of the buffer it was given (position to limit) from
+     * that buffer, no copy, and gives the buffer back to the transport once the kernel no longer reads it — what
+     * {@code writeOwned(data, retainReceived())} does, without a handle to allocate (an echo or a proxy of large
+     * messages). The protocol must not touch the buffer afterwards. Nothing to send, or a write that would be
+     * discarded (the connection is ending), leaves the buffer the transport's as after any dataReceived.
+     *
+     * @throws IllegalStateException outside dataReceived, or after the buffer was retained in this call
+     * @throws TransportClosedException after this transport's own close(), abort() or writeEof()
+     */
+    default void writeReceived() {
+        RetainedBuffer kept = retainReceived();
+        try {
+            writeOwned(kept.buffer(), kept); // the kept buffer is its own release hook
+        } catch (RuntimeException refused) {
+            kept.release(); // refused: the buffer is still ours to give back
+            throw refused;
+        }
+    }
+
     /** Half-close: after everything queued is sent, shutdown(SD_SEND); the peer reads EOF. Reading goes on. */
     void writeEof();
 

@@ -134,6 +134,93 @@ class OwnedBuffersTest {
         assertThrows(TransportClosedException.class, () -> t.writeOwned(ByteBuffer.allocateDirect(1), () -> { }));
     }
 
+    /** Writes every received buffer back with {@code writeReceived}: no handle, the transport gives it back. */
+    private final class WriteReceivedEcho implements Protocol {
+        final AtomicInteger refusedSecondRetain = new AtomicInteger();
+        Transport t;
+
+        @Override
+        public void connectionMade(Transport transport) {
+            t = transport;
+            accepted.add(transport);
+        }
+
+        @Override
+        public void dataReceived(ByteBuffer data) {
+            t.writeReceived();
+            try {
+                t.writeReceived();
+            } catch (IllegalStateException expected) {
+                refusedSecondRetain.incrementAndGet(); // one buffer, one owner
+            }
+        }
+
+        @Override
+        public boolean eofReceived() {
+            return false;
+        }
+    }
+
+    /** The buffers writeReceived queued and the pool/ring has not got back yet, read on the loop. */
+    private static int buffersOut(Transport t) {
+        try {
+            return LoopTesting.onLoop(t.loop(), () -> ((IocpConnection) t).writtenReceivedOutstanding());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReceiveMode.class)
+    void writeReceivedEchoesEveryByteInOrderAndGivesEveryBufferBack(ReceiveMode mode) throws Exception {
+        WriteReceivedEcho echo = new WriteReceivedEcho();
+        server = Transports.listen(group, env.bindAddress(), () -> echo, TransportConfig.DEFAULT.withReceiveMode(mode)
+                .withReceiveBufferSize(4096), 1).get(T, TimeUnit.MILLISECONDS);
+        SimPeer peer = env.network().connectPeer(server.localAddress());
+        Transport t = accepted.poll(T, TimeUnit.MILLISECONDS);
+        assertNotNull(t);
+        byte[] data = pattern(300_000);
+        peer.write(data);
+        assertArrayEquals(data, peer.readExactly(data.length, T, TimeUnit.MILLISECONDS));
+        LoopTesting.await("every buffer back", () -> t.writeBufferSize() == 0 && buffersOut(t) == 0);
+        org.junit.jupiter.api.Assertions.assertTrue(echo.refusedSecondRetain.get() >= data.length / 4096,
+                "a second writeReceived in one dataReceived is refused: " + echo.refusedSecondRetain.get());
+        peer.close();
+        t.closeFuture().await(T);
+    }
+
+    /** A peer that stops reading: buffers pile up in the queue; abort discards them and every one goes back. */
+    @ParameterizedTest
+    @EnumSource(ReceiveMode.class)
+    void buffersQueuedByWriteReceivedGoBackWhenAbortDiscardsThem(ReceiveMode mode) throws Exception {
+        server = Transports.listen(group, env.bindAddress(), WriteReceivedEcho::new,
+                TransportConfig.DEFAULT.withReceiveMode(mode).withReceiveBufferSize(4096), 1)
+                .get(T, TimeUnit.MILLISECONDS);
+        SimPeer peer = env.network().connectPeer(server.localAddress());
+        Transport t = accepted.poll(T, TimeUnit.MILLISECONDS);
+        assertNotNull(t);
+        peer.receiveWindow(0);
+        peer.write(pattern(40_000)); // ~10 receives, each buffer queued behind a send that cannot progress
+        LoopTesting.await("buffers queued", () -> buffersOut(t) >= 3);
+        t.abort();
+        t.closeFuture().await(T);
+        LoopTesting.await("every buffer back after the discard", () -> buffersOut(t) == 0);
+    }
+
+    @Test
+    void writeReceivedOutsideDataReceivedIsRefused() throws Exception {
+        server = Transports.listen(group, env.bindAddress(), WriteReceivedEcho::new, TransportConfig.DEFAULT, 1)
+                .get(T, TimeUnit.MILLISECONDS);
+        SimPeer peer = env.network().connectPeer(server.localAddress());
+        Transport t = accepted.poll(T, TimeUnit.MILLISECONDS);
+        assertNotNull(t);
+        assertThrows(IllegalStateException.class, () -> LoopTesting.onLoop(t.loop(), () -> {
+            t.writeReceived();
+            return null;
+        }));
+        peer.close();
+    }
+
     @Test
     void retainReceivedOutsideDataReceivedAndHeapBuffersAreRefused() throws Exception {
         server = Transports.listen(group, env.bindAddress(), () -> new ZeroCopyEcho(), TransportConfig.DEFAULT, 1)

@@ -31,7 +31,7 @@ import static dev.iocp.core.backend.uring.IoUringAbi.*;
  * 64 × 64 KiB posted, each receive copied into memory last touched 63 receives earlier, out of the CPU's caches.
  * Measured (async-profiler, 10 connections × 16 KiB, 4 in flight, natively): the kernel's copy into user memory
  * took 2.4× NIO's samples per message with 64 posted and about NIO's with 8 or 16 ({@code bench/RESULTS.md}
- * section 9). So at most {@link #posted} {@code postedLimit} buffers are in the ring; the others wait in
+ * section 9). So at most {@code postedLimit} buffers are in the ring; the others wait in
  * {@link #spare}, last given back first taken, and one moves into the ring each time the kernel is seen to have
  * taken one ({@link #taken}). The pool's size still bounds what may be OUT at once (buffers held or retained by
  * protocols); the posted limit only bounds what one pass of the kernel can pick before we refill — past it a
