@@ -20,6 +20,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -395,12 +396,8 @@ final class IocpConnection implements Transport, LoopResource {
      */
     private void giveBackReceiveBuffer() {
         if (receiveBuffer != null && !receiveInFlight()) {
-            if (receiveBufferId >= 0) {
-                provided.giveBack(receiveBufferId);
-                receiveBufferId = -1;
-            } else {
-                receiveBuffers.give(receiveBuffer);
-            }
+            receiveBuffers.giveBack(receiveBuffer, provided, receiveBufferId);
+            receiveBufferId = -1;
             receiveBuffer = null;
         }
     }
@@ -613,39 +610,39 @@ final class IocpConnection implements Transport, LoopResource {
 
     @Override
     public RetainedBuffer retainReceived() {
-        if (!loop.inEventLoop() || delivering == null) {
-            throw new IllegalStateException("retainReceived is only for the buffer of the dataReceived now running");
-        }
-        if (deliveringRetained) {
-            throw new IllegalStateException("the buffer of this dataReceived is already retained");
-        }
+        requireDeliveringUnretained("retainReceived");
         deliveringRetained = true;
         // A provided buffer stays out of the ring until released (a retained one the protocol never releases is one
         // buffer fewer for the loop: receives fall back to readiness once none is left, they never fail).
         return new RetainedBuffer(delivering, receiveBuffers, provided, deliveringBufferId, loop);
     }
 
-    /**
-     * The retention without a handle: the delivered buffer joins {@link #writtenReceived} and the write queue as
-     * an owned chunk whose release is {@link #giveBackOldestWrittenReceived}. Nothing is allocated in steady state.
-     */
-    @Override
-    public void writeReceived() {
+    /** Both ways of keeping the delivered buffer are for the dataReceived now running, once. */
+    private void requireDeliveringUnretained(String what) {
         if (!loop.inEventLoop() || delivering == null) {
-            throw new IllegalStateException("writeReceived is only for the buffer of the dataReceived now running");
+            throw new IllegalStateException(what + " is only for the buffer of the dataReceived now running");
         }
         if (deliveringRetained) {
             throw new IllegalStateException("the buffer of this dataReceived is already retained");
         }
+    }
+
+    /**
+     * The retention without a handle: the delivered buffer joins {@link #writtenReceived} and the write queue as
+     * an owned chunk whose release is {@link #giveBackOldestWrittenReceived()}. Nothing is allocated in steady state.
+     */
+    @Override
+    public void writeReceived() {
+        requireDeliveringUnretained("writeReceived");
         checkWritable();
         if (!delivering.hasRemaining() || !acceptsWrites()) {
             return; // nothing to send, or discarded (invariant 7): the buffer stays the transport's
         }
-        writtenReceived.add(delivering, deliveringBufferId);
+        writtenReceived.add(delivering);
         try {
             queue.appendOwned(delivering, giveBackOldestWrittenReceived);
         } catch (Throwable t) {
-            writtenReceived.removeNewest(); // not queued: the buffer is still the transport's
+            writtenReceived.pollLast(); // not queued: the buffer is still the transport's
             writeFailed(t);
             return;
         }
@@ -656,56 +653,17 @@ final class IocpConnection implements Transport, LoopResource {
     /**
      * Buffers queued by {@link #writeReceived}, oldest first. Their releases come back in the order they were
      * queued (the write queue lets go of its chunks head first, when sent or discarded), so the release hook, one
-     * object for them all, gives back the oldest.
+     * object for them all, gives back the oldest; whether it is a provided buffer is derived from the buffer.
      */
-    private final WrittenReceived writtenReceived = new WrittenReceived();
-    private final Runnable giveBackOldestWrittenReceived = () -> writtenReceived.giveBackOldest(this);
+    private final ArrayDeque<ByteBuffer> writtenReceived = new ArrayDeque<>();
+    private final Runnable giveBackOldestWrittenReceived = this::giveBackOldestWrittenReceived;
 
-    private static final class WrittenReceived {
-        private ByteBuffer[] buffers = new ByteBuffer[4];
-        /** The provided-buffer id of each, or -1: a buffer of the loop's pool. */
-        private int[] ids = new int[4];
-        private int head;
-        private int size;
-
-        void add(ByteBuffer buffer, int id) {
-            if (size == buffers.length) {
-                ByteBuffer[] b = new ByteBuffer[size * 2];
-                int[] i = new int[size * 2];
-                for (int k = 0; k < size; k++) {
-                    b[k] = buffers[(head + k) & (buffers.length - 1)];
-                    i[k] = ids[(head + k) & (buffers.length - 1)];
-                }
-                buffers = b;
-                ids = i;
-                head = 0;
-            }
-            int at = (head + size) & (buffers.length - 1);
-            buffers[at] = buffer;
-            ids[at] = id;
-            size++;
+    private void giveBackOldestWrittenReceived() {
+        ByteBuffer oldest = writtenReceived.poll();
+        if (oldest == null) {
+            throw new IllegalStateException("a writeReceived release with no buffer outstanding");
         }
-
-        void removeNewest() {
-            size--;
-            buffers[(head + size) & (buffers.length - 1)] = null;
-        }
-
-        void giveBackOldest(IocpConnection owner) {
-            if (size == 0) {
-                throw new IllegalStateException("a written-received release with none outstanding");
-            }
-            ByteBuffer buffer = buffers[head];
-            int id = ids[head];
-            buffers[head] = null;
-            head = (head + 1) & (buffers.length - 1);
-            size--;
-            if (id >= 0) {
-                owner.provided.giveBack(id);
-            } else {
-                owner.receiveBuffers.give(buffer);
-            }
-        }
+        receiveBuffers.giveBack(oldest, provided, provided == null ? -1 : provided.idOf(oldest));
     }
 
     /** After connectionMade or dataReceived returned: arm the next receive if the stream still wants one. */
@@ -878,13 +836,13 @@ final class IocpConnection implements Transport, LoopResource {
      * For tests: what the connection keeps beyond its receive op, {receive buffers, send ops, write chunks} (each 0
      * or 1, the chunks a count). Loop thread.
      */
-    /** {@return buffers queued by writeReceived not given back yet (tests)} */
-    int writtenReceivedOutstanding() {
-        return writtenReceived.size;
-    }
-
     int[] keptMemory() {
         return new int[] {receiveBuffer == null ? 0 : 1, sendOp == null ? 0 : 1, queue.chunkCount()};
+    }
+
+    /** {@return buffers queued by writeReceived not given back yet (tests)} */
+    int writtenReceivedOutstanding() {
+        return writtenReceived.size();
     }
 
     ConnState connState() {

@@ -1,5 +1,6 @@
 package dev.iocp.transport;
 
+import dev.iocp.core.backend.ProvidedBuffers;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.FastThreadLocal;
 
@@ -46,6 +47,18 @@ final class ReceiveBuffers {
         }
         if (q.size() < MAX_RETAINED_PER_SIZE) {
             q.push(b);
+        }
+    }
+
+    /**
+     * A received buffer goes back where it came from: the backend's provided buffers ({@code ringId >= 0}, the
+     * kernel may write it from now on) or this pool.
+     */
+    void giveBack(ByteBuffer buffer, ProvidedBuffers ring, int ringId) {
+        if (ringId >= 0) {
+            ring.giveBack(ringId);
+        } else {
+            give(buffer);
         }
     }
 

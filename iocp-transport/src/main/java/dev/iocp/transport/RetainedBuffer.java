@@ -75,11 +75,7 @@ public final class RetainedBuffer implements Runnable {
     }
 
     private void giveBack() {
-        if (ringId >= 0) {
-            ring.giveBack(ringId);
-        } else {
-            pool.give(buffer);
-        }
+        pool.giveBack(buffer, ring, ringId);
     }
 
     /** The same as {@link #release()}: so that the buffer can be {@code writeOwned}'s release hook as it is. */

@@ -50,9 +50,8 @@ class OwnedBuffersTest {
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(T);
     }
 
-    /** Keeps every received buffer and writes it back owned; counts the releases. */
-    private final class ZeroCopyEcho implements Protocol {
-        final AtomicInteger released = new AtomicInteger();
+    /** An echo's common part: hands its transport to the test, stays open on the peer's EOF. */
+    private abstract class EchoBase implements Protocol {
         Transport t;
 
         @Override
@@ -62,17 +61,22 @@ class OwnedBuffersTest {
         }
 
         @Override
+        public boolean eofReceived() {
+            return false;
+        }
+    }
+
+    /** Keeps every received buffer and writes it back owned; counts the releases. */
+    private final class ZeroCopyEcho extends EchoBase {
+        final AtomicInteger released = new AtomicInteger();
+
+        @Override
         public void dataReceived(ByteBuffer data) {
             RetainedBuffer kept = t.retainReceived();
             t.writeOwned(kept.buffer(), () -> {
                 released.incrementAndGet();
                 kept.release();
             });
-        }
-
-        @Override
-        public boolean eofReceived() {
-            return false;
         }
     }
 
@@ -135,15 +139,8 @@ class OwnedBuffersTest {
     }
 
     /** Writes every received buffer back with {@code writeReceived}: no handle, the transport gives it back. */
-    private final class WriteReceivedEcho implements Protocol {
+    private final class WriteReceivedEcho extends EchoBase {
         final AtomicInteger refusedSecondRetain = new AtomicInteger();
-        Transport t;
-
-        @Override
-        public void connectionMade(Transport transport) {
-            t = transport;
-            accepted.add(transport);
-        }
 
         @Override
         public void dataReceived(ByteBuffer data) {
@@ -153,11 +150,6 @@ class OwnedBuffersTest {
             } catch (IllegalStateException expected) {
                 refusedSecondRetain.incrementAndGet(); // one buffer, one owner
             }
-        }
-
-        @Override
-        public boolean eofReceived() {
-            return false;
         }
     }
 

@@ -131,6 +131,32 @@ public abstract class ProvidedBuffers {
         }
         out[id] = true;
         outstanding++;
+        taken(id);
+    }
+
+    /**
+     * The kernel took this buffer from where it picks ({@link #handedOut}): a hook for a backend that refills what
+     * it posts (io_uring's ring posts only some of its buffers at a time). By default nothing.
+     *
+     * @param id the buffer now OUT
+     */
+    protected void taken(int id) {
+    }
+
+    /**
+     * {@return the id of {@code b} if it is one of this pool's buffers as {@link #buffer} handed it out, else -1}
+     * (a buffer of another pool, or a heap buffer). Derived from its address, so callers keep no id beside it.
+     */
+    public final int idOf(ByteBuffer b) {
+        if (!b.isDirect()) {
+            return -1;
+        }
+        long offset = io.netty.util.internal.PlatformDependent.directBufferAddress(b) - addresses[0];
+        if (offset < 0 || offset % bufferSize != 0 || offset / bufferSize >= count) {
+            return -1;
+        }
+        int id = (int) (offset / bufferSize);
+        return views[id] == b ? id : -1;
     }
 
     /**

@@ -146,11 +146,9 @@ final class BufferRing extends ProvidedBuffers {
         }
     }
 
-    /**
-     * A CQE named buffer {@code id} (now OUT, {@link #handedOut} done): the ring has room for one more, filled from
-     * the spare stack's top.
-     */
-    void taken(int id) {
+    /** A CQE named a buffer (now OUT): the ring has room for one more, filled from the spare stack's top. */
+    @Override
+    protected void taken(int id) {
         posted--;
         if (spareCount > 0) {
             int next = spare[--spareCount];

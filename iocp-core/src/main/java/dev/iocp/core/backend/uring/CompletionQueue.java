@@ -80,7 +80,6 @@ final class CompletionQueue {
                         int id = flags >>> IORING_CQE_BUFFER_SHIFT;
                         op.selectedBuffer(id);
                         buffers.handedOut(id);
-                        buffers.taken(id);
                     }
                 }
                 if (res >= 0) {

@@ -178,7 +178,7 @@ public final class IoUringBackend implements Backend {
     IoUringBackend(int sqEntries, int cqEntries, boolean deferTaskWork, int providedBufferCount,
                    int providedBufferSize) throws IoException {
         this(sqEntries, cqEntries, deferTaskWork, providedBufferCount, providedBufferSize,
-                Math.max(1, Math.min(PROVIDED_BUFFERS_POSTED, providedBufferCount)));
+                Math.min(PROVIDED_BUFFERS_POSTED, providedBufferCount)); // a bad setting (< 1) is refused below
     }
 
     /** @param providedBuffersPosted the most buffers in the kernel's ring at once, 1..providedBufferCount */

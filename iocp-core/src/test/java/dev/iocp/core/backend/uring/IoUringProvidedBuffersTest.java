@@ -156,6 +156,9 @@ class IoUringProvidedBuffersTest {
         assertTrue(id >= 0 && id < ring.count(), "buffer id " + id);
         assertEquals(1, ring.outstanding());
         assertEquals("hello", text(ring.buffer(id), 5));
+        assertEquals(id, ring.idOf(ring.buffer(id)), "the id is derived back from the buffer");
+        assertEquals(-1, ring.idOf(ByteBuffer.allocateDirect(64)), "not one of the pool's");
+        assertEquals(-1, ring.idOf(ByteBuffer.allocate(64)), "a heap buffer");
         ring.giveBack(id);
         assertEquals(0, ring.outstanding());
         op.release();
