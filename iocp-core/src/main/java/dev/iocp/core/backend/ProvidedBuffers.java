@@ -144,8 +144,11 @@ public abstract class ProvidedBuffers {
     }
 
     /**
-     * {@return the id of {@code b} if it is one of this pool's buffers as {@link #buffer} handed it out, else -1}
-     * (a buffer of another pool, or a heap buffer). Derived from its address, so callers keep no id beside it.
+     * The id of a buffer of this pool, derived from its address, so that callers keep no id beside the buffer.
+     *
+     * @param b a buffer, of this pool or not
+     * @return its id if it is one of this pool's buffers as {@link #buffer} handed it out, else -1 (a buffer of
+     *         another pool, or a heap buffer)
      */
     public final int idOf(ByteBuffer b) {
         if (!b.isDirect()) {
