@@ -25,9 +25,8 @@
  * <p>Errors cross the SPI as one {@code int} ({@link dev.iocp.core.backend.IoError}): the library's
  * {@link dev.iocp.core.backend.ErrorCode}, the native vocabulary and number. Decide by the code; it is the same on
  * every OS. A synchronous failure is an {@link dev.iocp.core.backend.IoException} whose message names the call and
- * the OS's own error, for example {@code receive: WSAECONNRESET (10054)} on Windows and
- * {@code receive: ECONNRESET (104)} on Linux. Each backend translates native numbers at the one point where they
- * enter the SPI ({@link dev.iocp.core.backend.NativeErrors}).
+ * the OS's own error name and number ({@link dev.iocp.core.backend.IoError#describe(int)}). Each backend translates
+ * native numbers at the one point where they enter the SPI ({@link dev.iocp.core.backend.NativeErrors}).
  *
  * <p>Applications rarely use this package directly: the transports program against it, and tests wrap it (the
  * test jar's fault-injecting backend). The design and each invariant's proof: {@code ARCHITECTURE.md}.
