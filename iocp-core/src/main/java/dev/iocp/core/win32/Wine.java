@@ -1,6 +1,6 @@
 package dev.iocp.core.win32;
 
-/** Whether this Windows JVM runs under Wine (where some Win32 behaviour differs: see the README). */
+/** Whether this Windows JVM runs under Wine (where some Win32 behaviour differs: ARCHITECTURE.md, "Wine facts"). */
 public final class Wine {
     private Wine() {}
 

@@ -7,7 +7,7 @@ import javax.net.ssl.SSLSession;
 /**
  * A {@link Transport} that encrypts: what {@code Transports.startTls}, and {@code listen} / {@code connect} with a
  * {@link TlsConfig}, hand out once the handshake has finished. Every promise of the plain transport holds (see
- * {@code README.md}, "TLS"): writes are copied at call time (or owned, {@link #writeOwned}), pausing holds what
+ * {@code docs/tls.md}): writes are copied at call time (or owned, {@link #writeOwned}), pausing holds what
  * arrived and cancels nothing, water marks count what is queued, callbacks never nest. What differs:
  * <ul>
  *   <li>{@link #close()} sends close_notify after everything queued, then waits for the peer's close_notify (or its
