@@ -55,9 +55,12 @@ import java.util.concurrent.TimeUnit;
  *   IN_FLIGHT       data; reading requested, or batch open    IDLE, then IN_FLIGHT again (delivered: channelRead)
  *   IN_FLIGHT       data; reading not requested               HELD      (kept as it came, buffer and all)
  *   IN_FLIGHT       FIN                                       INPUT_SHUT (delivered at once: no more receives)
- *   IN_FLIGHT       error                                     closed    (exceptionCaught, then close)
+ *   IN_FLIGHT       error                                     FAILED    (exceptionCaught, then close; no receive again)
  *   HELD            read requested                            IDLE, then IN_FLIGHT (delivered from a task)
  * </pre>
+ * A receive whose submit fails at once (Windows fails a WSARecv on a reset socket without a packet) is IN_FLIGHT
+ * too: its failure is handed on from a loop task, as its packet would be, never inside the call that submitted it
+ * (callbacks never nest; see {@link #submitReceive}).
  * A read batch (Netty's "read loop": channelReads, then one channelReadComplete) goes on while the allocator handle
  * wants more and the socket holds more; see {@link #deliver}.
  * A receive is in flight only in IN_FLIGHT; only the packet leaves it (invariant 1, ARCHITECTURE.md).
@@ -87,7 +90,7 @@ import java.util.concurrent.TimeUnit;
 public class IocpSocketChannel extends AbstractIocpChannel implements SocketChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
-    enum ReceiveState { IDLE, IN_FLIGHT, HELD, INPUT_SHUT }
+    enum ReceiveState { IDLE, IN_FLIGHT, HELD, INPUT_SHUT, FAILED }
 
     private final IocpSocketChannelConfig config;
     /**
@@ -261,10 +264,16 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             if (buf != null) {
                 buf.release();
             }
-            // As if the receive had completed with that error: one path for every receive failure.
             recvBuf = null;
             readinessInFlight = false;
-            receiveCompleted(0, error);
+            // No packet will come for it (the SPI's contract), so the failure is this receive's result, and it takes
+            // the packet's path from a loop task, never from here: callbacks never nest. The caller may be a
+            // handler's read() (auto-read's, from channelReadComplete), and on a reset socket, where Windows fails
+            // every WSARecv at once, handling it here recursed read → fail → channelReadComplete → read until the
+            // loop thread's stack overflowed. Until the task runs the receive counts as in flight: nothing re-arms.
+            receiveState = ReceiveState.IN_FLIGHT;
+            Op failed = recvOp;
+            eventLoop().execute(() -> onPacket(failed, 0, error));
             return;
         }
         recvBuf = buf;
@@ -392,6 +401,9 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             if (buf != null) {
                 buf.release();
             }
+            // Nothing is received after an error: set before any handler runs, so a read() from channelReadComplete
+            // (auto-read's) arms no receive on the dead socket.
+            receiveState = ReceiveState.FAILED;
             endBatch(allocHandle);
             IOException cause = NettyErrors.exception("receive", error);
             pipeline.fireExceptionCaught(cause);
@@ -983,7 +995,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
 
         LingeringClose(long lingerSocket) {
             this.lingerSocket = lingerSocket;
-            this.peerClosed = inputShutdown;
+            this.peerClosed = inputShutdown || receiveState == ReceiveState.FAILED; // a reset: nothing more comes
         }
 
         void start() {
