@@ -84,7 +84,8 @@ import java.util.concurrent.TimeUnit;
  * bytes sent and the next send goes out.
  *
  * <h2>Errors</h2>
- * A reset is an {@link IOException} naming the native error ({@code "receive: WSAECONNRESET (10054)"}); a clean EOF
+ * A reset is an {@link IOException} in the words frameworks match, naming the native error
+ * ({@code "receive: Connection reset by peer (WSAECONNRESET 10054)"}); a clean EOF
  * is a 0-byte receive: the two are never confused. A refused connect is a {@link ConnectException}.
  */
 public class IocpSocketChannel extends AbstractIocpChannel implements SocketChannel {
