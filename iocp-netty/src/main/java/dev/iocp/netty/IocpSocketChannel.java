@@ -87,6 +87,11 @@ import java.util.concurrent.TimeUnit;
  * A reset is an {@link IOException} in the words frameworks match, naming the native error
  * ({@code "receive: Connection reset by peer (WSAECONNRESET 10054)"}); a clean EOF
  * is a 0-byte receive: the two are never confused. A refused connect is a {@link ConnectException}.
+ * A reset that follows the peer's TLS close_notify (its RST overtaking its FIN: our close_notify reply reached a
+ * socket it had closed) is reported like any reset, as Netty's other transports report it — whether it comes before
+ * the FIN is a race on every OS — and it is Netty's {@code SslHandler}, which alone knows close_notify
+ * was read, that takes it for the normal end: it swallows an IOException whose message reads as a reset or a broken
+ * pipe once its close is done. Those words are why the message has them.
  */
 public class IocpSocketChannel extends AbstractIocpChannel implements SocketChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
