@@ -77,7 +77,8 @@ import java.util.concurrent.TimeUnit;
  * Windows a pending receive's buffer is locked in physical memory) — see bench/RESULTS.md section 5.
  *
  * <h2>Writing: gathering, straight from the outbound buffer</h2>
- * A flush sends up to {@link Op#MAX_BUFFERS} flushed buffers in one gathering send, from their own memory (heap
+ * A flush sends up to {@link Op#MAX_BUFFERS} flushed buffers, and at most {@link IocpChannelOption#MAX_BYTES_PER_SEND}
+ * bytes (the last buffer only in part if need be), in one gathering send, from their own memory (heap
  * buffers are copied to direct ones when written, as Netty's native transports do). Every buffer the send names is
  * retained until its packet, whatever the channel does meanwhile — a close or shutdownOutput fails and releases the
  * outbound buffer's messages, and the kernel may still be reading them (invariant 2). The packet then removes the
@@ -139,6 +140,8 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     /** {@link #addToSend} as the outbound buffer's visitor: made once, so a send allocates nothing. */
     private final ChannelOutboundBuffer.MessageProcessor addToSend = msg -> addToSend((ByteBuf) msg);
     private int sendRetainedCount;
+    /** Bytes the send being gathered may still name (from {@link IocpChannelOption#MAX_BYTES_PER_SEND}). */
+    private int sendBudget;
     private boolean shutdownOutputAfterSend;
 
     /** A graceful close still waiting for the peer's FIN (see LingeringClose); null otherwise. */
@@ -587,6 +590,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         } else {
             sendOp.prepare(OpType.SEND, socket, registration);
         }
+        sendBudget = config.getMaxBytesPerSend();
         try {
             in.forEachFlushedMessage(addToSend);
         } catch (Exception e) {
@@ -601,30 +605,36 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         sendInFlight = true;
     }
 
-    /** Adds one flushed buffer (or its components) to the send; false when the send is full. */
+    /**
+     * Adds one flushed buffer (or its components) to the send, as much of it as the send's byte budget leaves room
+     * for; false when the send is full (its buffers, or its bytes: a buffer that did not fit whole ends it, and the
+     * packet's {@code removeBytes} leaves its rest first in line for the next send).
+     */
     private boolean addToSend(ByteBuf buf) {
         int readable = buf.readableBytes();
         if (readable == 0) {
             return true;
         }
+        int length = Math.min(readable, sendBudget);
         if (buf.hasMemoryAddress()) {
             if (sendOp.bufferCount() == Op.MAX_BUFFERS) {
                 return false;
             }
-            sendOp.addBuffer(buf.memoryAddress() + buf.readerIndex(), readable);
+            sendOp.addBuffer(buf.memoryAddress() + buf.readerIndex(), length);
         } else {
             int count = buf.nioBufferCount();
             if (sendOp.bufferCount() + count > Op.MAX_BUFFERS) {
                 return false;
             }
-            for (ByteBuffer nio : buf.nioBuffers(buf.readerIndex(), readable)) {
+            for (ByteBuffer nio : buf.nioBuffers(buf.readerIndex(), length)) {
                 if (nio.remaining() > 0) {
                     sendOp.addBuffer(PlatformDependent.directBufferAddress(nio) + nio.position(), nio.remaining());
                 }
             }
         }
+        sendBudget -= length;
         sendRetained[sendRetainedCount++] = buf.retain();
-        return true;
+        return sendBudget > 0;
     }
 
     private void sendCompleted(int bytes, int error) {
