@@ -11,8 +11,8 @@ package dev.iocp.core.backend;
  * </pre>
  * A backend makes these with {@link NativeErrors#error(int)} at its one egress point; the transport reads
  * {@link #code}; a person (or a framework matching words) reads {@link #describe}:
- * {@code "Connection reset by peer (WSAECONNRESET 10054)"} on Win32, {@code "Connection reset by peer (ECONNRESET 104)"}
- * on io_uring.
+ * {@code "Connection reset by peer (WSAECONNRESET 10054)"} on Win32,
+ * {@code "Connection reset by peer (ECONNRESET 104)"} on io_uring.
  */
 public final class IoError {
     private IoError() {}

@@ -31,7 +31,8 @@ class FrameworkWordsTest {
 
     static boolean reactorNettySeesAReset(Throwable t) {
         String m = t.getMessage();
-        return t instanceof IOException && m != null && (m.contains("Broken pipe") || m.contains("Connection reset by peer"));
+        return t instanceof IOException && m != null
+                && (m.contains("Broken pipe") || m.contains("Connection reset by peer"));
     }
 
     static boolean springSeesTheClientGone(Throwable t) {

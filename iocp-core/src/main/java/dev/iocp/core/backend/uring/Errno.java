@@ -8,8 +8,9 @@ import dev.iocp.core.backend.NativeErrors;
  * Linux errno values (x86-64 / generic numbering; the same on aarch64), their names (each constant's own), and what
  * each means to the library: the errno vocabulary ({@link #ERRORS}). The io_uring backend turns an errno into the
  * SPI's packed error ({@link IoError}) with {@code ERRORS.error(n)} where it enters the SPI — a CQE's negative result,
- * a failed synchronous call — and nowhere else; a person reads it as {@code "Connection reset by peer (ECONNRESET 104)"},
- * or {@code "EADDRINUSE (98)"} for a number without words. Every public int
+ * a failed synchronous call — and nowhere else; a person reads it as
+ * {@code "Connection reset by peer (ECONNRESET 104)"}, or {@code "EADDRINUSE (98)"} for a number without words.
+ * Every public int
  * constant here is an errno.
  */
 public final class Errno {

@@ -52,7 +52,8 @@ class ErrnoTest {
     void aResetIsNamedAsLinuxNamesIt() {
         int reset = Errno.ERRORS.error(Errno.ECONNRESET);
         assertEquals("Connection reset by peer (ECONNRESET 104)", IoError.describe(reset));
-        assertEquals("receive: Connection reset by peer (ECONNRESET 104)", new IoException("receive", reset).getMessage());
+        assertEquals("receive: Connection reset by peer (ECONNRESET 104)",
+                new IoException("receive", reset).getMessage());
     }
 
     @Test
