@@ -128,8 +128,9 @@ public final class Transports {
      * Connects. The future fails with an {@link IoException} naming the error ({@code code()}
      * {@link dev.iocp.core.backend.ErrorCode#REFUSED}; the message {@code connect to /127.0.0.1:8080:
      * Connection refused (WSAECONNREFUSED 10061)}, or {@code ... (ECONNREFUSED 111)} on Linux), with a
-     * {@link LoopShutdownException} if the loop shuts down first, or with what {@link Protocol#connectionMade} threw; on success connectionMade has already run. Cancelling the future
-     * while the connect is in flight closes its socket.
+     * {@link LoopShutdownException} if the loop shuts down first, or with what {@link Protocol#connectionMade}
+     * threw; on success connectionMade has already run. Cancelling the future while the connect is in flight closes
+     * its socket.
      *
      * @param loop the loop the connection will run on
      * @param remote a resolved address to connect to
