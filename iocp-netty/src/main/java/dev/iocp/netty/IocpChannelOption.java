@@ -23,6 +23,18 @@ public final class IocpChannelOption<T> extends ChannelOption<T> {
     public static final ChannelOption<Boolean> READINESS_RECEIVES =
             valueOf(IocpChannelOption.class, "READINESS_RECEIVES");
 
+    /**
+     * The most bytes one gathering send of a socket channel names (one WSASend on Windows, one SENDMSG on io_uring);
+     * what a flush holds beyond it goes in the sends that follow, one at a time. On Windows every byte a pending
+     * WSASend names is locked in physical memory until its packet, so without a cap one huge write, or many slow
+     * readers with large writes queued, can exhaust the locked-page quota (WSAENOBUFS). Default
+     * ({@link IocpSocketChannelConfig#getMaxBytesPerSend()}): twice {@code SO_SNDBUF} where that was set, as Netty's
+     * NIO channel starts its {@code maxBytesPerGatheringWrite}; otherwise {@value
+     * IocpSocketChannelConfig#DEFAULT_MAX_BYTES_PER_SEND} bytes.
+     */
+    public static final ChannelOption<Integer> MAX_BYTES_PER_SEND = valueOf(IocpChannelOption.class,
+            "MAX_BYTES_PER_SEND");
+
     @SuppressWarnings("unused")
     private IocpChannelOption() {
         super(null);

@@ -55,9 +55,12 @@ import java.util.concurrent.TimeUnit;
  *   IN_FLIGHT       data; reading requested, or batch open    IDLE, then IN_FLIGHT again (delivered: channelRead)
  *   IN_FLIGHT       data; reading not requested               HELD      (kept as it came, buffer and all)
  *   IN_FLIGHT       FIN                                       INPUT_SHUT (delivered at once: no more receives)
- *   IN_FLIGHT       error                                     closed    (exceptionCaught, then close)
+ *   IN_FLIGHT       error                                     FAILED    (exceptionCaught, then close; no receive again)
  *   HELD            read requested                            IDLE, then IN_FLIGHT (delivered from a task)
  * </pre>
+ * A receive whose submit fails at once (Windows fails a WSARecv on a reset socket without a packet) is IN_FLIGHT
+ * too: its failure is handed on from a loop task, as its packet would be, never inside the call that submitted it
+ * (callbacks never nest; see {@link #submitReceive}).
  * A read batch (Netty's "read loop": channelReads, then one channelReadComplete) goes on while the allocator handle
  * wants more and the socket holds more; see {@link #deliver}.
  * A receive is in flight only in IN_FLIGHT; only the packet leaves it (invariant 1, ARCHITECTURE.md).
@@ -74,20 +77,27 @@ import java.util.concurrent.TimeUnit;
  * Windows a pending receive's buffer is locked in physical memory) — see bench/RESULTS.md section 5.
  *
  * <h2>Writing: gathering, straight from the outbound buffer</h2>
- * A flush sends up to {@link Op#MAX_BUFFERS} flushed buffers in one gathering send, from their own memory (heap
+ * A flush sends up to {@link Op#MAX_BUFFERS} flushed buffers, and at most {@link IocpChannelOption#MAX_BYTES_PER_SEND}
+ * bytes (the last buffer only in part if need be), in one gathering send, from their own memory (heap
  * buffers are copied to direct ones when written, as Netty's native transports do). Every buffer the send names is
  * retained until its packet, whatever the channel does meanwhile — a close or shutdownOutput fails and releases the
  * outbound buffer's messages, and the kernel may still be reading them (invariant 2). The packet then removes the
  * bytes sent and the next send goes out.
  *
  * <h2>Errors</h2>
- * A reset is an {@link IOException} naming the native error ({@code "receive: WSAECONNRESET (10054)"}); a clean EOF
+ * A reset is an {@link IOException} in the words frameworks match, naming the native error
+ * ({@code "receive: Connection reset by peer (WSAECONNRESET 10054)"}); a clean EOF
  * is a 0-byte receive: the two are never confused. A refused connect is a {@link ConnectException}.
+ * A reset that follows the peer's TLS close_notify (its RST overtaking its FIN: our close_notify reply reached a
+ * socket it had closed) is reported like any reset, as Netty's other transports report it — whether it comes before
+ * the FIN is a race on every OS — and it is Netty's {@code SslHandler}, which alone knows close_notify
+ * was read, that takes it for the normal end: it swallows an IOException whose message reads as a reset or a broken
+ * pipe once its close is done. Those words are why the message has them.
  */
 public class IocpSocketChannel extends AbstractIocpChannel implements SocketChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
-    enum ReceiveState { IDLE, IN_FLIGHT, HELD, INPUT_SHUT }
+    enum ReceiveState { IDLE, IN_FLIGHT, HELD, INPUT_SHUT, FAILED }
 
     private final IocpSocketChannelConfig config;
     /**
@@ -130,6 +140,8 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     /** {@link #addToSend} as the outbound buffer's visitor: made once, so a send allocates nothing. */
     private final ChannelOutboundBuffer.MessageProcessor addToSend = msg -> addToSend((ByteBuf) msg);
     private int sendRetainedCount;
+    /** Bytes the send being gathered may still name (from {@link IocpChannelOption#MAX_BYTES_PER_SEND}). */
+    private int sendBudget;
     private boolean shutdownOutputAfterSend;
 
     /** A graceful close still waiting for the peer's FIN (see LingeringClose); null otherwise. */
@@ -261,10 +273,16 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             if (buf != null) {
                 buf.release();
             }
-            // As if the receive had completed with that error: one path for every receive failure.
             recvBuf = null;
             readinessInFlight = false;
-            receiveCompleted(0, error);
+            // No packet will come for it (the SPI's contract), so the failure is this receive's result, and it takes
+            // the packet's path from a loop task, never from here: callbacks never nest. The caller may be a
+            // handler's read() (auto-read's, from channelReadComplete), and on a reset socket, where Windows fails
+            // every WSARecv at once, handling it here recursed read → fail → channelReadComplete → read until the
+            // loop thread's stack overflowed. Until the task runs the receive counts as in flight: nothing re-arms.
+            receiveState = ReceiveState.IN_FLIGHT;
+            Op failed = recvOp;
+            eventLoop().execute(() -> onPacket(failed, 0, error));
             return;
         }
         recvBuf = buf;
@@ -392,6 +410,9 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             if (buf != null) {
                 buf.release();
             }
+            // Nothing is received after an error: set before any handler runs, so a read() from channelReadComplete
+            // (auto-read's) arms no receive on the dead socket.
+            receiveState = ReceiveState.FAILED;
             endBatch(allocHandle);
             IOException cause = NettyErrors.exception("receive", error);
             pipeline.fireExceptionCaught(cause);
@@ -569,6 +590,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         } else {
             sendOp.prepare(OpType.SEND, socket, registration);
         }
+        sendBudget = config.getMaxBytesPerSend();
         try {
             in.forEachFlushedMessage(addToSend);
         } catch (Exception e) {
@@ -583,30 +605,36 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         sendInFlight = true;
     }
 
-    /** Adds one flushed buffer (or its components) to the send; false when the send is full. */
+    /**
+     * Adds one flushed buffer (or its components) to the send, as much of it as the send's byte budget leaves room
+     * for; false when the send is full (its buffers, or its bytes: a buffer that did not fit whole ends it, and the
+     * packet's {@code removeBytes} leaves its rest first in line for the next send).
+     */
     private boolean addToSend(ByteBuf buf) {
         int readable = buf.readableBytes();
         if (readable == 0) {
             return true;
         }
+        int length = Math.min(readable, sendBudget);
         if (buf.hasMemoryAddress()) {
             if (sendOp.bufferCount() == Op.MAX_BUFFERS) {
                 return false;
             }
-            sendOp.addBuffer(buf.memoryAddress() + buf.readerIndex(), readable);
+            sendOp.addBuffer(buf.memoryAddress() + buf.readerIndex(), length);
         } else {
             int count = buf.nioBufferCount();
             if (sendOp.bufferCount() + count > Op.MAX_BUFFERS) {
                 return false;
             }
-            for (ByteBuffer nio : buf.nioBuffers(buf.readerIndex(), readable)) {
+            for (ByteBuffer nio : buf.nioBuffers(buf.readerIndex(), length)) {
                 if (nio.remaining() > 0) {
                     sendOp.addBuffer(PlatformDependent.directBufferAddress(nio) + nio.position(), nio.remaining());
                 }
             }
         }
+        sendBudget -= length;
         sendRetained[sendRetainedCount++] = buf.retain();
-        return true;
+        return sendBudget > 0;
     }
 
     private void sendCompleted(int bytes, int error) {
@@ -983,7 +1011,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
 
         LingeringClose(long lingerSocket) {
             this.lingerSocket = lingerSocket;
-            this.peerClosed = inputShutdown;
+            this.peerClosed = inputShutdown || receiveState == ReceiveState.FAILED; // a reset: nothing more comes
         }
 
         void start() {

@@ -47,7 +47,8 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), ChannelOption.SO_RCVBUF, ChannelOption.SO_SNDBUF,
                 ChannelOption.TCP_NODELAY, ChannelOption.SO_KEEPALIVE, ChannelOption.SO_REUSEADDR,
-                ChannelOption.SO_LINGER, ChannelOption.ALLOW_HALF_CLOSURE, IocpChannelOption.READINESS_RECEIVES);
+                ChannelOption.SO_LINGER, ChannelOption.ALLOW_HALF_CLOSURE, IocpChannelOption.READINESS_RECEIVES,
+                IocpChannelOption.MAX_BYTES_PER_SEND);
     }
 
     @Override
@@ -77,6 +78,9 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
         if (option == IocpChannelOption.READINESS_RECEIVES) {
             return (T) Boolean.valueOf(isReadinessReceives());
         }
+        if (option == IocpChannelOption.MAX_BYTES_PER_SEND) {
+            return (T) Integer.valueOf(getMaxBytesPerSend());
+        }
         return super.getOption(option);
     }
 
@@ -99,6 +103,8 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
             setAllowHalfClosure((Boolean) value);
         } else if (option == IocpChannelOption.READINESS_RECEIVES) {
             setReadinessReceives((Boolean) value);
+        } else if (option == IocpChannelOption.MAX_BYTES_PER_SEND) {
+            setMaxBytesPerSend((Integer) value);
         } else {
             return super.setOption(option, value);
         }
@@ -158,6 +164,44 @@ public final class IocpSocketChannelConfig extends DefaultChannelConfig implemen
      */
     public IocpSocketChannelConfig setReadinessReceives(boolean readiness) {
         this.readinessReceives = readiness;
+        return this;
+    }
+
+    /**
+     * {@link IocpChannelOption#MAX_BYTES_PER_SEND} when it is not set: 1 MiB. A send's packet costs the loop one
+     * dispatch, so a bulk transfer at 1 MiB a send spends next to nothing on them, while a connection with a
+     * reader that stopped pins at most that much memory on Windows (Netty NIO's unbounded default would let one
+     * write of any size name all its bytes).
+     */
+    public static final int DEFAULT_MAX_BYTES_PER_SEND = 1024 * 1024;
+
+    /** Set through {@link IocpChannelOption#MAX_BYTES_PER_SEND}; -1 = not set. */
+    private volatile int maxBytesPerSend = -1;
+
+    /**
+     * {@return the most bytes one send names (see {@link IocpChannelOption#MAX_BYTES_PER_SEND})} Unless set: twice
+     * the {@code SO_SNDBUF} set on this config, as Netty's NIO channel derives its first
+     * {@code maxBytesPerGatheringWrite}, else {@link #DEFAULT_MAX_BYTES_PER_SEND}. It does not adapt as NIO's does:
+     * NIO shrinks it after a non-blocking write that took less than half, and an overlapped WSASend never does
+     * that — it waits, its pages locked, until all of it is taken — so the cap stays what it was set to.
+     */
+    public int getMaxBytesPerSend() {
+        int set = maxBytesPerSend;
+        if (set > 0) {
+            return set;
+        }
+        int sendBuffer = sendBufferSize;
+        return sendBuffer > 0 ? (int) Math.min(2L * sendBuffer, Integer.MAX_VALUE) : DEFAULT_MAX_BYTES_PER_SEND;
+    }
+
+    /**
+     * Sets {@link IocpChannelOption#MAX_BYTES_PER_SEND}; takes effect from the next send.
+     *
+     * @param maxBytes the most bytes one send names, at least 1
+     * @return this config
+     */
+    public IocpSocketChannelConfig setMaxBytesPerSend(int maxBytes) {
+        this.maxBytesPerSend = io.netty.util.internal.ObjectUtil.checkPositive(maxBytes, "maxBytes");
         return this;
     }
 

@@ -9,9 +9,10 @@ import java.io.IOException;
 /**
  * The one place iocp-netty reads a backend error (an {@link IoError}): what it means for a channel, decided by the
  * library's {@link ErrorCode}, and the {@link IOException} a Netty user gets. That is an {@link IoException} whose
- * message names the call and the native error — {@code "receive: WSAECONNRESET (10054)"} on Windows,
- * {@code "receive: ECONNRESET (104)"} on Linux — and whose {@link IoException#code()} says RESET for a reset, so a
- * reset is never mistaken for a clean EOF (a 0-byte receive).
+ * message names the call and the error in the words frameworks match, with the native name and number —
+ * {@code "receive: Connection reset by peer (WSAECONNRESET 10054)"} on Windows,
+ * {@code "receive: Connection reset by peer (ECONNRESET 104)"} on Linux — and whose {@link IoException#code()}
+ * says RESET for a reset, so a reset is never mistaken for a clean EOF (a 0-byte receive).
  */
 final class NettyErrors {
     private NettyErrors() {}

@@ -7,7 +7,8 @@ import dev.iocp.core.backend.IoException;
 /**
  * The peer reset the connection (it sent RST: SO_LINGER 0, or it crashed, or it closed with data unread). Its
  * {@link #code()} is always {@link ErrorCode#RESET}; the native error says how the OS put it
- * ({@code WSAECONNRESET (10054)}, {@code ECONNRESET (104)}, {@code EPIPE (32)} for a send after the reset).
+ * ({@code Connection reset by peer (WSAECONNRESET 10054)}, {@code Connection reset by peer (ECONNRESET 104)},
+ * {@code Broken pipe (EPIPE 32)} for a send after the reset).
  */
 public class ConnectionResetException extends IoException {
     /**

@@ -127,9 +127,10 @@ public final class Transports {
     /**
      * Connects. The future fails with an {@link IoException} naming the error ({@code code()}
      * {@link dev.iocp.core.backend.ErrorCode#REFUSED}; the message {@code connect to /127.0.0.1:8080:
-     * WSAECONNREFUSED (10061)}, or {@code ECONNREFUSED (111)} on Linux), with a {@link LoopShutdownException} if
-     * the loop shuts down first, or with what {@link Protocol#connectionMade} threw; on success connectionMade has already run. Cancelling the future
-     * while the connect is in flight closes its socket.
+     * Connection refused (WSAECONNREFUSED 10061)}, or {@code ... (ECONNREFUSED 111)} on Linux), with a
+     * {@link LoopShutdownException} if the loop shuts down first, or with what {@link Protocol#connectionMade}
+     * threw; on success connectionMade has already run. Cancelling the future while the connect is in flight closes
+     * its socket.
      *
      * @param loop the loop the connection will run on
      * @param remote a resolved address to connect to
@@ -265,8 +266,8 @@ public final class Transports {
     }
 
     /**
-     * {@code "WSAECONNRESET (10054)"} (or {@code "ECONNRESET (104)"}) for a packed error ({@link IoError}) —
-     * re-exported for users who only depend on the transport.
+     * {@code "Connection reset by peer (WSAECONNRESET 10054)"} (or {@code "... (ECONNRESET 104)"}) for a packed
+     * error ({@link IoError}) — re-exported for users who only depend on the transport.
      *
      * @param error a packed error, or 0
      * @return the text

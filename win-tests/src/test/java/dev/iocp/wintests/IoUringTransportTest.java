@@ -32,7 +32,7 @@ class IoUringTransportTest extends RealSocketTransportTest {
      */
     @Override
     protected String peerResetIsNamed() {
-        return "ECONNRESET (104)";
+        return "Connection reset by peer (ECONNRESET 104)";
     }
 
     @Test

@@ -10,8 +10,9 @@ package dev.iocp.core.backend;
  *   bits  0..19 the native number (a Win32 error, an errno); one outside 0..0xFFFFF is kept as 0xFFFFF
  * </pre>
  * A backend makes these with {@link NativeErrors#error(int)} at its one egress point; the transport reads
- * {@link #code}; a person reads {@link #describe}: {@code "WSAECONNRESET (10054)"} on Win32,
- * {@code "ECONNRESET (104)"} on io_uring.
+ * {@link #code}; a person (or a framework matching words) reads {@link #describe}:
+ * {@code "Connection reset by peer (WSAECONNRESET 10054)"} on Win32,
+ * {@code "Connection reset by peer (ECONNRESET 104)"} on io_uring.
  */
 public final class IoError {
     private IoError() {}
@@ -124,8 +125,10 @@ public final class IoError {
     }
 
     /**
-     * The one way an error is shown to a person: the native name and number, {@code "WSAECONNRESET (10054)"} or
-     * {@code "ECONNRESET (104)"}; the code alone ({@code "NO_BUFFERS"}) if there is no native number;
+     * The one way an error is shown to a person: the words frameworks match where its vocabulary has them, then the
+     * native name and number, {@code "Connection reset by peer (WSAECONNRESET 10054)"},
+     * {@code "Broken pipe (EPIPE 32)"}; the name and number alone where it has none, {@code "EADDRINUSE (98)"}
+     * ({@link NativeErrors#describe}); the code alone ({@code "NO_BUFFERS"}) if there is no native number;
      * {@code "success"} for 0.
      *
      * @param error a packed error or 0

@@ -6,8 +6,10 @@ import java.io.IOException;
  * A socket call or an op failed with an operating-system error. It carries the call in the library's words
  * ({@code "receive"}, {@code "accept"}, {@code "bind /127.0.0.1:80"}, {@code "setsockopt SO_LINGER"}), and the
  * error ({@link IoError}: the {@link ErrorCode} to decide by, the native number and name to read). Its message is
- * the call and the native error: {@code "receive: WSAECONNRESET (10054)"} on Windows,
- * {@code "receive: ECONNRESET (104)"} on Linux.
+ * the call and the error as {@link IoError#describe} reads it: {@code "receive: Connection reset by peer (WSAECONNRESET
+ * 10054)"} on Windows, {@code "receive: Connection reset by peer (ECONNRESET 104)"} on Linux,
+ * {@code "send: Broken pipe (EPIPE 32)"} — the words Reactor Netty and Spring match to tell that the peer went away,
+ * with the native name and number kept.
  */
 public class IoException extends IOException {
     /** @serial the call that failed, in the library's words */

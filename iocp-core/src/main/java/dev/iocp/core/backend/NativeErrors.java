@@ -17,6 +17,12 @@ import java.util.TreeMap;
  * <p>A number without a row means {@link ErrorCode#OTHER} and is named {@code unknownName}. Looking a number up
  * allocates nothing (sorted arrays, binary search), so a failed packet costs no garbage.
  *
+ * <p>Some rows also carry <em>words</em> ({@link Builder#says}): the phrase code written for other transports
+ * matches in messages to classify an error — Reactor Netty and Spring decide "the client went away" by
+ * {@code Connection reset by peer} and {@code Broken pipe}, which is what Linux's strerror, and so the JDK and
+ * Netty's native transports, put in theirs. Such a row reads {@code "Connection reset by peer (WSAECONNRESET 10054)"}
+ * ({@link #describe}): the words first, the native name and number kept beside them.
+ *
  * <p>Each table has a process-wide id (1 to 15) that {@link IoError} packs with the number, so that a packed error
  * can be named again wherever it is read; a table registers itself when it is built.
  */
@@ -29,6 +35,8 @@ public final class NativeErrors {
     private final int[] numbers;
     private final String[] names;
     private final ErrorCode[] codes;
+    /** Per row, the words frameworks match (see the class comment), or null. */
+    private final String[] words;
     private final int[] packed;
     /** The order rows were given in: the first row of a code is its {@link #nativeNumberFor}. */
     private final int[] order;
@@ -41,6 +49,7 @@ public final class NativeErrors {
         numbers = new int[n];
         names = new String[n];
         codes = new ErrorCode[n];
+        words = new String[n];
         packed = new int[n];
         order = new int[n];
         int i = 0;
@@ -48,13 +57,14 @@ public final class NativeErrors {
             numbers[i] = e.getKey();
             names[i] = e.getValue().name;
             codes[i] = e.getValue().code;
+            words[i] = e.getValue().words;
             packed[i] = IoError.pack(codes[i], id, numbers[i]);
             order[i] = e.getValue().order;
             i++;
         }
     }
 
-    private record Row(String name, ErrorCode code, int order) {}
+    private record Row(String name, ErrorCode code, String words, int order) {}
 
     /**
      * Starts a table whose names are those of {@code constants}' public static final int fields (the vocabulary's
@@ -79,6 +89,7 @@ public final class NativeErrors {
         private final TreeMap<Integer, String> names = new TreeMap<>();
         private final Map<Integer, ErrorCode> meanings = new HashMap<>();
         private final Map<Integer, Integer> order = new HashMap<>();
+        private final Map<Integer, String> words = new HashMap<>();
 
         private Builder(int id, String vocabulary, String unknownName, Class<?> constants) {
             if (id < 1 || id > IoError.VOCABULARY_BITS) {
@@ -132,6 +143,26 @@ public final class NativeErrors {
         }
 
         /**
+         * Each of {@code numbers} reads with {@code phrase} before its name and number (see the class comment).
+         *
+         * @param phrase the words, as Linux's strerror (and so the JDK) says them: {@code "Connection reset by peer"}
+         * @param numbers the native numbers that read so
+         * @return this builder
+         * @throws IllegalArgumentException if a number has no name, or already has words
+         */
+        public Builder says(String phrase, int... numbers) {
+            for (int n : numbers) {
+                if (!names.containsKey(n)) {
+                    throw new IllegalArgumentException(vocabulary + " " + n + " has no name");
+                }
+                if (words.putIfAbsent(n, phrase) != null) {
+                    throw new IllegalArgumentException(vocabulary + " " + names.get(n) + " is given words twice");
+                }
+            }
+            return this;
+        }
+
+        /**
          * The table, registered under its id for {@link IoError}'s messages.
          *
          * @return the table
@@ -140,7 +171,7 @@ public final class NativeErrors {
         public NativeErrors build() {
             TreeMap<Integer, Row> rows = new TreeMap<>();
             names.forEach((n, name) -> rows.put(n, new Row(name, meanings.getOrDefault(n, ErrorCode.OTHER),
-                    order.getOrDefault(n, Integer.MAX_VALUE))));
+                    words.get(n), order.getOrDefault(n, Integer.MAX_VALUE))));
             NativeErrors table = new NativeErrors(id, vocabulary, unknownName, rows);
             synchronized (BY_ID) {
                 if (BY_ID[id] != null) {
@@ -208,12 +239,27 @@ public final class NativeErrors {
     }
 
     /**
-     * {@return {@code "WSAECONNRESET (10054)"}: name and number}
+     * {@return the words frameworks match for {@code nativeNumber} ({@code "Connection reset by peer"}), or null}
      *
      * @param nativeNumber a number of this vocabulary
      */
+    public String words(int nativeNumber) {
+        int i = Arrays.binarySearch(numbers, nativeNumber);
+        return i >= 0 ? words[i] : null;
+    }
+
+    /**
+     * How a person (and a framework matching words) reads {@code nativeNumber}: the row's words, then the native
+     * name and number, {@code "Connection reset by peer (WSAECONNRESET 10054)"}; for a row without words, the name
+     * and the number, {@code "WSAEADDRINUSE (10048)"}.
+     *
+     * @param nativeNumber a number of this vocabulary
+     * @return the text
+     */
     public String describe(int nativeNumber) {
-        return name(nativeNumber) + " (" + nativeNumber + ")";
+        String phrase = words(nativeNumber);
+        return phrase != null ? phrase + " (" + name(nativeNumber) + " " + nativeNumber + ")"
+                : name(nativeNumber) + " (" + nativeNumber + ")";
     }
 
     /**

@@ -8,7 +8,8 @@ import dev.iocp.core.backend.NativeErrors;
  * Win32 / Winsock error numbers, their names (each constant's own), and what each means to the library: the Win32
  * vocabulary ({@link #ERRORS}). The Win32 backend, and the simulated one (which simulates Windows), turn a Win32
  * number into the SPI's packed error ({@link IoError}) with {@code ERRORS.error(n)} where it enters the SPI; a person
- * reads it as {@code "WSAECONNRESET (10054)"}. Every public int constant here is a Win32 error number.
+ * reads it as {@code "Connection reset by peer (WSAECONNRESET 10054)"}, or {@code "WSAEADDRINUSE (10048)"} for a
+ * number without words. Every public int constant here is a Win32 error number.
  */
 public final class Win32Error {
     private Win32Error() {}
@@ -101,5 +102,11 @@ public final class Win32Error {
             .means(ErrorCode.BAD_HANDLE, WSAENOTSOCK, ERROR_INVALID_HANDLE, WSAEBADF)
             .means(ErrorCode.ACCESS_DENIED, WSAEACCES, ERROR_ACCESS_DENIED)
             .means(ErrorCode.WOULD_BLOCK, WSAEWOULDBLOCK)
+            // The words code written for Linux matches (NativeErrors' class comment), so that "the peer went away"
+            // reads the same on every OS: the peer's RST is a reset; a connection gone otherwise (aborted by the
+            // stack, a keep-alive failure, a send after a shutdown: where Linux's send says EPIPE) a broken pipe.
+            .says("Connection reset by peer", WSAECONNRESET, ERROR_NETNAME_DELETED)
+            .says("Broken pipe", WSAECONNABORTED, ERROR_CONNECTION_ABORTED, WSAENETRESET, WSAESHUTDOWN)
+            .says("Connection refused", WSAECONNREFUSED, ERROR_CONNECTION_REFUSED, ERROR_PORT_UNREACHABLE)
             .build();
 }

@@ -80,11 +80,12 @@ class IoErrorTest {
     void aTableNamesItsNumbersAfterTheConstantsAndItsIdIsTakenOnce() {
         // 1 and 2 are Win32's and errno's once their classes are loaded; 15 is free for this test.
         NativeErrors t = NativeErrors.builder(15, "test", "TEST", Numbers.class)
-                .means(ErrorCode.TIMED_OUT, Numbers.SEVEN).build();
+                .means(ErrorCode.TIMED_OUT, Numbers.SEVEN).says("Eight words", Numbers.EIGHT).build();
         assertEquals("SEVEN (7)", IoError.describe(t.error(7)));
         assertEquals(ErrorCode.TIMED_OUT, IoError.code(t.error(7)));
         assertEquals(ErrorCode.OTHER, IoError.code(t.error(8)), "named, but no meaning given");
-        assertEquals("EIGHT (8)", IoError.describe(t.error(8)));
+        assertEquals("Eight words (EIGHT 8)", IoError.describe(t.error(8)), "words first, name and number kept");
+        assertEquals(null, t.words(7));
         assertEquals("TEST (9)", IoError.describe(t.error(9)));
         assertThrows(IllegalStateException.class, () -> NativeErrors.builder(15, "again", "X", Numbers.class).build());
         assertThrows(IllegalArgumentException.class, () -> NativeErrors.builder(14, "dup", "X", NamedTwice.class));
@@ -92,5 +93,9 @@ class IoErrorTest {
                 () -> NativeErrors.builder(14, "unnamed", "X", Numbers.class).means(ErrorCode.OTHER, 9));
         assertThrows(IllegalArgumentException.class, () -> NativeErrors.builder(14, "twice", "X", Numbers.class)
                 .means(ErrorCode.RESET, 7).means(ErrorCode.ABORTED, 7));
+        assertThrows(IllegalArgumentException.class,
+                () -> NativeErrors.builder(14, "unnamed words", "X", Numbers.class).says("nine", 9));
+        assertThrows(IllegalArgumentException.class, () -> NativeErrors.builder(14, "words twice", "X", Numbers.class)
+                .says("one", 7).says("two", 7));
     }
 }

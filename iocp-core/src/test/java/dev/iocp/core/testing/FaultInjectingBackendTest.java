@@ -84,7 +84,7 @@ class FaultInjectingBackendTest {
         SimPeer peer = net.connectPeer(backend.localAddress(l));
         List<Seen> seen = poll();
         assertEquals(1, seen.size(), "the packet is delivered, not dropped");
-        assertEquals("WSAECONNRESET (10054)", IoError.describe(seen.get(0).error()));
+        assertEquals("Connection reset by peer (WSAECONNRESET 10054)", IoError.describe(seen.get(0).error()));
         long accepted = op.acceptSocket();
         assertNotEquals(0, accepted, "the accepted socket stays recorded, for the owner to close");
         backend.close(accepted, true);

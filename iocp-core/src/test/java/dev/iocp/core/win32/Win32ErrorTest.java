@@ -38,6 +38,11 @@ class Win32ErrorTest {
                         "WSAENOPROTOOPT 10042", "WSAEPROTONOSUPPORT 10043", "WSAEOPNOTSUPP 10045",
                         "WSAEAFNOSUPPORT 10047", "WSAEISCONN 10056", "WSASYSNOTREADY 10091",
                         "WSAVERNOTSUPPORTED 10092", "WSANOTINITIALISED 10093", "WSAEDISCON 10101")
+                .says("Connection reset by peer", "WSAECONNRESET 10054", "ERROR_NETNAME_DELETED 64")
+                .says("Broken pipe", "WSAECONNABORTED 10053", "ERROR_CONNECTION_ABORTED 1236", "WSAENETRESET 10052",
+                        "WSAESHUTDOWN 10058")
+                .says("Connection refused", "WSAECONNREFUSED 10061", "ERROR_CONNECTION_REFUSED 1225",
+                        "ERROR_PORT_UNREACHABLE 1234")
                 .check(Win32Error.ERRORS);
     }
 

@@ -53,7 +53,7 @@ public abstract class TransportBehaviourTest {
      * OS's. Win32 and the simulated backend (which simulates Windows) say WSAECONNRESET; io_uring overrides.
      */
     protected String peerResetIsNamed() {
-        return "WSAECONNRESET (10054)";
+        return "Connection reset by peer (WSAECONNRESET 10054)";
     }
 
     @BeforeEach

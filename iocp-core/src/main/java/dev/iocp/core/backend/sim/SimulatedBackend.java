@@ -51,7 +51,8 @@ import java.util.concurrent.locks.Condition;
  * It simulates Windows, so it speaks Win32 numbers ({@link Win32Error}) internally and in its scripting API
  * ({@link #fail(Op, int)}, {@link Packet}), and translates them with {@link Win32Error#ERRORS} where they enter the
  * SPI, as the Win32 backend does: a failed submit ({@link #submitFailed}), a packet ({@link #poll}), a failed
- * synchronous call ({@link #failure}). Its users read {@code WSAECONNRESET (10054)} as on Windows.
+ * synchronous call ({@link #failure}). Its users read {@code Connection reset by peer (WSAECONNRESET 10054)} as on
+ * Windows.
  */
 public final class SimulatedBackend implements Backend {
     /** The system property that turns skip-on-success mode on for the default constructors: {@value}. */

@@ -8,7 +8,9 @@ import dev.iocp.core.backend.NativeErrors;
  * Linux errno values (x86-64 / generic numbering; the same on aarch64), their names (each constant's own), and what
  * each means to the library: the errno vocabulary ({@link #ERRORS}). The io_uring backend turns an errno into the
  * SPI's packed error ({@link IoError}) with {@code ERRORS.error(n)} where it enters the SPI — a CQE's negative result,
- * a failed synchronous call — and nowhere else; a person reads it as {@code "ECONNRESET (104)"}. Every public int
+ * a failed synchronous call — and nowhere else; a person reads it as
+ * {@code "Connection reset by peer (ECONNRESET 104)"}, or {@code "EADDRINUSE (98)"} for a number without words.
+ * Every public int
  * constant here is an errno.
  */
 public final class Errno {
@@ -87,5 +89,11 @@ public final class Errno {
             .means(ErrorCode.BAD_HANDLE, EBADF, ENOTSOCK)
             .means(ErrorCode.ACCESS_DENIED, EACCES, EPERM)
             .means(ErrorCode.WOULD_BLOCK, EAGAIN)
+            // The words of Linux's strerror (NativeErrors' class comment), with the same rule as the Win32 table's:
+            // the peer's RST is a reset; a connection gone otherwise (aborted, a keep-alive failure, a send after a
+            // shutdown) a broken pipe, so every RESET reads with one of the two phrases frameworks match.
+            .says("Connection reset by peer", ECONNRESET)
+            .says("Broken pipe", EPIPE, ECONNABORTED, ENETRESET, ESHUTDOWN)
+            .says("Connection refused", ECONNREFUSED)
             .build();
 }
