@@ -15,6 +15,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
@@ -33,6 +34,7 @@ import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -83,6 +85,17 @@ import java.util.concurrent.TimeUnit;
  * retained until its packet, whatever the channel does meanwhile — a close or shutdownOutput fails and releases the
  * outbound buffer's messages, and the kernel may still be reading them (invariant 2). The packet then removes the
  * bytes sent and the next send goes out.
+ *
+ * <h2>Files: a FileRegion is staged, then sent</h2>
+ * A {@link FileRegion} (Netty's {@code DefaultFileRegion}, or any other) is written by its own
+ * {@link FileRegion#transferTo} into a direct staging buffer of {@link #REGION_STAGING_BYTES}, which is then sent
+ * as one send of its own (buffers written before the region go out first, in order). Its packet advances the
+ * region's progress ({@code ChannelProgressivePromise}); the region is removed, and its promise completed, once
+ * every byte it counts was sent. A region that yields no bytes before its count (a file truncated under the
+ * transfer) fails its write with the {@link IOException} that says so, never a hang. This costs a copy per byte
+ * where the OS could send from the file itself (TransmitFile, splice): the price of accepting any FileRegion
+ * through its public API. The staging buffer is retained by the send that names it (invariant 2) and given back
+ * once the outbound buffer has drained, as the send op is.
  *
  * <h2>Errors</h2>
  * A reset is an {@link IOException} in the words frameworks match, naming the native error
@@ -138,11 +151,19 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     private boolean sendCompleting;
     private final ByteBuf[] sendRetained = new ByteBuf[Op.MAX_BUFFERS];
     /** {@link #addToSend} as the outbound buffer's visitor: made once, so a send allocates nothing. */
-    private final ChannelOutboundBuffer.MessageProcessor addToSend = msg -> addToSend((ByteBuf) msg);
+    private final ChannelOutboundBuffer.MessageProcessor addToSend =
+            msg -> msg instanceof ByteBuf && addToSend((ByteBuf) msg); // a FileRegion goes in a send of its own
     private int sendRetainedCount;
     /** Bytes the send being gathered may still name (from {@link IocpChannelOption#MAX_BYTES_PER_SEND}). */
     private int sendBudget;
     private boolean shutdownOutputAfterSend;
+    /** How much of a FileRegion one send carries (see "Files" above). */
+    static final int REGION_STAGING_BYTES = 128 * 1024;
+    /** The bytes of the outbound buffer's current FileRegion taken from it and not yet sent; null when none. */
+    private ByteBuf regionStaging;
+    /** The send in flight carries {@link #regionStaging}, not gathered ByteBufs. */
+    private boolean sendingRegion;
+    private final RegionStagingSink regionStagingSink = new RegionStagingSink();
 
     /** A graceful close still waiting for the peer's FIN (see LingeringClose); null otherwise. */
     private LingeringClose lingering;
@@ -540,8 +561,11 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             }
             return copyToDirect(buf);
         }
+        if (msg instanceof FileRegion) {
+            return msg;
+        }
         throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
-                + " (iocp channels write ByteBufs)");
+                + " (iocp channels write ByteBufs and FileRegions)");
     }
 
     private ByteBuf copyToDirect(ByteBuf buf) {
@@ -565,21 +589,42 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         sendFlushed(in);
     }
 
-    /** Gathers the flushed buffers into one send and submits it; nothing to send, nothing submitted. */
+    /**
+     * Submits the next send: the flushed buffers gathered into one, or the next piece of a FileRegion on its own;
+     * nothing to send, nothing submitted.
+     */
     private void sendFlushed(ChannelOutboundBuffer in) {
         for (;;) {
             Object msg = in.current();
             if (msg == null) {
-                // Drained: the op goes back to the loop's slab (an idle connection keeps no send op; taking one
-                // for the next send costs no allocation).
+                // Drained: the op and the staging buffer go back (an idle connection keeps neither; taking them for
+                // the next send costs no allocation from the pools).
                 if (sendOp != null) {
                     sendOp.release();
                     sendOp = null;
                 }
+                releaseRegionStaging();
                 maybeShutdownOutputNow();
                 return;
             }
-            if (!(msg instanceof ByteBuf) || ((ByteBuf) msg).readableBytes() == 0) {
+            if (msg instanceof FileRegion) {
+                FileRegion region = (FileRegion) msg;
+                if (regionStaging != null && regionStaging.isReadable()) {
+                    break; // the rest of a piece a short send left
+                }
+                if (region.transferred() >= region.count()) {
+                    in.remove(); // all of it sent (or an empty region)
+                    continue;
+                }
+                try {
+                    stageRegion(region);
+                } catch (Throwable t) {
+                    ((SocketUnsafe) unsafe()).writeFailed(t);
+                    return;
+                }
+                break;
+            }
+            if (((ByteBuf) msg).readableBytes() == 0) {
                 in.remove();
                 continue;
             }
@@ -591,10 +636,17 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             sendOp.prepare(OpType.SEND, socket, registration);
         }
         sendBudget = config.getMaxBytesPerSend();
-        try {
-            in.forEachFlushedMessage(addToSend);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        sendingRegion = in.current() instanceof FileRegion;
+        if (sendingRegion) {
+            int length = Math.min(regionStaging.readableBytes(), sendBudget);
+            sendOp.addBuffer(regionStaging.memoryAddress() + regionStaging.readerIndex(), length);
+            sendRetained[sendRetainedCount++] = regionStaging.retain();
+        } else {
+            try {
+                in.forEachFlushedMessage(addToSend);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
         int error = registration.submit(sendOp);
         if (error != 0) {
@@ -603,6 +655,57 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             return;
         }
         sendInFlight = true;
+    }
+
+    /** Takes the region's next piece into the (empty) staging buffer: at least one byte, or an IOException. */
+    private void stageRegion(FileRegion region) throws IOException {
+        if (regionStaging == null) {
+            regionStaging = alloc().directBuffer(REGION_STAGING_BYTES, REGION_STAGING_BYTES);
+            if (!regionStaging.hasMemoryAddress()) {
+                ByteBuf unsafeBacked = io.netty.buffer.UnpooledByteBufAllocator.DEFAULT
+                        .directBuffer(REGION_STAGING_BYTES, REGION_STAGING_BYTES);
+                regionStaging.release();
+                regionStaging = unsafeBacked;
+            }
+        }
+        regionStaging.clear();
+        long before = region.transferred();
+        long taken = region.transferTo(regionStagingSink, before);
+        if (taken <= 0 || !regionStaging.isReadable()) {
+            // DefaultFileRegion says "underlying file size ... smaller then requested count" itself when the file
+            // was truncated; any other region that stops short ends its write here rather than spin.
+            throw new IOException("FileRegion " + StringUtil.simpleClassName(region) + " gave no bytes at "
+                    + before + " of " + region.count());
+        }
+    }
+
+    /** Where a FileRegion's transferTo writes: the staging buffer's free space, and no further. */
+    private final class RegionStagingSink implements WritableByteChannel {
+        @Override
+        public int write(ByteBuffer src) {
+            int n = Math.min(src.remaining(), regionStaging.writableBytes());
+            int limit = src.limit();
+            src.limit(src.position() + n);
+            regionStaging.writeBytes(src);
+            src.limit(limit);
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private void releaseRegionStaging() {
+        if (regionStaging != null) {
+            regionStaging.release(); // the send in flight, if any, holds its own reference (invariant 2)
+            regionStaging = null;
+        }
     }
 
     /**
@@ -655,7 +758,11 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
         }
         sendCompleting = true;
         try {
-            in.removeBytes(bytes);
+            if (sendingRegion) {
+                regionSent(in, bytes);
+            } else {
+                in.removeBytes(bytes);
+            }
         } finally {
             sendCompleting = false;
         }
@@ -663,6 +770,16 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             finishDeferredClose(); // the close was waiting for this packet: no further send
         } else if (isActive() && unsafe().outboundBuffer() != null) {
             sendFlushed(in);
+        }
+    }
+
+    /** A send of the current FileRegion's staged piece came back: its progress, and the region's end. */
+    private void regionSent(ChannelOutboundBuffer in, int bytes) {
+        regionStaging.skipBytes(bytes);
+        in.progress(bytes);
+        FileRegion region = (FileRegion) in.current();
+        if (!regionStaging.isReadable() && region != null && region.transferred() >= region.count()) {
+            in.remove();
         }
     }
 
@@ -953,6 +1070,7 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
             sendOp.release();
             sendOp = null;
         }
+        releaseRegionStaging();
         dev.iocp.core.backend.Backend owner = registration != null ? backend() : acceptorBackend;
         if (wasOpen && socket != 0 && owner != null) {
             boolean abortive = config.getSoLinger() == 0;
