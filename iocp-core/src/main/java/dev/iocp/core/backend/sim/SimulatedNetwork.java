@@ -102,6 +102,9 @@ public final class SimulatedNetwork {
         if (s.local != null) {
             throw SimulatedBackend.failure("bind " + address, Win32Error.WSAEINVAL);
         }
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("unresolved address " + address); // as the real backends' encoders
+        }
         InetAddress ip = address.getAddress().isAnyLocalAddress() ? anyLocal(true) : address.getAddress();
         InetSocketAddress a = new InetSocketAddress(ip, address.getPort() != 0 ? address.getPort() : nextEphemeralPort++);
         if (listeners.containsKey(a)) {
