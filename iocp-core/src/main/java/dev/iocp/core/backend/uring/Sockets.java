@@ -88,11 +88,6 @@ final class Sockets {
         }
     }
 
-    /** {@return whether this process's sockets are dual-stack (see {@link #openTcp})} */
-    static boolean dualStack() {
-        return DualStack.AVAILABLE;
-    }
-
     /**
      * Encodes an address for one of our sockets: IPv4 ones mapped when sockets are dual-stack.
      *

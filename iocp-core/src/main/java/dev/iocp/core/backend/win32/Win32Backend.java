@@ -316,11 +316,6 @@ public final class Win32Backend implements Backend {
         }
     }
 
-    /** {@return whether this process's sockets are dual-stack (see {@link #openTcpSocket})} */
-    public static boolean dualStack() {
-        return DualStack.AVAILABLE;
-    }
-
     /** Encodes an address for one of our sockets: IPv4 ones mapped when sockets are dual-stack. */
     private static int encodeAddress(InetSocketAddress address, long at) {
         return DualStack.AVAILABLE ? SockAddrCodec.WINDOWS.encodeDualStack(address, at) : SockAddrs.encode(address, at);
