@@ -82,6 +82,37 @@ public final class SockAddrCodec {
     }
 
     /**
+     * Encodes {@code address} for a dual-stack AF_INET6 socket, as the JDK does for its sockets: an IPv6 address as
+     * it is; the IPv4 wildcard {@code 0.0.0.0} as the IPv6 wildcard {@code ::} (so a listener bound to either accepts
+     * both families); any other IPv4 address as its IPv4-mapped form {@code ::ffff:a.b.c.d} (so it stays IPv4 only).
+     * The way back needs nothing: {@link #decode} returns an IPv4-mapped address as the IPv4 one.
+     *
+     * @param address a resolved address
+     * @param at native memory with room for {@link #MAX_SIZE} bytes
+     * @return the encoded length, always {@link #SOCKADDR_IN6_SIZE}
+     * @throws IllegalArgumentException if the address is unresolved
+     */
+    public int encodeDualStack(InetSocketAddress address, long at) {
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("unresolved address " + address);
+        }
+        InetAddress ip = address.getAddress();
+        if (ip instanceof Inet6Address) {
+            return encode(address, at);
+        }
+        byte[] raw = ip.getAddress();
+        PlatformDependent.setMemory(at, SOCKADDR_IN6_SIZE, (byte) 0);
+        putShortLE(at, afInet6);
+        putShortBE(at + 2, address.getPort());
+        if (!ip.isAnyLocalAddress()) {
+            PlatformDependent.putByte(at + 8 + 10, (byte) 0xFF);
+            PlatformDependent.putByte(at + 8 + 11, (byte) 0xFF);
+            PlatformDependent.copyMemory(raw, 0, at + 8 + 12, 4);
+        }
+        return SOCKADDR_IN6_SIZE;
+    }
+
+    /**
      * {@return the wildcard address of a family, port 0 (what an unbound socket is bound to before a connect)}
      *
      * @param ipv6 the IPv6 family if true, IPv4 if false

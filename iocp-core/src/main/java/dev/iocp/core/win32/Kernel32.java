@@ -40,7 +40,8 @@ public final class Kernel32 {
 
     /**
      * OVERLAPPED_ENTRY on x64: lpCompletionKey, lpOverlapped, Internal, dwNumberOfBytesTransferred + 4 bytes pad.
-     * Internal holds a 32-bit NTSTATUS in its low 4 bytes; the high 4 bytes are not written (stale under Wine).
+     * Internal is documented as reserved (its low 4 bytes hold a copy of the NTSTATUS, the high 4 are stale under
+     * Wine): the status is read from the OVERLAPPED itself instead.
      */
     public static final int OVERLAPPED_ENTRY_SIZE = 32;
     public static final int OVERLAPPED_ENTRY_KEY = 0;

@@ -54,7 +54,28 @@ public final class Ws2_32 {
      */
     public static final int XP1_IFS_HANDLES = 0x00020000;
     public static final int TCP_NODELAY = 0x0001;
+    /** IPPROTO_IPV6 option: 1 (Windows' default) keeps an AF_INET6 socket off IPv4; 0 makes it dual-stack. */
     public static final int IPV6_V6ONLY = 27;
+    /**
+     * SOL_SOCKET option (Windows 10 / Server 2016 on): a wildcard bind with port 0 defers choosing the local port
+     * to the connect, which may then share it with other connections whose 4-tuple differs, instead of reserving
+     * one ephemeral port per socket at bind. Older systems refuse it (WSAENOPROTOOPT).
+     */
+    public static final int SO_REUSE_UNICASTPORT = 0x3007;
+
+    /**
+     * {@code _WSAIOW(IOC_VENDOR, 17)}: sets the initial RTT estimate and the SYN retransmission limit of a socket's
+     * next connect (TCP_INITIAL_RTO_PARAMETERS: USHORT Rtt; UCHAR MaxSynRetransmissions; 4 bytes with padding).
+     */
+    public static final int SIO_TCP_INITIAL_RTO = 0x98000011;
+    public static final int TCP_INITIAL_RTO_PARAMETERS_SIZE = 4;
+    /** TCP_INITIAL_RTO_PARAMETERS.Rtt: let the system (its administrator's setting) choose. */
+    public static final short TCP_INITIAL_RTO_UNSPECIFIED_RTT = (short) 0xFFFF;
+    /**
+     * TCP_INITIAL_RTO_PARAMETERS.MaxSynRetransmissions: send the SYN once, never again (Windows 10 1709, build
+     * 16299, on; an earlier Windows would read the value as 254 retransmissions).
+     */
+    public static final byte TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS = (byte) 0xFE;
 
     public static final int SD_RECEIVE = 0;
     public static final int SD_SEND = 1;

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -453,6 +455,96 @@ public abstract class BackendContractTest {
         assertEquals(1, thrown, "the Error surfaces once, after its batch");
         assertEquals(ops.size(), handedOver.size(), "every packet was handed over");
         ops.forEach(Op::release);
+    }
+
+    // ------------------------------------------------------------------------------------------ addresses
+
+    private static final InetAddress LOOPBACK_V6 = address(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+    private static final InetAddress WILDCARD_V4 = address(new byte[4]);
+    private static final InetAddress WILDCARD_V6 = address(new byte[16]);
+
+    private static InetAddress address(byte[] raw) {
+        try {
+            return InetAddress.getByAddress(raw);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private long listenerAt(InetAddress address) throws IoException {
+        long l = track(backend.openTcpSocket(address instanceof Inet6Address));
+        backend.bind(l, new InetSocketAddress(address, 0));
+        backend.listen(l, 16);
+        return l;
+    }
+
+    /** Connects a new socket of ours to {@code target} and accepts it on {@code listener}: {accepted, connecting}. */
+    private long[] connectAndAccept(long listener, InetSocketAddress target) throws Exception {
+        Op accept = slab.acquire().prepare(OpType.ACCEPT, listener, NO_HANDLER);
+        assertEquals(0, backend.submitAccept(accept));
+        long client = track(backend.openTcpSocket(target.getAddress() instanceof Inet6Address));
+        Op connect = slab.acquire().prepare(OpType.CONNECT, client, NO_HANDLER);
+        assertEquals(0, backend.submitConnect(connect, target));
+        int[] c = awaitPacket(connect);
+        assertEquals(0, c[1], () -> "connect to " + target + ": " + IoError.describe(c[1]));
+        backend.finishConnect(connect);
+        int[] a = awaitPacket(accept);
+        assertEquals(0, a[1], () -> "accept: " + IoError.describe(a[1]));
+        long server = track(backend.finishAccept(accept));
+        backend.register(server);
+        accept.release();
+        connect.release();
+        return new long[] {server, client};
+    }
+
+    /**
+     * {@code 0.0.0.0} and {@code ::} mean the same, as on the JDK's dual-stack sockets: every local address of both
+     * families. A client that tries {@code ::1} for "localhost" is accepted as one that tries {@code 127.0.0.1} is,
+     * and the addresses reported back are plain IPv4 for an IPv4 client (never IPv4-mapped IPv6).
+     */
+    @Test
+    void aWildcardListenerOfEitherFamilyAcceptsIpv4AndIpv6Clients() throws Exception {
+        for (InetAddress wildcard : List.of(WILDCARD_V4, WILDCARD_V6)) {
+            long l = listenerAt(wildcard);
+            InetSocketAddress bound = backend.localAddress(l);
+            assertTrue(bound.getAddress().isAnyLocalAddress(), () -> "bound to " + wildcard + ", reports " + bound);
+            int port = bound.getPort();
+
+            long[] v4 = connectAndAccept(l, new InetSocketAddress(LoopTesting.LOOPBACK_V4, port));
+            assertEquals(new InetSocketAddress(LoopTesting.LOOPBACK_V4, port), backend.localAddress(v4[0]),
+                    "an IPv4 client's connection is reported in IPv4 terms on the accepting side");
+            assertEquals(LoopTesting.LOOPBACK_V4, backend.remoteAddress(v4[0]).getAddress());
+            assertEquals(backend.localAddress(v4[1]), backend.remoteAddress(v4[0]));
+            assertEquals(LoopTesting.LOOPBACK_V4, backend.localAddress(v4[1]).getAddress(),
+                    "and on the connecting side");
+
+            long[] v6 = connectAndAccept(l, new InetSocketAddress(LOOPBACK_V6, port));
+            assertEquals(new InetSocketAddress(LOOPBACK_V6, port), backend.localAddress(v6[0]));
+            assertEquals(LOOPBACK_V6, backend.remoteAddress(v6[0]).getAddress());
+
+            sendAll(v6[1], "six");
+            long buf = nativeBuffer(8);
+            Op r = recv(v6[0], buf, 8);
+            assertEquals("six", read(buf, awaitPacket(r)[0]));
+            r.release();
+        }
+    }
+
+    /** A specific address stays that address: a listener on 127.0.0.1 refuses ::1 (negative control of the above). */
+    @Test
+    void aListenerOnTheIpv4LoopbackRefusesIpv6Clients() throws Exception {
+        long l = listenerAt(LoopTesting.LOOPBACK_V4);
+        InetSocketAddress bound = backend.localAddress(l);
+        assertEquals(LoopTesting.LOOPBACK_V4, bound.getAddress(), "reported as bound, in IPv4 terms");
+        long client = track(backend.openTcpSocket(true));
+        Op connect = slab.acquire().prepare(OpType.CONNECT, client, NO_HANDLER);
+        int submitted = backend.submitConnect(connect, new InetSocketAddress(LOOPBACK_V6, bound.getPort()));
+        if (submitted == 0) {
+            assertRefused(awaitPacket(connect)[1]);
+        } else {
+            assertRefused(submitted);
+        }
+        connect.release();
     }
 
     @Test

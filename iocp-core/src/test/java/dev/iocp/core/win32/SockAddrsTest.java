@@ -103,4 +103,31 @@ class SockAddrsTest {
             assertEquals(expected[i], b[i], "GUID byte " + i);
         }
     }
+
+    /** The JDK's mapping for a dual-stack AF_INET6 socket: 0.0.0.0 is ::, other IPv4 addresses IPv4-mapped. */
+    @Test
+    void dualStackEncodingMapsIpv4AndMakesTheIpv4WildcardTheIpv6One() throws Exception {
+        int len = dev.iocp.core.backend.SockAddrCodec.WINDOWS.encodeDualStack(
+                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080), mem);
+        assertEquals(28, len);
+        byte[] b = bytes(28);
+        assertEquals(23, b[0] & 0xFF, "AF_INET6");
+        assertEquals(0x1F, b[2] & 0xFF);
+        assertEquals(0x90, b[3] & 0xFF);
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, 127, 0, 0, 1};
+        assertEquals(java.util.Arrays.toString(mapped), java.util.Arrays.toString(java.util.Arrays.copyOfRange(b, 8, 24)));
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080), SockAddrs.decode(mem, len),
+                "an IPv4-mapped address comes back as the IPv4 one, as the JDK reports it");
+
+        len = dev.iocp.core.backend.SockAddrCodec.WINDOWS.encodeDualStack(new InetSocketAddress(
+                InetAddress.getByAddress(new byte[4]), 80), mem);
+        assertEquals(28, len);
+        assertEquals(java.util.Arrays.toString(new byte[16]),
+                java.util.Arrays.toString(java.util.Arrays.copyOfRange(bytes(28), 8, 24)), "0.0.0.0 is ::");
+        assertEquals(new InetSocketAddress(InetAddress.getByAddress(new byte[16]), 80), SockAddrs.decode(mem, len));
+
+        InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("::1"), 443);
+        assertEquals(28, dev.iocp.core.backend.SockAddrCodec.WINDOWS.encodeDualStack(v6, mem));
+        assertEquals(v6, SockAddrs.decode(mem, 28), "IPv6 addresses as they are");
+    }
 }

@@ -94,14 +94,19 @@ public final class SimulatedNetwork {
         sockets[(int) (s.id - FIRST_SOCKET_ID)] = null;
     }
 
+    /**
+     * Binds as the real backends' dual-stack sockets do: the IPv4 wildcard {@code 0.0.0.0} is the IPv6 one,
+     * {@code ::}, which accepts both families ({@link #findListener}) and is what the socket then reports.
+     */
     void bind(SimSocket s, InetSocketAddress address) throws IoException {
         if (s.local != null) {
             throw SimulatedBackend.failure("bind " + address, Win32Error.WSAEINVAL);
         }
-        InetSocketAddress a = address;
-        if (a.getPort() == 0) {
-            a = new InetSocketAddress(a.getAddress(), nextEphemeralPort++);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("unresolved address " + address); // as the real backends' encoders
         }
+        InetAddress ip = address.getAddress().isAnyLocalAddress() ? anyLocal(true) : address.getAddress();
+        InetSocketAddress a = new InetSocketAddress(ip, address.getPort() != 0 ? address.getPort() : nextEphemeralPort++);
         if (listeners.containsKey(a)) {
             throw SimulatedBackend.failure("bind " + address, Win32Error.WSAEADDRINUSE);
         }
@@ -119,10 +124,9 @@ public final class SimulatedNetwork {
     private SimSocket findListener(InetSocketAddress remote) {
         SimSocket l = listeners.get(remote);
         if (l == null) {
-            // A listener bound to the wildcard address accepts on every local address.
-            InetAddress any = remote.getAddress() instanceof java.net.Inet6Address
-                    ? anyLocal(true) : anyLocal(false);
-            l = listeners.get(new InetSocketAddress(any, remote.getPort()));
+            // A listener bound to the wildcard address (dual-stack, see bind) accepts on every local address of
+            // either family.
+            l = listeners.get(new InetSocketAddress(anyLocal(true), remote.getPort()));
         }
         return l != null && l.state == SimSocket.State.LISTENING ? l : null;
     }

@@ -8,7 +8,6 @@ import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.ProvidedBuffers;
-import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.backend.SocketOpt;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -427,7 +426,7 @@ public final class IoUringBackend implements Backend {
     public int submitConnect(Op op, InetSocketAddress remote) {
         int len;
         try {
-            len = SockAddrCodec.LINUX.encode(remote, IoUringSlot.sockaddr(op));
+            len = Sockets.encode(remote, IoUringSlot.sockaddr(op));
         } catch (IllegalArgumentException e) {
             return submitFailed(Errno.EFAULT);
         }

@@ -42,20 +42,28 @@ final class Sockets {
      * block, arms a poll on the socket instead of tying up a thread, so blocking sockets cost nothing here and
      * the synchronous calls (connect is never one) behave as usual.
      *
-     * <p>Two defaults are set so that the Linux socket behaves like the Winsock one the transport was written on:
-     * SO_REUSEADDR=1 (Windows lets a listener rebind a port whose old connections sit in TIME_WAIT without any
-     * option; Linux needs this) and, for IPv6, IPV6_V6ONLY=1 (Windows' default; Linux's is dual-stack).
+     * <p>Dual-stack, as the JDK's sockets are and as the Win32 backend's are: where the kernel has IPv6, every socket
+     * is AF_INET6 with IPV6_V6ONLY=0 set explicitly (the system default, net.ipv6.bindv6only, may say otherwise),
+     * whatever {@code ipv6} says, and IPv4 addresses are given to it IPv4-mapped ({@link #encode}): a listener bound
+     * to {@code 0.0.0.0} or {@code ::} accepts both families, one bound to {@code 127.0.0.1} IPv4 only, and
+     * addresses come back with an IPv4-mapped one as the IPv4 address. Without IPv6, sockets are what
+     * {@code ipv6} asks.
+     *
+     * <p>SO_REUSEADDR=1 is set so that the Linux socket behaves like the Winsock one the transport was written on:
+     * Windows lets a listener rebind a port whose old connections sit in TIME_WAIT without any option; Linux needs
+     * this.
      */
     int openTcp(boolean ipv6) throws IoException {
-        int fd = LibC.socket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC,
+        boolean dualStack = DualStack.AVAILABLE;
+        int fd = LibC.socket(dualStack || ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC,
                 LibC.IPPROTO_TCP);
         if (fd < 0) {
             throw failure("socket");
         }
         try {
             setInt(fd, LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR");
-            if (ipv6) {
-                setInt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 1, "setsockopt IPV6_V6ONLY");
+            if (dualStack) {
+                setInt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 0, "setsockopt IPV6_V6ONLY");
             }
         } catch (IoException e) {
             LibC.close(fd);
@@ -64,8 +72,34 @@ final class Sockets {
         return fd;
     }
 
+    /** Whether sockets are dual-stack AF_INET6 ones: decided once per process, as the JDK decides (IPv6 exists). */
+    private static final class DualStack {
+        static final boolean AVAILABLE = probe();
+
+        private static boolean probe() {
+            int fd = LibC.socket(LibC.AF_INET6, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, LibC.IPPROTO_TCP);
+            if (fd < 0) {
+                logger.debug("no IPv6 (socket: {}): sockets are IPv4 or IPv6 as asked, not dual-stack",
+                        Errno.ERRORS.describe(Native.getLastError()));
+                return false;
+            }
+            LibC.close(fd);
+            return true;
+        }
+    }
+
+    /**
+     * Encodes an address for one of our sockets: IPv4 ones mapped when sockets are dual-stack.
+     *
+     * @throws IllegalArgumentException if the address is unresolved
+     */
+    static int encode(InetSocketAddress address, long at) {
+        return DualStack.AVAILABLE ? SockAddrCodec.LINUX.encodeDualStack(address, at)
+                : SockAddrCodec.LINUX.encode(address, at);
+    }
+
     void bind(int fd, InetSocketAddress address) throws IoException {
-        int len = SockAddrCodec.LINUX.encode(address, scratch + SOCKADDR);
+        int len = encode(address, scratch + SOCKADDR);
         if (LibC.bind(fd, scratch + SOCKADDR, len) != 0) {
             throw failure("bind " + address);
         }

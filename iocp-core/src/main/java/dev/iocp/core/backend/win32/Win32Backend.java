@@ -10,9 +10,12 @@ import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.SocketOpt;
+import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.win32.Kernel32;
+import dev.iocp.core.win32.NtStatus;
 import dev.iocp.core.win32.Ntdll;
 import dev.iocp.core.win32.SockAddrs;
+import dev.iocp.core.win32.UnsupportedJvmException;
 import dev.iocp.core.win32.Win32Error;
 import dev.iocp.core.win32.Winsock;
 import dev.iocp.core.win32.WinsockExtensions;
@@ -104,7 +107,13 @@ public final class Win32Backend implements Backend {
     private static final int SYNC_OVR_BYTES = 148;       // DWORD: WSAGetOverlappedResult's byte count
     private static final int SYNC_OVR_FLAGS = 152;       // DWORD: WSAGetOverlappedResult's flags
     private static final int SYNC_PROTOCOL_INFO = 160;   // WSAPROTOCOL_INFOW (628 bytes) for the IFS check
-    private static final int SYNC_SIZE = SYNC_PROTOCOL_INFO + 640;
+    /**
+     * 8 bytes nobody writes: the buffer a zero-byte WSARecv names. Its WSABUF has length 0, so the kernel reads and
+     * writes none of it, but the pointer is valid, as libuv passes one: a NULL buf is a bad pointer to a layered
+     * provider that checks (WSAEFAULT). It lives as long as the backend, which outlives every op (invariant 2).
+     */
+    private static final int SYNC_EMPTY_RECEIVE_BUFFER = SYNC_PROTOCOL_INFO + 640;
+    private static final int SYNC_SIZE = SYNC_EMPTY_RECEIVE_BUFFER + 8;
 
     private final long port;
     private final int batchSize;
@@ -115,6 +124,11 @@ public final class Win32Backend implements Backend {
     private final boolean skipCompletionPortOnSuccess;
     /** While the mode is on: the registered sockets that are not in it (see the class comment). Usually empty. */
     private final LongObjectHashMap<Boolean> portCompletionSockets = new LongObjectHashMap<>();
+    /**
+     * SO_REUSEADDR values set on sockets already bound, where they change nothing (see {@link #setOption}), by
+     * socket; an entry goes with its socket's close. Usually empty.
+     */
+    private final LongObjectHashMap<Integer> reuseAddressAfterBind = new LongObjectHashMap<>();
     /** Immediate successes on sockets in skip-on-success mode, waiting for the next poll. */
     private final InlineCompletions inline = new InlineCompletions();
     private long portReads;
@@ -163,6 +177,8 @@ public final class Win32Backend implements Backend {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize " + batchSize);
         }
+        // First, before any binding is called: on a 32-bit JVM every call would pass pointers wrong.
+        UnsupportedJvmException.requireSixtyFourBit();
         requireNativeMemoryAccess();
         Winsock.startup();
         this.extensions = WinsockExtensions.get();
@@ -249,16 +265,60 @@ public final class Win32Backend implements Backend {
         return Win32Error.ERRORS.exception(call, Native.getLastError());
     }
 
+    /**
+     * Dual-stack, as the JDK's sockets are on Windows: when the system has IPv6 (every Windows since Vista does, a
+     * loopback at least), every socket is AF_INET6 with IPV6_V6ONLY off, whatever {@code ipv6} says, and IPv4
+     * addresses are given to it in their IPv4-mapped form ({@link #encodeAddress}). So a listener bound to
+     * {@code 0.0.0.0} or {@code ::} accepts IPv4 and IPv6 clients alike — on an AF_INET socket {@code 0.0.0.0} would
+     * be IPv4 only, and a client that tries {@code ::1} first for "localhost" would stall on the refusal — while one
+     * bound to {@code 127.0.0.1} still accepts IPv4 only. Addresses come back as the JDK reports them: an IPv4-mapped
+     * one as the IPv4 address ({@link SockAddrCodec#decode}). Where IPv6 is missing, sockets are what {@code ipv6}
+     * asks. docs/windows-sockets.md states the meaning of each address.
+     */
     @Override
     public long openTcpSocket(boolean ipv6) throws IoException {
-        long s = newSocket(ipv6 ? Ws2_32.AF_INET6 : Ws2_32.AF_INET);
+        boolean dualStack = DualStack.AVAILABLE;
+        long s = newSocket(dualStack || ipv6 ? Ws2_32.AF_INET6 : Ws2_32.AF_INET);
         try {
+            if (dualStack) {
+                PlatformDependent.putInt(sync + SYNC_VALUE, 0);
+                if (Ws2_32.setsockopt(s, Ws2_32.IPPROTO_IPV6, Ws2_32.IPV6_V6ONLY, sync + SYNC_VALUE, 4) != 0) {
+                    throw failure("setsockopt IPV6_V6ONLY");
+                }
+            }
             register(s);
         } catch (IoException e) {
             Ws2_32.closesocket(s);
             throw e;
         }
         return s;
+    }
+
+    /** Whether sockets are dual-stack AF_INET6 ones: decided once per process, as the JDK decides (IPv6 exists). */
+    private static final class DualStack {
+        static final boolean AVAILABLE = probe();
+
+        private static boolean probe() {
+            try {
+                Winsock.startup();
+            } catch (IoException e) {
+                return false; // no Winsock at all: the backend's own start-up reports it
+            }
+            long s = Ws2_32.WSASocketW(Ws2_32.AF_INET6, Ws2_32.SOCK_STREAM, Ws2_32.IPPROTO_TCP, 0, 0,
+                    Ws2_32.WSA_FLAG_OVERLAPPED | Ws2_32.WSA_FLAG_NO_HANDLE_INHERIT);
+            if (s == Ws2_32.INVALID_SOCKET) {
+                logger.debug("no IPv6 (socket: {}): sockets are IPv4 or IPv6 as asked, not dual-stack",
+                        Win32Error.ERRORS.describe(Native.getLastError()));
+                return false;
+            }
+            Ws2_32.closesocket(s);
+            return true;
+        }
+    }
+
+    /** Encodes an address for one of our sockets: IPv4 ones mapped when sockets are dual-stack. */
+    private static int encodeAddress(InetSocketAddress address, long at) {
+        return DualStack.AVAILABLE ? SockAddrCodec.WINDOWS.encodeDualStack(address, at) : SockAddrs.encode(address, at);
     }
 
     /** An overlapped, non-inheritable TCP socket, not associated with any port. */
@@ -315,7 +375,7 @@ public final class Win32Backend implements Backend {
 
     @Override
     public void bind(long socket, InetSocketAddress address) throws IoException {
-        int len = SockAddrs.encode(address, sync + SYNC_SOCKADDR);
+        int len = encodeAddress(address, sync + SYNC_SOCKADDR);
         if (Ws2_32.bind(socket, sync + SYNC_SOCKADDR, len) != 0) {
             throw failure("bind " + address);
         }
@@ -364,6 +424,13 @@ public final class Win32Backend implements Backend {
         int level = level(option);
         int name = optionName(option);
         if (option == SocketOpt.SO_REUSEADDR) {
+            if (getsockname(socket) == 0) {
+                // Bound already (a listener after bind, an accepted or connected socket): Windows documents both
+                // options as meaningful only before bind, so there is nothing left to change. The value is kept, as
+                // the JDK keeps it, so that reading it back says what was asked.
+                reuseAddressAfterBind.put(socket, Integer.valueOf(value != 0 ? 1 : 0));
+                return;
+            }
             value = value != 0 ? 0 : 1;
         }
         // All five are DWORD/BOOL-sized options.
@@ -394,7 +461,8 @@ public final class Win32Backend implements Backend {
         int value = len == 1 ? PlatformDependent.getByte(sync + SYNC_VALUE) & 0xFF
                 : PlatformDependent.getInt(sync + SYNC_VALUE);
         if (option == SocketOpt.SO_REUSEADDR) {
-            return value != 0 ? 0 : 1;
+            Integer askedAfterBind = reuseAddressAfterBind.isEmpty() ? null : reuseAddressAfterBind.get(socket);
+            return askedAfterBind != null ? askedAfterBind : value != 0 ? 0 : 1;
         }
         return value;
     }
@@ -449,6 +517,9 @@ public final class Win32Backend implements Backend {
         if (!portCompletionSockets.isEmpty()) {
             portCompletionSockets.remove(socket);
         }
+        if (!reuseAddressAfterBind.isEmpty()) {
+            reuseAddressAfterBind.remove(socket);
+        }
         if (Ws2_32.closesocket(socket) != 0) {
             logger.debug("closesocket({}) failed: {}", socket, Win32Error.ERRORS.describe(Native.getLastError()));
         }
@@ -498,8 +569,8 @@ public final class Win32Backend implements Backend {
     }
 
     /**
-     * No buffers: a readiness receive, a zero-byte WSARecv (one WSABUF of length 0; Wine fact 8: it stays pending
-     * on an idle socket and completes with 0 bytes when data arrives, consuming nothing).
+     * No buffers: a readiness receive, a zero-byte WSARecv (one WSABUF of length 0 naming a valid buffer; Wine fact
+     * 8: it stays pending on an idle socket and completes with 0 bytes when data arrives, consuming nothing).
      */
     @Override
     public int submitRecv(Op op) {
@@ -507,7 +578,7 @@ public final class Win32Backend implements Backend {
         if (count == 0) {
             long b = Win32Slot.wsabuf(op);
             PlatformDependent.putLong(b, 0L);
-            PlatformDependent.putLong(b + 8, 0L);
+            PlatformDependent.putLong(b + 8, sync + SYNC_EMPTY_RECEIVE_BUFFER);
             count = 1;
         }
         Win32Slot.prepare(op);
@@ -584,7 +655,9 @@ public final class Win32Backend implements Backend {
 
     /**
      * ConnectEx requires a bound socket: an unbound one (getsockname fails with WSAEINVAL) is bound to the wildcard
-     * address of the target's family, port 0. The target sockaddr is encoded in the op's address area.
+     * address of the target's family, port 0 — with SO_REUSE_UNICASTPORT first ({@link #deferPortChoiceToConnect}).
+     * A loopback target gets no SYN retransmission ({@link #noSynRetransmissionToLoopback}). The target sockaddr is
+     * encoded in the op's address area.
      */
     @Override
     public int submitConnect(Op op, InetSocketAddress remote) {
@@ -592,16 +665,93 @@ public final class Win32Backend implements Backend {
         boolean ipv6 = remote.getAddress() instanceof Inet6Address;
         // Unbound: getsockname fails (WSAEINVAL). Port 0 is treated as unbound too, to be safe across stacks.
         if (getsockname(s) != 0 || SockAddrs.decode(sync + SYNC_SOCKADDR, PlatformDependent.getInt(sync + SYNC_LENGTH)).getPort() == 0) {
-            int len = SockAddrs.encode(SockAddrs.wildcard(ipv6), sync + SYNC_SOCKADDR);
+            deferPortChoiceToConnect(s);
+            int len = encodeAddress(SockAddrs.wildcard(ipv6), sync + SYNC_SOCKADDR);
             if (Ws2_32.bind(s, sync + SYNC_SOCKADDR, len) != 0) {
                 return submitFailed(Native.getLastError());
             }
         }
-        int len = SockAddrs.encode(remote, Win32Slot.addressArea(op));
+        if (remote.getAddress().isLoopbackAddress()) {
+            noSynRetransmissionToLoopback(s);
+        }
+        int len = encodeAddress(remote, Win32Slot.addressArea(op));
         Win32Slot.prepare(op);
         int ok = extensions.connectEx(s, Win32Slot.addressArea(op), len, Win32Slot.bytes(op),
                 Win32Slot.overlapped(op));
         return submitted(op, ok != 0);
+    }
+
+    /**
+     * SO_REUSE_UNICASTPORT before the wildcard bind that precedes ConnectEx. Without it each such bind reserves an
+     * ephemeral port for the socket alone, so outbound connections stop at the size of the ephemeral range (16,384
+     * ports by default) with WSAENOBUFS, however many distinct peers they go to (.NET met this:
+     * dotnet/runtime#48219, and sets the option the same way). With it the port is chosen at connect and may be
+     * shared by connections to different peers. Systems before Windows 10 / Server 2016 refuse the option: the
+     * socket then binds as before, so the refusal is only logged.
+     */
+    private void deferPortChoiceToConnect(long socket) {
+        PlatformDependent.putInt(sync + SYNC_VALUE, 1);
+        if (Ws2_32.setsockopt(socket, Ws2_32.SOL_SOCKET, Ws2_32.SO_REUSE_UNICASTPORT, sync + SYNC_VALUE, 4) != 0) {
+            logger.debug("setsockopt(SO_REUSE_UNICASTPORT) on {} refused: {}", socket,
+                    Win32Error.ERRORS.describe(Native.getLastError()));
+        }
+    }
+
+    /**
+     * SIO_TCP_INITIAL_RTO with no SYN retransmission, for a loopback target only (as libuv does). Windows answers a
+     * SYN to a closed port with RST, but still retransmits the SYN after the RST, twice, before it reports the
+     * refusal: a connect to a loopback port nobody listens on takes about 2 s instead of failing at once. On
+     * loopback a SYN is never lost, so not retransmitting it loses nothing. Only from Windows 10 1709 (build
+     * 16299), where the value means "none" ({@link SynRetransmissions}); before that, and under Wine, whose stack
+     * is Linux's and refuses at once anyway, the ioctl is skipped or refused, and a refusal is only logged.
+     */
+    private void noSynRetransmissionToLoopback(long socket) {
+        if (!SynRetransmissions.CAN_BE_TURNED_OFF) {
+            return;
+        }
+        long params = sync + SYNC_VALUE;
+        PlatformDependent.putLong(params, 0L);
+        PlatformDependent.putShort(params, Ws2_32.TCP_INITIAL_RTO_UNSPECIFIED_RTT);
+        PlatformDependent.putByte(params + 2, Ws2_32.TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS);
+        if (Ws2_32.WSAIoctl(socket, Ws2_32.SIO_TCP_INITIAL_RTO, params, Ws2_32.TCP_INITIAL_RTO_PARAMETERS_SIZE, 0, 0,
+                sync + SYNC_LENGTH, 0, 0) != 0) {
+            logger.debug("WSAIoctl(SIO_TCP_INITIAL_RTO) on {} refused: {}", socket,
+                    Win32Error.ERRORS.describe(Native.getLastError()));
+        }
+    }
+
+    /** Whether this Windows knows TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS: decided once from its real version. */
+    private static final class SynRetransmissions {
+        static final boolean CAN_BE_TURNED_OFF = knowsNoSynRetransmissions(windowsVersion());
+
+        /** {major, minor, build} from RtlGetVersion (GetVersionEx may lie to a process without a manifest). */
+        private static int[] windowsVersion() {
+            long info = PlatformDependent.allocateMemory(Ntdll.RTL_OSVERSIONINFOW_SIZE);
+            try {
+                PlatformDependent.setMemory(info, Ntdll.RTL_OSVERSIONINFOW_SIZE, (byte) 0);
+                PlatformDependent.putInt(info, Ntdll.RTL_OSVERSIONINFOW_SIZE);
+                if (Ntdll.RtlGetVersion(info) != 0) {
+                    return new int[] {0, 0, 0};
+                }
+                return new int[] {PlatformDependent.getInt(info + Ntdll.RTL_OSVERSIONINFOW_MAJOR),
+                        PlatformDependent.getInt(info + Ntdll.RTL_OSVERSIONINFOW_MINOR),
+                        PlatformDependent.getInt(info + Ntdll.RTL_OSVERSIONINFOW_BUILD)};
+            } finally {
+                PlatformDependent.freeMemory(info);
+            }
+        }
+    }
+
+    /**
+     * {@return whether MaxSynRetransmissions 0xFE means "no retransmission" on this version: Windows 10 build 16299
+     * (1709) and later; an earlier system would take it as 254 retransmissions}
+     *
+     * @param version {major, minor, build}
+     */
+    static boolean knowsNoSynRetransmissions(int[] version) {
+        int major = version[0];
+        int build = version[2];
+        return major > 10 || (major == 10 && build >= 16299);
     }
 
     @Override
@@ -692,13 +842,9 @@ public final class Win32Backend implements Backend {
             }
             try {
                 Op op = Win32Slot.fromOverlapped(slab, overlapped);
-                // Internal is a ULONG_PTR slot but holds a 32-bit NTSTATUS (IO_STATUS_BLOCK.Status, in a union with a
-                // pointer): only the low 4 bytes are written. Under Wine the high 4 are stale; read them never.
-                int status = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_INTERNAL);
+                int status = Win32Slot.status(op);
                 int bytes = PlatformDependent.getInt(e + Kernel32.OVERLAPPED_ENTRY_BYTES);
-                // Success iff the NTSTATUS is STATUS_SUCCESS. Warnings are failures too: Wine completes the ops of a
-                // socket closed under them with STATUS_HANDLES_CLOSED (0x8000000A, ERROR_HANDLES_CLOSED 676).
-                int error = status == 0 ? 0 : Win32Error.ERRORS.error(winsockError(op, status)); // the packets' egress point
+                int error = packetError(op, status); // the packets' egress point
                 delivered++;
                 sink.onPacket(op, bytes, error);
             } catch (Throwable failure) {
@@ -708,6 +854,16 @@ public final class Win32Backend implements Backend {
         }
         BatchFailures.rethrowIfAny(firstFailure);
         return delivered;
+    }
+
+    /**
+     * The SPI's error for a dequeued packet whose OVERLAPPED holds {@code status}: 0 for an NTSTATUS that
+     * {@link NtStatus#isSuccess} (success or informational), otherwise the Winsock error. Warnings are failures:
+     * STATUS_BUFFER_OVERFLOW carries a truncated datagram's bytes, and Wine completes the ops of a socket closed under
+     * them with STATUS_HANDLES_CLOSED (0x8000000A, ERROR_HANDLES_CLOSED 676).
+     */
+    private int packetError(Op op, int status) {
+        return NtStatus.isSuccess(status) ? 0 : Win32Error.ERRORS.error(winsockError(op, status));
     }
 
     /**
@@ -731,7 +887,19 @@ public final class Win32Backend implements Backend {
         return fromStatus != 0 ? fromStatus : Win32Error.ERROR_INVALID_PARAMETER;
     }
 
-    /** Nanoseconds to GQCSEx milliseconds: negative waits forever; a positive remainder rounds up, never down to a busy 0. */
+    /**
+     * Nanoseconds to GQCSEx milliseconds: negative waits forever; a positive remainder rounds up, never down to a busy
+     * 0 (a sub-millisecond wait for a deadline still pending would return at once, the loop would find the deadline
+     * not reached and poll again: a spin until it is).
+     *
+     * <p><b>Timer precision.</b> GetQueuedCompletionStatusEx waits in milliseconds, and Windows ends a wait on a
+     * clock interrupt: at the default timer resolution one every ~15.6 ms. A scheduled task therefore runs at or
+     * after its deadline, never before (the loop runs only tasks whose deadline has passed), and on Windows up to
+     * about one tick late. iocp leaves the resolution alone: timeBeginPeriod would raise it for the whole process
+     * (before Windows 10 2004, for the whole system) and costs power on every tick of every idle loop; a
+     * high-resolution waitable timer cannot be waited on together with a completion port through the documented API.
+     * docs/windows-sockets.md says so with the figures.
+     */
     static int timeoutMillis(long timeoutNanos) {
         if (timeoutNanos < 0) {
             return Kernel32.INFINITE;

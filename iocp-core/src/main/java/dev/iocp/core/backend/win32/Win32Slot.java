@@ -96,7 +96,13 @@ public final class Win32Slot {
         return op;
     }
 
-    /** The OVERLAPPED's Internal field: the NTSTATUS, STATUS_PENDING while the kernel has the op (for tests). */
+    /**
+     * The OVERLAPPED's Internal field: the op's NTSTATUS, STATUS_PENDING while the kernel has the op, its final status
+     * once its packet is dequeued. This, and not the OVERLAPPED_ENTRY's copy (documented only as reserved), is where
+     * the status is read: OVERLAPPED documents Internal as the request's status code, and libuv reads it there too.
+     * The field is pointer-sized but an NTSTATUS is 32 bits, written in its low half (a union with a pointer in
+     * IO_STATUS_BLOCK): only those 4 bytes are read.
+     */
     public static int status(Op op) {
         return PlatformDependent.getInt(overlapped(op));
     }

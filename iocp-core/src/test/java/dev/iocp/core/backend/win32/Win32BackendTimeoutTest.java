@@ -20,4 +20,13 @@ class Win32BackendTimeoutTest {
         assertEquals(0xFFFFFFFF, Win32Backend.timeoutMillis(-1));
         assertEquals(0xFFFFFFFE, Win32Backend.timeoutMillis(Long.MAX_VALUE / 2));
     }
+
+    /** A deadline still pending, however close, waits at least 1 ms: a 0 would return at once and spin the loop. */
+    @Test
+    void aPendingSubMillisecondDeadlineWaitsOneMillisecondNeverZero() {
+        for (long nanos : new long[] {1, 1_000, 500_000, 999_999}) {
+            assertEquals(1, Win32Backend.timeoutMillis(nanos), nanos + " ns");
+        }
+        assertEquals(16, Win32Backend.timeoutMillis(15_600_000), "never shorter than asked: 15.6 ms waits 16");
+    }
 }
