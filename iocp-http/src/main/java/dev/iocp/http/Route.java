@@ -1,5 +1,12 @@
 package dev.iocp.http;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,9 +17,13 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code GET /bytes/N}: 200 with N bytes (0 ≤ N ≤ {@link #MAX_BYTES}), byte i being {@code i mod 256},
  *       produced piece by piece as the peer reads them</li>
  *   <li>{@code POST /echo}: 200 with the request body, sent back as it arrives</li>
+ *   <li>{@code GET /file/N}: the same N bytes as {@code /bytes/N}, served from a file of that content
+ *       ({@link PatternFiles}): the Netty server writes it as a {@code FileRegion}, the way frameworks serve static
+ *       files; the native Transport has no file API, so the native server produces the bytes as for
+ *       {@code /bytes/N}</li>
  * </ul>
  * Anything else is a {@link Refusal}: 404 for an unknown path, 405 for a known path with another method, 400 for a
- * {@code /bytes/} count that is not a number in range. A refusal is an answer, not a protocol error: the
+ * {@code /bytes/} or {@code /file/} count that is not a number in range. A refusal is an answer, not a protocol error: the
  * connection stays open.
  */
 public sealed interface Route {
@@ -27,6 +38,8 @@ public sealed interface Route {
     record Bytes(long count) implements Route {}
 
     record Echo() implements Route {}
+
+    record File(long count) implements Route {}
 
     /** @param allow the method the path takes (for a 405's {@code Allow}), or null */
     record Refusal(int status, String message, String allow) implements Route {}
@@ -45,6 +58,14 @@ public sealed interface Route {
             long n = parseCount(path.substring("/bytes/".length()));
             return n >= 0 ? new Bytes(n)
                     : new Refusal(400, "N in /bytes/N must be a whole number from 0 to " + MAX_BYTES, null);
+        }
+        if (path.startsWith("/file/")) {
+            if (!method.equals("GET")) {
+                return notAllowed("GET");
+            }
+            long n = parseCount(path.substring("/file/".length()));
+            return n >= 0 ? new File(n)
+                    : new Refusal(400, "N in /file/N must be a whole number from 0 to " + MAX_BYTES, null);
         }
         return new Refusal(404, "no such resource: " + path, null);
     }
@@ -109,6 +130,41 @@ public sealed interface Route {
         }
     }
 
+    /**
+     * {@code /file/N}'s files: N bytes of the {@link Pattern}, written once per N into a folder of the JVM's temp
+     * folder on first use (the request that asks first waits for the write), and deleted when the JVM exits.
+     */
+    final class PatternFiles {
+        private static final Map<Long, Path> FILES = new ConcurrentHashMap<>();
+
+        private PatternFiles() {}
+
+        /** The file of {@code count} pattern bytes. */
+        public static Path of(long count) throws IOException {
+            try {
+                return FILES.computeIfAbsent(count, PatternFiles::write);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+
+        private static Path write(long count) {
+            try {
+                Path file = Files.createTempFile("iocp-http-pattern-" + count + "-", ".bin");
+                file.toFile().deleteOnExit();
+                byte[] piece = Pattern.piece();
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    for (long left = count; left > 0; left -= Pattern.PIECE) {
+                        out.write(piece, 0, (int) Math.min(left, Pattern.PIECE));
+                    }
+                }
+                return file;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     /** The reason phrase of each status the servers send. */
     static String reason(int status) {
         return switch (status) {
@@ -121,6 +177,7 @@ public sealed interface Route {
             case 413 -> "Content Too Large";
             case 417 -> "Expectation Failed";
             case 431 -> "Request Header Fields Too Large";
+            case 500 -> "Internal Server Error";
             case 501 -> "Not Implemented";
             case 505 -> "HTTP Version Not Supported";
             default -> "Status " + status;

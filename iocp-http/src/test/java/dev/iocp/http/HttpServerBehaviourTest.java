@@ -127,6 +127,24 @@ public abstract class HttpServerBehaviourTest {
         }
     }
 
+    /** The Netty server sends it as a FileRegion, the native one produces it: the same bytes either way. */
+    @Test
+    void fileGivesTheCountedPatternFromAFile() throws Exception {
+        try (HttpClientSocket c = client()) {
+            c.send(get("/file/0"));
+            assertEquals(0, c.read().body().length);
+            for (int n : new int[] {4096, 3_000_001}) {
+                c.send(get("/file/" + n));
+                Map<String, String> head = c.readHead();
+                assertEquals("HTTP/1.1 200 OK", head.get(":status"));
+                assertEquals(Integer.toString(n), head.get("content-length"));
+                assertEquals(n, c.readPatternBody(n));
+            }
+            assertEquals(400, c.send(get("/file/x")).read().status());
+            assertEquals("Hello, World!", c.send(get("/plaintext")).read().text(), "the connection goes on after it");
+        }
+    }
+
     @Test
     void echoReturnsALengthBodyAndAChunkedBodyFramedAsTheyCame() throws Exception {
         try (HttpClientSocket c = client()) {

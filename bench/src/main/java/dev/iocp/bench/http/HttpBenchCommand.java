@@ -32,14 +32,27 @@ import java.util.Map;
  * repetition (wrk measures it per round trip, so a pipelined batch counts once).
  */
 public final class HttpBenchCommand {
-    record Scenario(String id, int connections, int pipelineDepth) {}
+    /** @param path what each request asks for; a {@code /file/N} scenario serves a file of N bytes per request */
+    record Scenario(String id, int connections, int pipelineDepth, String path) {
+        Scenario(String id, int connections, int pipelineDepth) {
+            this(id, connections, pipelineDepth, "/plaintext");
+        }
+
+        /** The response body's size where the scenario fixes it (a file's), else 0. */
+        long bodyBytes() {
+            return path.startsWith("/file/") ? Long.parseLong(path.substring("/file/".length())) : 0;
+        }
+    }
 
     static final List<Scenario> MATRIX = List.of(
             new Scenario("plaintext-c1", 1, 1),
             new Scenario("plaintext-c100", 100, 1),
             new Scenario("plaintext-c1000", 1000, 1),
             new Scenario("pipelined16-c100", 100, 16),
-            new Scenario("pipelined16-c1000", 1000, 16));
+            new Scenario("pipelined16-c1000", 1000, 16),
+            // Static files as frameworks serve them (a FileRegion per response on the Netty servers).
+            new Scenario("file-4KiB-c100", 100, 1, "/file/4096"),
+            new Scenario("file-32MiB-c10", 10, 1, "/file/33554432"));
 
     /** One measured repetition. */
     record Rep(Wrk.Result wrk, long serverCpuNanos, long serverAllocatedBytes, double foreignCpuShare) {
@@ -216,7 +229,7 @@ public final class HttpBenchCommand {
                                int measureS, String generatorCpus, Path scratch) throws IOException, InterruptedException {
         InetSocketAddress at = child.start(bind, threads);
         try {
-            String url = "http://" + at.getAddress().getHostAddress() + ":" + at.getPort() + "/plaintext";
+            String url = "http://" + at.getAddress().getHostAddress() + ":" + at.getPort() + sc.path();
             if (warmupS > 0) {
                 Wrk.run(url, sc.connections(), warmupS, sc.pipelineDepth(), generatorCpus, scratch);
             }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -32,6 +33,8 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Date;
 import java.util.concurrent.TimeUnit;
 
@@ -246,6 +249,8 @@ final class RouteHandler extends ChannelInboundHandlerAdapter {
             bytesLeft = bytes.count();
             ctx.write(head(200, "application/octet-stream", bytesLeft, version));
             produce();
+        } else if (route instanceof Route.File file) {
+            sendFile(file.count(), version);
         } else if (route instanceof Route.Echo) {
             String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
             ctx.write(head(200, type != null ? type : "application/octet-stream",
@@ -289,6 +294,26 @@ final class RouteHandler extends ChannelInboundHandlerAdapter {
             requestEnded = true;
             finishIfDone();
         }
+    }
+
+    /**
+     * {@code /file/N}: the file as one {@link DefaultFileRegion}, as frameworks serve static files on plain HTTP; the
+     * channel sends it (zero-copy where the transport can) and its outbound buffer holds it meanwhile.
+     */
+    private void sendFile(long count, HttpVersion version) {
+        Path file;
+        try {
+            file = Route.PatternFiles.of(count);
+        } catch (IOException e) {
+            complete(500, "text/plain; charset=utf-8", ("cannot make the file: " + e + "\n").getBytes(StandardCharsets.UTF_8), null);
+            return;
+        }
+        ctx.write(head(200, "application/octet-stream", count, version));
+        if (count > 0) {
+            ctx.write(new DefaultFileRegion(file.toFile(), 0, count));
+        }
+        ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        responseEnded = true;
     }
 
     /** {@code /bytes/N}: pieces while the channel is writable, the rest after writability comes back. */

@@ -38,6 +38,9 @@ public abstract class Exchange {
             return new Plaintext(request, response);
         } else if (route instanceof Route.Bytes bytes) {
             return new Bytes(request, response, bytes.count());
+        } else if (route instanceof Route.File file) {
+            return new Bytes(request, response, file.count()); // the file's content; the Transport has no file API
+
         } else if (route instanceof Route.Echo) {
             return new Echo(request, response);
         }
