@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 
+KEEP_STDERR = os.environ.get("EXHAUSTION_KEEP_STDERR")  # a directory: keep each case's stderr there
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CASES = {
@@ -141,7 +142,7 @@ def run_case(name, launcher, nofile, clients, env):
 
         def exhausted():
             n = fd_count(pid)
-            return n >= nofile - 8 or re.search(r"accept fail|Too many open files|EMFILE", stderr_text())
+            return n >= nofile - 8 or re.search(r"accept fail|Too many open files|E[MN]FILE", stderr_text())
         wait_for("the process running out of descriptors", 20, exhausted)
         time.sleep(1.0)  # let the accept failures and the back-off run
         detail["fds_exhausted"] = fd_count(pid)
@@ -163,8 +164,16 @@ def run_case(name, launcher, nofile, clients, env):
         try:
             wait_for(f"descriptors back to the baseline {baseline} (+2)", 10,
                      lambda: 0 <= fd_count(pid) <= baseline + 2, 0.2)
-        finally:
-            detail["fds_after"] = fd_count(pid)
+        except Failure as e:
+            kinds = {}
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    k = re.sub(r"[0-9]+", "N", os.readlink(f"/proc/{pid}/fd/{fd}"))
+                except OSError:
+                    continue
+                kinds[k] = kinds.get(k, 0) + 1
+            raise Failure(f"{e}; now {fd_count(pid)}: {kinds}") from None
+        detail["fds_after"] = fd_count(pid)
         if proc.poll() is not None:
             raise Failure(f"the server exited ({proc.returncode})")
         if cpu > 0.20:
@@ -172,9 +181,10 @@ def run_case(name, launcher, nofile, clients, env):
         text = stderr_text()
         if "Exception in thread" in text:
             raise Failure("a thread died: " + text[text.index("Exception in thread"):][:600])
-        if not re.search(r"accept fail", text):
+        accept_failure = re.compile(r"accept fail|accept on \S+ (WSA)?E[MN]FILE")
+        if not accept_failure.search(text):
             raise Failure("no accept-failure line on stderr")
-        detail["accept_failure_lines"] = [l.strip()[:160] for l in text.splitlines() if "accept fail" in l][:3]
+        detail["accept_failure_lines"] = [l.strip()[:160] for l in text.splitlines() if accept_failure.search(l)][:2]
         detail["lost_log_lines"] = text.count("a log line could not be written")
         if detail["lost_log_lines"]:
             raise Failure(f"{detail['lost_log_lines']} log line(s) could not be written")
@@ -186,7 +196,11 @@ def run_case(name, launcher, nofile, clients, env):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         detail.setdefault("stderr_lines", stderr_text().count("\n"))
-        os.unlink(err_file.name)
+        if KEEP_STDERR:
+            os.makedirs(KEEP_STDERR, exist_ok=True)
+            os.replace(err_file.name, os.path.join(KEEP_STDERR, f"{name}.err"))
+        else:
+            os.unlink(err_file.name)
 
 
 def main():
