@@ -11,6 +11,7 @@ import dev.iocp.core.loop.IocpEventLoop;
 import dev.iocp.core.loop.LoopResource;
 import dev.iocp.core.loop.NeverThrowingLogger;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.SystemPropertyUtil;
@@ -393,7 +394,20 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
     }
 
     @Override
+    public Throwable loopFailure() {
+        return loop.failure();
+    }
+
+    @Override
     public Future<Void> close() {
+        Throwable dead = loop.failure();
+        if (dead != null && !loop.inEventLoop() && !closeFuture.isDone()) {
+            // The loop's thread is gone: nothing will run on it again; its clean-up (closeForShutdown, on the loop
+            // thread, below) closed the listener.
+            LoopShutdownException e = new LoopShutdownException(this + ": the listener's loop thread ended: " + dead);
+            e.initCause(dead);
+            return GlobalEventExecutor.INSTANCE.newFailedFuture(e);
+        }
         if (!loop.inEventLoop()) {
             loop.execute(this::close);
             return closeFuture;

@@ -184,6 +184,36 @@ public abstract class AcceptFailureTest {
     }
 
     @Test
+    void runningOutOfDescriptorsGivesUpTheSpareFirstAndAcceptsAtOnceWithoutBackOff() throws Exception {
+        Server s = listen(1);
+        long opensAfterListen = faults.calls(Call.OPEN_TCP_SOCKET); // the listener and its spare
+        faults.failOnce(Call.ACCEPT_PACKET, ErrorCode.NO_DESCRIPTORS);
+        connectAndSeeItClosed(s, "the connection whose accept failed");
+        await("the accept error counted", () -> s.acceptErrors() == 1);
+        List<Long> closed = faults.closeOrder();
+        assertTrue(closed.size() >= 1, "the spare was closed: " + closed);
+        // The slot was re-armed at once (no back-off timer): the next client is served, and the spare taken back.
+        assertEchoes(connect(s), "served after the spare was given up");
+        assertEquals(opensAfterListen + 1, faults.calls(Call.OPEN_TCP_SOCKET), "the spare was taken back once");
+        assertEquals(1, s.acceptedCount());
+    }
+
+    @Test
+    void whileStillOutOfDescriptorsAWaitingClientIsShedNotLeftHanging() throws Exception {
+        Server s = listen(1);
+        faults.failOnce(Call.ACCEPT_PACKET, ErrorCode.NO_DESCRIPTORS);
+        connectAndSeeItClosed(s, "the connection whose accept failed");
+        await("the accept error counted", () -> s.acceptErrors() == 1);
+        // Still exhausted: the spare cannot be taken back, so the next accepted client is closed at once.
+        faults.failOnce(Call.OPEN_TCP_SOCKET, ErrorCode.NO_DESCRIPTORS);
+        connectAndSeeItClosed(s, "the client accepted while out of descriptors is shed");
+        assertEquals(0, s.acceptedCount(), "a shed connection is not handed to a protocol");
+        // The shed connection's descriptor became the spare again: the next client is served normally.
+        assertEchoes(connect(s), "served once descriptors are back");
+        assertEquals(1, s.acceptedCount());
+    }
+
+    @Test
     void aHandlerThatThrowsIsLoggedAndTheServerKeepsAccepting() throws Exception {
         Server s = listen(1);
         s.onAcceptError(e -> {
