@@ -19,6 +19,20 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NeverThrowingLogger {
     private static final AtomicLong LINES_LOST = new AtomicLong();
 
+    static {
+        // The one pre-load: the time-zone database, read from a file (tzdb.dat) on first use, which every logger
+        // that stamps local time needs. Its loading is a class initialisation; if it fails for want of a
+        // descriptor, the JVM never retries it, and every later log line of the process throws
+        // NoClassDefFoundError (measured). Other lazy loads retry, and the listeners' spare descriptor gives them
+        // one when the process runs out (IocpServer, IocpServerSocketChannel); this one must not fail even once.
+        try {
+            java.time.ZoneId.systemDefault().getRules();
+            java.util.TimeZone.getDefault();
+        } catch (Throwable t) {
+            // Nothing to do: the loggers will say what fails, through this class.
+        }
+    }
+
     private final InternalLogger logger;
 
     private NeverThrowingLogger(InternalLogger logger) {
