@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 
+WINE = {}  # {"prefix": WINEPREFIX} when the cases run under Wine
 KEEP_STDERR = os.environ.get("EXHAUSTION_KEEP_STDERR")  # a directory: keep each case's stderr there
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -101,6 +102,10 @@ def wait_for(what, deadline_s, condition, interval=0.05):
 
 def run_case(name, launcher, nofile, clients, env):
     args, how = CASES[name]
+    if WINE:
+        # The wineserver holds the processes' sockets too: end the prefix's server so that this case's process
+        # starts one under the same descriptor limit.
+        subprocess.run(["wineserver", "-k"], env=dict(env, WINEPREFIX=WINE["prefix"]), capture_output=True)
     err_file = tempfile.NamedTemporaryFile(prefix=f"exhaustion-{name}-", suffix=".err", delete=False)
     cmd = ["prlimit", f"--nofile={nofile}:{nofile}", "--"] + launcher + args
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, env=env, text=True,
@@ -195,6 +200,8 @@ def run_case(name, launcher, nofile, clients, env):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        if WINE:
+            subprocess.run(["wineserver", "-k"], env=dict(env, WINEPREFIX=WINE["prefix"]), capture_output=True)
         detail.setdefault("stderr_lines", stderr_text().count("\n"))
         if KEEP_STDERR:
             os.makedirs(KEEP_STDERR, exist_ok=True)
@@ -210,10 +217,17 @@ def main():
     p.add_argument("--nofile", type=int, default=256)
     p.add_argument("--clients", type=int, default=400)
     p.add_argument("--junit")
+    p.add_argument("--wine", action="store_true",
+                   help="run ./iocp on the Win32 backend under Wine (a fresh wineserver per case, started under the"
+                        " same limit)")
     a = p.parse_args()
     env = dict(os.environ)
     if a.launcher:
         launcher = shlex.split(a.launcher)
+    elif a.wine:
+        launcher = [os.path.join(ROOT, "iocp")]
+        env.pop("IOCP_NATIVE", None)
+        WINE["prefix"] = env.get("WINEPREFIX", os.path.join(ROOT, ".cache", "wineprefix"))
     else:
         launcher = [os.path.join(ROOT, "iocp")]
         env["IOCP_NATIVE"] = "1"
