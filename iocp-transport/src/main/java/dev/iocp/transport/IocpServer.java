@@ -99,7 +99,6 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
     private final ArrayDeque<Op> parked = new ArrayDeque<>();
     /** The spare descriptor (see the class comment); 0 while released. Loop thread only. */
     private long spare;
-    private volatile long shed;
     private ScheduledFuture<?> rearmTimer;
     private long rearmDelayMillis;
     private volatile long accepted;
@@ -263,7 +262,6 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
         if (spare == 0 && !retakeSpare()) {
             // Still out of descriptors: shed this connection (its close frees the descriptor the spare takes back).
             backend.close(newSocket, true);
-            shed++;
             spare = openSpare();
             arm(op);
             return;
@@ -375,11 +373,6 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
     @Override
     public long acceptedCount() {
         return accepted;
-    }
-
-    /** {@return connections accepted and closed at once because the process was out of descriptors} */
-    long shedCount() {
-        return shed;
     }
 
     @Override
