@@ -276,7 +276,8 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
         int error = slot.error;
         if (error != 0) {
             closeAccepted(slot);
-            if (NettyErrors.isReset(error)) {
+            if (NettyErrors.isReset(error) || IoError.is(error, ErrorCode.NOT_CONNECTED)) {
+                // The client is gone (Wine's AcceptEx says WSAENOTCONN for a connection reset in the backlog).
                 if (readRequested) {
                     arm(slot);
                 }

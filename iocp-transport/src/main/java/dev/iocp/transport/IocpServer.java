@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * Each of the {@code pendingAccepts} ops is a slot that lives as long as the server; it is released only by close.
  * <pre>
  *   armed (in flight) --packet ok------------------> hand the socket to a loop; re-arm at once
- *                     --packet: reset before accept-> close its socket; re-arm at once (skipped, not an error)
+ *                     --packet: reset before accept-> close its socket; re-arm at once (skipped, not an error;
+ *                                                     also WSAENOTCONN: Wine's word for the same)
  *                     --packet: any other error-----> close its socket (if any); accept error; park
  *   re-arm            --submit ok-------------------> armed
  *                     --submit: reset---------------> retry at once (a few times, then as an error)
@@ -197,6 +198,16 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
         }
     }
 
+    /**
+     * Whether a failed accept packet only says its client is gone: reset before the accept took it, or (Wine's
+     * AcceptEx) WSAENOTCONN for a connection reset while it waited in the backlog. Measured under Wine after the
+     * descriptors came back: 700 such connections, each an accept error parked behind the back-off, took 41 s to
+     * drain before a new client was served.
+     */
+    private static boolean clientGone(int error) {
+        return IoError.isReset(error) || IoError.is(error, ErrorCode.NOT_CONNECTED);
+    }
+
     /** Opens a spare descriptor, or returns 0 (the process is out of them now; the next accept retries). */
     private long openSpare() {
         try {
@@ -237,7 +248,7 @@ final class IocpServer implements Server, LoopResource, CompletionHandler {
             }
             if (closed) {
                 release(op);
-            } else if (IoError.isReset(error)) {
+            } else if (clientGone(error)) {
                 logger.debug("{}: a client reset before its accept completed ({}); skipped", this,
                         IoError.describe(error));
                 arm(op);
