@@ -248,6 +248,17 @@ public abstract class AcceptFailureTest {
         assertEquals(0, s.acceptErrors());
     }
 
+    @Test
+    void aNotConnectedAcceptPacketIsAClientGoneSkippedAndReArmedAtOnce() throws Exception {
+        // Wine's AcceptEx says WSAENOTCONN for a connection reset in the backlog: not an error of the server (a
+        // backlog of them, each parked behind the back-off, took 41 s to drain).
+        Server s = listen(1);
+        faults.failOnce(Call.ACCEPT_PACKET, ErrorCode.NOT_CONNECTED);
+        connectAndSeeItClosed(s, "the connection whose accept said NOT_CONNECTED is closed");
+        assertEchoes(connect(s), "next");
+        assertEquals(0, s.acceptErrors());
+    }
+
     // ------------------------------------------------------------------------------------------ item 9
 
     @Test
