@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Faults inside the server's handlers and memory, checked from outside the process.
 
-Usage: scripts/fault_probe_check.py [--case NAME ...] [--cp CLASSPATH] [--junit PATH]
-  --cp  the CLI jar and the CLI's tests jar (default: iocp-cli/target/iocp-cli.jar and the -tests.jar beside it)
+Usage: scripts/fault_probe_check.py [--case NAME ...] [--cp CLASSPATH] [--java CMD] [--junit PATH]
+  --cp    the CLI jar and the CLI's tests jar (default: iocp-cli/target/iocp-cli.jar and the -tests.jar beside it)
+  --java  the JVM command (default java); scripts/fault-probe-check.sh passes Wine's for the Win32 backend
 
 The server is the CLI's echo with a test-only protocol (dev.iocp.cli.FaultProbeServer, in the CLI's tests jar: no
 production flag) that recurses until the stack overflows on a message starting RECURSE, blocks its loop for good on
@@ -12,7 +13,7 @@ BLOCK, and prints 'lost: <cause>' when a connection ends. Natively (the io_uring
   recursion-netty    the same on iocp-netty (Netty's pipeline; the Netty channel is closed on exceptionCaught).
   recursion-control  the negative control: BLOCK instead of RECURSE — the loop serves nothing any more, and the same
                      check must fail (this case passes only if it does).
-  direct-memory      -XX:MaxDirectMemorySize=5m (the io_uring ring's provided buffers take 4 MiB of it): 40 clients
+  direct-memory      -XX:MaxDirectMemorySize=5m (the io_uring ring's provided buffers take 4 MiB of it; --direct-memory): 40 clients
                      each send 128 KiB in 1000-byte messages without reading, then read. At least one connection
                      ends with 'lost: java.lang.OutOfMemoryError' (its write could not get memory) and sees a reset;
                      every other gets its 128 KiB back intact; then a fresh client is served; no thread died.
@@ -25,6 +26,7 @@ import glob
 import hashlib
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -41,12 +43,19 @@ class Failure(AssertionError):
     pass
 
 
+JAVA = ["java"]  # --java: the JVM command (under Wine: wine, the Windows java.exe and its default options)
+
+
 class Probe:
     def __init__(self, cp, api="native", jvm_opts=()):
         self.err = tempfile.NamedTemporaryFile(prefix="fault-probe-", suffix=".err", delete=False)
-        self.proc = subprocess.Popen(["java", *jvm_opts, "-cp", cp, "dev.iocp.cli.FaultProbeServer", "--api", api],
+        self.proc = subprocess.Popen([*JAVA, *jvm_opts, "-cp", cp, "dev.iocp.cli.FaultProbeServer", "--api", api],
                                      stdout=subprocess.PIPE, stderr=self.err, text=True, start_new_session=True)
-        line = self.proc.stdout.readline()
+        line = ""
+        while "listening on" not in line:  # under Wine the JVM may print warnings first
+            line = self.proc.stdout.readline()
+            if not line:
+                break
         m = re.search(r"listening on [0-9.]+:([0-9]+)", line)
         if not m:
             self.close()
@@ -185,7 +194,13 @@ def main():
     p.add_argument("--case", action="append", choices=CASES)
     p.add_argument("--cp")
     p.add_argument("--junit")
+    p.add_argument("--java", help="the JVM command, shell words (default: java)")
+    p.add_argument("--direct-memory", default="5m",
+                   help="-XX:MaxDirectMemorySize of the direct-memory case (native io_uring needs > 4 MiB for its"
+                        " provided-buffer ring)")
     a = p.parse_args()
+    if a.java:
+        JAVA[:] = shlex.split(a.java)
     cp = a.cp
     if not cp:
         tests = glob.glob(os.path.join(ROOT, "iocp-cli", "target", "iocp-cli-*-tests.jar"))
@@ -197,7 +212,7 @@ def main():
         "recursion-native": lambda: recursion(cp, "native", b"RECURSE"),
         "recursion-netty": lambda: recursion(cp, "netty", b"RECURSE"),
         "recursion-control": lambda: expect_failure(lambda: recursion(cp, "native", b"BLOCK")),
-        "direct-memory": lambda: direct_memory(cp, "5m"),
+        "direct-memory": lambda: direct_memory(cp, a.direct_memory),
         "direct-memory-control": lambda: expect_failure(lambda: direct_memory(cp, None)),
     }
     results = []
