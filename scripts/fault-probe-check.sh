@@ -27,5 +27,5 @@ java_cmd="wine $(printf '%q' "$IOCP_WINE_JAVA")"
 for d in "${defaults[@]}"; do java_cmd+=" $(printf '%q' "$d")"; done
 trap 'wineserver -k 2>/dev/null' EXIT
 # No provided-buffer ring on Win32: a smaller direct-memory limit runs out the same way.
-python3 "$root/scripts/fault_probe_check.py" --java "$java_cmd" --direct-memory 2m \
+python3 "$root/scripts/fault_probe_check.py" ${IOCP_FAULT_PROBE_ARGS:-} --java "$java_cmd" --direct-memory 2m \
     --cp "$(iocp_winpath "$jar");$(iocp_winpath "$tests")" "${args[@]}"

@@ -70,7 +70,12 @@ class Probe:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
-        os.unlink(self.err.name)
+        keep = os.environ.get("FAULT_PROBE_KEEP_STDERR")  # a directory: keep each probe's stderr there
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            os.replace(self.err.name, os.path.join(keep, os.path.basename(self.err.name)))
+        else:
+            os.unlink(self.err.name)
 
 
 def echo(port, payload, timeout=5):
@@ -137,8 +142,8 @@ def direct_memory(cp, limit):
     def flooder(i):
         data = hashlib.sha256(str(i).encode()).digest() * (size // 32)
         try:
-            with socket.create_connection(("127.0.0.1", probe.port), timeout=10) as s:
-                s.settimeout(10)
+            with socket.create_connection(("127.0.0.1", probe.port), timeout=30) as s:
+                s.settimeout(30)  # generous: under Wine on a loaded machine an echo can stall for seconds
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 for off in range(0, size, 1000):  # small messages: each is copied into the write queue
                     s.sendall(data[off:off + 1000])
@@ -159,7 +164,7 @@ def direct_memory(cp, limit):
         for t in threads:
             t.start()
         for t in threads:
-            t.join(60)
+            t.join(90)
         kinds = {}
         for r in results.values():
             kinds[r] = kinds.get(r, 0) + 1
