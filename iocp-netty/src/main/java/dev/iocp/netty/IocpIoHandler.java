@@ -6,6 +6,7 @@ import dev.iocp.core.backend.Backends;
 import dev.iocp.core.backend.CompletionSink;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
+import dev.iocp.core.loop.NeverThrowingLogger;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -13,8 +14,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import io.netty.util.internal.ObjectUtil;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -29,8 +28,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p><b>Dispatch</b> keeps the order of iocp's own loop (invariant 4, ARCHITECTURE.md: no wormholes): for each
  * packet the op goes back to its owner ({@link Op#markCompleted()}) before the owner's handle runs, so whatever the
- * handle does, throwing included, the slab's bookkeeping is already right. A handle that throws is logged; the loop
- * and every other op carry on.
+ * handle does, throwing included, the slab's bookkeeping is already right. A handle that throws — an Error too
+ * ({@code StackOverflowError}, {@code NoClassDefFoundError}, {@code OutOfMemoryError}) — is logged through a logger
+ * that cannot throw and its channel is closed; the loop and every other op carry on. Netty's loop around this
+ * handler catches nothing that escapes {@link #run}, so nothing does: a failed poll is logged and retried after a
+ * pause (the loop thread is the one thing that must not die: its sockets would stay open, unserved, with nobody to
+ * tell).
  *
  * <p><b>Blocking</b> happens only when the context allows it ({@link IoHandlerContext#canBlock()}), for at most the
  * delay to the next scheduled task. {@link #wakeup()} from another thread posts at most one wake-up packet per sleep:
@@ -42,7 +45,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * still out after that are leaked, never freed.
  */
 public final class IocpIoHandler implements IoHandler {
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(IocpIoHandler.class);
+    private static final NeverThrowingLogger logger = NeverThrowingLogger.of(IocpIoHandler.class);
     private static final long DESTROY_WAIT_SECONDS = 30;
     private static final long DESTROY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -147,6 +150,14 @@ public final class IocpIoHandler implements IoHandler {
         polling = true;
         try {
             backend.poll(slab, dispatch, timeoutNanos);
+        } catch (Throwable t) {
+            if (t instanceof ThreadDeath) {
+                throw t;
+            }
+            // The backend itself failed (dispatch catches what the handles throw). A persistent failure would spin:
+            // pause briefly, as the loop does.
+            logger.warn("backend poll failed on {}; the loop carries on", backend.name(), t);
+            pauseAfterPollFailure();
         } finally {
             polling = false;
             sleeping.lazySet(false);
@@ -161,7 +172,27 @@ public final class IocpIoHandler implements IoHandler {
         try {
             registration.onCompletion(op, bytes, error);
         } catch (Throwable t) {
-            logger.warn("the handle of {} threw on its completion; the loop carries on", op, t);
+            if (t instanceof ThreadDeath) {
+                throw t;
+            }
+            logger.warn("the handle of {} threw on its completion; its channel is closed, the loop carries on", op,
+                    t);
+            try {
+                registration.handle().close();
+            } catch (Throwable t2) {
+                if (t2 instanceof ThreadDeath) {
+                    throw (ThreadDeath) t2;
+                }
+                logger.error("closing the channel of {} after its handle threw failed as well", op, t2);
+            }
+        }
+    }
+
+    private static void pauseAfterPollFailure() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.iocp.netty;
 
+import dev.iocp.core.backend.ErrorCode;
+import dev.iocp.core.backend.IoError;
+import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpType;
 import io.netty.channel.ChannelMetadata;
@@ -11,6 +14,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
@@ -27,12 +31,22 @@ import java.util.ArrayDeque;
  *   PENDING      packet, reading requested                      IDLE    (delivered: channelRead(child); re-armed
  *                                                                        while reading is still requested)
  *   PENDING      packet, reading not requested                  HELD    (kept, accepted socket and all)
+ *   PENDING      failed packet, reading not requested           IDLE    (nothing accepted, nothing to keep)
  *   HELD         read requested                                 IDLE    (delivered from a task, in arrival order)
  * </pre>
  * Auto-read off cancels no accept, as it cancels no receive on a connection: a connection that completes its accept
- * meanwhile is held, never closed behind the client's back. A reset before the accept (the client gave up) just
- * re-arms the slot; any other failure is an exceptionCaught (Netty's {@code ServerBootstrap} then pauses accepting
- * for a second) and the slot re-arms at the next read.
+ * meanwhile is held, never closed behind the client's back. A reset before the accept (the client gave up), or an
+ * accepted socket already reset or disconnected when it is delivered, just re-arms the slot; any other failure is an
+ * exceptionCaught (Netty's {@code ServerBootstrap} then pauses accepting for a second) and the slot re-arms at the
+ * next read.
+ *
+ * <p><b>The spare descriptor.</b> The channel holds one socket it never uses, opened at bind. When an accept fails
+ * with {@link ErrorCode#NO_DESCRIPTORS} and the spare is held, the spare is closed before the exceptionCaught, so the
+ * process has a descriptor again: Netty's logging of the failure can open what it needs (java.util.logging's
+ * formatter loads the time-zone database on first use; a failed initialisation of it is permanent for the process,
+ * and the Error would escape the pipeline). The accept that completes while the spare is out is <em>shed</em> —
+ * closed at once, so the client is not left hanging — unless the spare can be taken back, which means descriptors
+ * are back and the connection is delivered. See the transport's {@code IocpServer} for the same mechanism.
  */
 public final class IocpServerSocketChannel extends AbstractIocpChannel implements ServerSocketChannel, ServerChannel {
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
@@ -53,6 +67,9 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
     private boolean readRequested;
     private boolean heldDeliveryScheduled;
     private long acceptsHeld;
+    /** The spare descriptor (see the class comment); 0 while released. Loop thread only. */
+    private long spare;
+    private long acceptsShed;
 
     /**
      * A server channel; Netty's {@code ServerBootstrap} makes one through {@code channel(IocpServerSocketChannel.class)}.
@@ -92,6 +109,11 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
         return null;
     }
 
+    /** {@return connections accepted and closed at once because the process was out of descriptors} */
+    public long acceptsShed() {
+        return acceptsShed;
+    }
+
     /** {@return accepts that completed while nobody asked for connections, and were held} */
     public long acceptsHeld() {
         return acceptsHeld;
@@ -115,6 +137,26 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
         backend().listen(socket, config.getBacklog());
         local = backend().localAddress(socket);
         bound = true;
+        spare = openSpare();
+    }
+
+    /** A spare descriptor, or 0 if the process is out of them now (the next accept retries). */
+    private long openSpare() {
+        try {
+            return backend().openTcpSocket(local != null && local.getAddress() instanceof Inet6Address);
+        } catch (IoException e) {
+            return 0;
+        }
+    }
+
+    /** Closes the spare, if held; false if it was already out. */
+    private boolean releaseSpare() {
+        if (spare == 0) {
+            return false;
+        }
+        backend().close(spare, false);
+        spare = 0;
+        return true;
     }
 
     @Override
@@ -157,6 +199,14 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
             slot.op.prepare(OpType.ACCEPT, socket, registration);
         }
         int error = registration.submit(slot.op);
+        if (error != 0 && IoError.is(error, ErrorCode.NO_DESCRIPTORS) && releaseSpare()) {
+            pipeline().fireExceptionCaught(NettyErrors.exception("accept on " + local, error));
+            if (!isActive() || !readRequested) {
+                return;
+            }
+            slot.op.prepare(OpType.ACCEPT, socket, registration);
+            error = registration.submit(slot.op); // may take the spare's descriptor (Win32's AcceptEx socket)
+        }
         if (error == 0) {
             slot.state = SlotState.PENDING;
         } else {
@@ -174,6 +224,15 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
             slot.state = SlotState.IDLE;
             op.release();
             slot.op = null;
+            return;
+        }
+        if (error != 0 && !readRequested) {
+            // A failed accept holds no connection: nothing to keep for the next read, which re-arms the slot. Held, it
+            // would be delivered later as a stale failure — out of descriptors at the time — and each such
+            // exceptionCaught stops Netty's ServerBootstrap accepting for another second (measured: 16 slots failed
+            // with EMFILE while paused took 8 s to drain after the descriptors had come back).
+            closeAccepted(slot);
+            slot.state = SlotState.IDLE;
             return;
         }
         if (!readRequested || registration == null || !registration.isValid()) {
@@ -217,25 +276,42 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
         int error = slot.error;
         if (error != 0) {
             closeAccepted(slot);
-            if (NettyErrors.isReset(error)) {
+            if (NettyErrors.isReset(error) || IoError.is(error, ErrorCode.NOT_CONNECTED)) {
+                // The client is gone (Wine's AcceptEx says WSAENOTCONN for a connection reset in the backlog).
                 if (readRequested) {
                     arm(slot);
                 }
                 return;
             }
+            boolean spareReleased = IoError.is(error, ErrorCode.NO_DESCRIPTORS) && releaseSpare();
             pipeline.fireExceptionCaught(NettyErrors.exception("accept on " + local, error));
+            if (spareReleased && readRequested && isOpen()) {
+                arm(slot); // with a descriptor free, the next accept can take a waiting client (and shed it)
+            }
+            return;
+        }
+        if (spare == 0 && (spare = openSpare()) == 0) {
+            // Still out of descriptors: shed this connection; its close frees the descriptor the spare takes back.
+            closeAccepted(slot);
+            acceptsShed++;
+            spare = openSpare();
+            if (readRequested && isOpen()) {
+                arm(slot);
+            }
             return;
         }
         long accepted = slot.op.acceptSocket();
         IocpSocketChannel child;
         try {
             backend().finishAccept(slot.op);
-            slot.op.acceptSocket(0); // the child owns it from here
             InetSocketAddress peer = backend().remoteAddress(accepted);
             child = new IocpSocketChannel(this, accepted, peer);
+            slot.op.acceptSocket(0); // the child owns it from here (until then, a failure above closes it below)
         } catch (IOException e) {
             closeAccepted(slot);
-            pipeline.fireExceptionCaught(e);
+            if (!clientGone(e)) {
+                pipeline.fireExceptionCaught(e);
+            }
             if (readRequested) {
                 arm(slot);
             }
@@ -254,6 +330,16 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
         if (readRequested && slot.state == SlotState.IDLE && isOpen()) {
             arm(slot);
         }
+    }
+
+    /**
+     * Whether an accepted socket failed because its client already reset or closed it (getpeername: ENOTCONN): like a
+     * reset before the accept, not an error of the server — and not worth an exceptionCaught, after which Netty's
+     * ServerBootstrap stops accepting for a second (a backlog of clients that gave up would take that many seconds).
+     */
+    private static boolean clientGone(IOException e) {
+        return e instanceof IoException
+                && (((IoException) e).code() == ErrorCode.RESET || ((IoException) e).code() == ErrorCode.NOT_CONNECTED);
     }
 
     /** Closes the socket an accept left us, if any (after a failed accept, or a held one at close). */
@@ -281,6 +367,9 @@ public final class IocpServerSocketChannel extends AbstractIocpChannel implement
             }
         }
         held.clear();
+        if (registration != null) {
+            releaseSpare();
+        }
         if (wasOpen && socket != 0 && registration != null) {
             backend().close(socket, false); // the pending accepts complete with an error packet, then release
         }

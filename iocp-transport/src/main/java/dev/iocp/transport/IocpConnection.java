@@ -214,9 +214,17 @@ final class IocpConnection implements Transport, LoopResource {
     /** Bytes of writes made off the loop and not yet queued (their task is on its way): part of writeBufferSize. */
     private final java.util.concurrent.atomic.AtomicLong bytesInTransit = new java.util.concurrent.atomic.AtomicLong();
 
+    /** The idle timeout's timer while it runs (see {@link TransportConfig#idleTimeoutMillis()}). */
+    private ScheduledFuture<?> idleCheck;
+    /** When a receive or send last completed (System.nanoTime), kept only with an idle timeout. */
+    private long lastActivityNanos;
+
     private final CompletionHandler recvHandler = new CompletionHandler() {
         @Override
         public void onCompletion(Op op, int bytes, int error) {
+            if (idleCheck != null) {
+                lastActivityNanos = System.nanoTime();
+            }
             onReceiveComplete(bytes, error);
         }
 
@@ -229,6 +237,9 @@ final class IocpConnection implements Transport, LoopResource {
     private final CompletionHandler sendHandler = new CompletionHandler() {
         @Override
         public void onCompletion(Op op, int bytes, int error) {
+            if (idleCheck != null) {
+                lastActivityNanos = System.nanoTime();
+            }
             onSendComplete(bytes, error);
         }
 
@@ -282,6 +293,17 @@ final class IocpConnection implements Transport, LoopResource {
             } catch (IoException e) {
                 logger.debug("TCP_NODELAY failed", e);
             }
+        }
+        if (config.keepAlive()) {
+            try {
+                backend.setOption(socket, SocketOpt.SO_KEEPALIVE, 1);
+            } catch (IoException e) {
+                logger.debug("SO_KEEPALIVE failed", e);
+            }
+        }
+        if (config.idleTimeoutMillis() > 0) {
+            lastActivityNanos = System.nanoTime();
+            idleCheck = loop.schedule(this::idleCheckDue, config.idleTimeoutMillis(), TimeUnit.MILLISECONDS);
         }
         inReadCallback = true;
         try {
@@ -1225,6 +1247,24 @@ final class IocpConnection implements Transport, LoopResource {
         }
     }
 
+    /**
+     * The idle timer: one per connection, re-scheduled for the rest of the timeout after each activity (not on each
+     * completion, which would cost a timer per message), as Netty's IdleStateHandler does.
+     */
+    private void idleCheckDue() {
+        idleCheck = null;
+        if (connState == ConnState.CLOSED || connState == ConnState.LOST) {
+            return;
+        }
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.idleTimeoutMillis());
+        long idleNanos = System.nanoTime() - lastActivityNanos;
+        if (idleNanos >= timeoutNanos) {
+            abortWith(new IdleTimeoutException(config.idleTimeoutMillis()));
+            return;
+        }
+        idleCheck = loop.schedule(this::idleCheckDue, timeoutNanos - idleNanos, TimeUnit.NANOSECONDS);
+    }
+
     private void closeDeadlinePassed() {
         if (connState == ConnState.CLOSING) {
             abortWith(new CloseTimeoutException(config.closeTimeoutMillis(), queue.size()));
@@ -1277,6 +1317,10 @@ final class IocpConnection implements Transport, LoopResource {
         if (closeDeadline != null) {
             closeDeadline.cancel(false);
             closeDeadline = null;
+        }
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
         }
         readState = ReadState.STOPPED;
         backend.close(socket, abortive);

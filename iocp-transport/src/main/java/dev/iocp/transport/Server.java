@@ -19,6 +19,13 @@ import java.util.function.Consumer;
  * handed to the {@link #onAcceptError handler}; the failed accept is re-armed after a back-off that starts at 10 ms,
  * doubles while accepts keep failing, is capped at 1 s and resets on the next successful accept (so running out of
  * descriptors costs a few wake-ups a second, not a spinning core). Connections already accepted are not affected.
+ * A listener out of descriptors first gives up a spare descriptor it keeps for the purpose, so that the failure can
+ * be logged and waiting clients are accepted and closed rather than left hanging (see {@code docs/reliability.md}).
+ *
+ * <h2>A dead loop is not silent</h2>
+ * The listener's loop thread does not die of what handlers, tasks or logging throw. If it is ended anyway (a
+ * stopped thread), {@link #loopFailure()} says what ended it and {@link #close()} fails with a
+ * {@link LoopShutdownException} naming it, as the group's {@code onLoopFailure} hook is told.
  */
 public interface Server {
     /** {@return the bound address (with the real port when 0 was asked for)} */
@@ -47,10 +54,17 @@ public interface Server {
     Server onAcceptError(Consumer<? super Throwable> handler);
 
     /**
+     * {@return what ended the listener's loop thread other than a shutdown, or null while it serves. Any thread} A
+     * server with a loop failure accepts nothing any more; its listening socket was closed with the loop.
+     */
+    Throwable loopFailure();
+
+    /**
      * Stops accepting: closes the listening socket. Connections already accepted are left alone. The returned future
      * completes once every pending accept has had its packet (an accept waiting out a back-off is released at once).
      *
-     * @return a future that completes (never fails) once the listener is closed
+     * @return a future that completes once the listener is closed; it fails only if the listener's loop thread
+     *     ended abnormally ({@link #loopFailure()}), with a {@link LoopShutdownException} caused by what ended it
      */
     Future<Void> close();
 }

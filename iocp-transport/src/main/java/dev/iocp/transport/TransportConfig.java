@@ -13,16 +13,29 @@ package dev.iocp.transport;
  * @param closeTimeoutMillis  deadline of a graceful {@link Transport#close()} before it becomes an abort; 0 = none
  * @param tcpNoDelay          TCP_NODELAY on new connections
  * @param receiveMode         how a connection waits for data: {@link ReceiveMode}
+ * @param keepAlive           SO_KEEPALIVE on new connections: the kernel probes a connection idle for its
+ *                            keep-alive time (the system's: Linux's default is 2 hours) and ends it when the peer is
+ *                            gone — the last resort against a peer that vanished without a FIN or RST
+ * @param idleTimeoutMillis   a connection with no receive and no send completed for this long is aborted with an
+ *                            {@link IdleTimeoutException} (as Netty's IdleStateHandler or Kestrel's limits would);
+ *                            0 = none. The default is 0, or the system property {@value #IDLE_TIMEOUT_PROPERTY}
  */
 public record TransportConfig(int receiveBufferSize, long writeHighWater, long writeLowWater,
-                              long closeTimeoutMillis, boolean tcpNoDelay, ReceiveMode receiveMode) {
+                              long closeTimeoutMillis, boolean tcpNoDelay, ReceiveMode receiveMode,
+                              boolean keepAlive, long idleTimeoutMillis) {
+
+    /** The system property giving {@link #DEFAULT}'s idle timeout in milliseconds (read once, at class load). */
+    public static final String IDLE_TIMEOUT_PROPERTY = "iocp.transport.idleTimeoutMillis";
 
     /**
      * 64 KiB receives, water marks 64 KiB / 16 KiB, a 30 s close deadline, TCP_NODELAY on, {@link ReceiveMode}'s
-     * default.
+     * default, SO_KEEPALIVE on, no idle timeout (unless {@value #IDLE_TIMEOUT_PROPERTY} says one): a transport
+     * cannot know how long its protocol may legitimately stay silent (the idle benchmark holds 19,000 silent
+     * connections), so the deadline is the application's to set.
      */
     public static final TransportConfig DEFAULT = new TransportConfig(64 * 1024, 64 * 1024, 16 * 1024, 30_000, true,
-            ReceiveMode.DEFAULT);
+            ReceiveMode.DEFAULT, true,
+            Math.max(0, io.netty.util.internal.SystemPropertyUtil.getLong(IDLE_TIMEOUT_PROPERTY, 0)));
 
     /**
      * Checks the settings.
@@ -33,6 +46,8 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param closeTimeoutMillis the graceful close's deadline; 0 = none, never negative
      * @param tcpNoDelay TCP_NODELAY on new connections
      * @param receiveMode how a connection waits for data; not null
+     * @param keepAlive SO_KEEPALIVE on new connections
+     * @param idleTimeoutMillis abort a connection idle this long; 0 = none, never negative
      * @throws IllegalArgumentException if one is out of range
      */
     public TransportConfig {
@@ -46,6 +61,9 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
         if (closeTimeoutMillis < 0) {
             throw new IllegalArgumentException("closeTimeoutMillis must be >= 0, got " + closeTimeoutMillis);
         }
+        if (idleTimeoutMillis < 0) {
+            throw new IllegalArgumentException("idleTimeoutMillis must be >= 0, got " + idleTimeoutMillis);
+        }
     }
 
     /**
@@ -54,7 +72,8 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param bytes bytes one receive can take
      */
     public TransportConfig withReceiveBufferSize(int bytes) {
-        return new TransportConfig(bytes, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay, receiveMode);
+        return new TransportConfig(bytes, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay,
+                receiveMode, keepAlive, idleTimeoutMillis);
     }
 
     /**
@@ -64,7 +83,8 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param low the low-water mark, in bytes
      */
     public TransportConfig withWriteBufferLimits(long high, long low) {
-        return new TransportConfig(receiveBufferSize, high, low, closeTimeoutMillis, tcpNoDelay, receiveMode);
+        return new TransportConfig(receiveBufferSize, high, low, closeTimeoutMillis, tcpNoDelay,
+                receiveMode, keepAlive, idleTimeoutMillis);
     }
 
     /**
@@ -73,7 +93,8 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param millis the deadline; 0 = none
      */
     public TransportConfig withCloseTimeoutMillis(long millis) {
-        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, millis, tcpNoDelay, receiveMode);
+        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, millis, tcpNoDelay,
+                receiveMode, keepAlive, idleTimeoutMillis);
     }
 
     /**
@@ -82,6 +103,27 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param mode how a connection waits for data
      */
     public TransportConfig withReceiveMode(ReceiveMode mode) {
-        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay, mode);
+        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay,
+                mode, keepAlive, idleTimeoutMillis);
+    }
+
+    /**
+     * {@return this config with SO_KEEPALIVE on or off for new connections}
+     *
+     * @param on whether the kernel probes idle connections
+     */
+    public TransportConfig withKeepAlive(boolean on) {
+        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay,
+                receiveMode, on, idleTimeoutMillis);
+    }
+
+    /**
+     * {@return this config with another idle timeout}
+     *
+     * @param millis abort a connection with no receive and no send completed for this long; 0 = none
+     */
+    public TransportConfig withIdleTimeoutMillis(long millis) {
+        return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay,
+                receiveMode, keepAlive, millis);
     }
 }

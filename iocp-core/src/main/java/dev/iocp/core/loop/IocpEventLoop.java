@@ -9,8 +9,6 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.RejectedExecutionHandlers;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.PlatformDependent;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -26,11 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Dispatch (invariant 4, "no wormholes"): for each packet the op goes back to its owner
  * ({@link Op#markCompleted()}) before the owner's handler runs, so whatever the handler does — including throwing —
- * the loop's own bookkeeping is already consistent. A handler that throws is logged and its owner is told through
- * {@link CompletionHandler#onDispatchFailure}; the loop and every other op carry on.
+ * the loop's own bookkeeping is already consistent. A handler that throws — an Error too — is logged and its owner
+ * is told through {@link CompletionHandler#onDispatchFailure} (a connection aborts itself); the loop and every other
+ * op carry on. See {@link #run()} for what the loop as a whole survives.
  */
 public final class IocpEventLoop extends SingleThreadEventExecutor implements CompletionSink {
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(IocpEventLoop.class);
+    private static final NeverThrowingLogger logger = NeverThrowingLogger.of(IocpEventLoop.class);
 
     /** {@link #nextWakeupNanos} when the loop thread is not blocked in the backend. */
     private static final long AWAKE = -1L;
@@ -56,6 +55,10 @@ public final class IocpEventLoop extends SingleThreadEventExecutor implements Co
     private long polls;
     private long wakeupsPosted;
     private long dispatchFailures;
+    private long loopFailures;
+    private long shutdownStartedNanos;
+    /** Set (once) if the loop thread ended other than by a shutdown; see {@link #run()}. */
+    private volatile Throwable failure;
 
     IocpEventLoop(EventExecutorGroup parent, Executor executor, Backend backend) {
         super(parent, executor, false, PlatformDependent.newMpscQueue(), RejectedExecutionHandlers.reject());
@@ -107,6 +110,20 @@ public final class IocpEventLoop extends SingleThreadEventExecutor implements Co
         return dispatchFailures;
     }
 
+    /** {@return iterations of the loop that threw and were survived so far (see {@link #run()})} */
+    public long loopFailures() {
+        return loopFailures;
+    }
+
+    /**
+     * {@return what ended this loop's thread other than a shutdown, or null while it runs or if it shut down. Safe
+     * from any thread} A loop with a failure serves nothing any more: its sockets are closed by its clean-up, its
+     * tasks are rejected.
+     */
+    public Throwable failure() {
+        return failure;
+    }
+
     /**
      * Registers something to close when the loop shuts down. Loop thread only.
      *
@@ -131,45 +148,95 @@ public final class IocpEventLoop extends SingleThreadEventExecutor implements Co
         resources.remove(resource);
     }
 
+    /**
+     * The loop. It ends only when a shutdown is complete: whatever a handler, a task, the backend or this loop's own
+     * logging throws — Errors included ({@code NoClassDefFoundError}, {@code StackOverflowError},
+     * {@code OutOfMemoryError}) — is caught around each iteration, counted ({@link #loopFailures()}) and logged
+     * through a logger that cannot throw, and the next iteration starts. A thread that dies leaves every socket of
+     * its loop open and unserved with nobody to tell, which is worse than any state a caught Error can leave. The
+     * one exception is {@link ThreadDeath} (someone stopped this thread on purpose): it ends the loop, and the end
+     * is not silent — {@link #failure()} and the group's {@link IocpEventLoopGroup#onLoopFailure} say it.
+     */
     @Override
     protected void run() {
-        long shutdownStartedNanos = 0;
-        for (;;) {
-            long timeoutNanos = computePollTimeout();
-            if (isShuttingDown() && (timeoutNanos < 0 || timeoutNanos > SHUTDOWN_POLL_NANOS)) {
-                timeoutNanos = SHUTDOWN_POLL_NANOS;
-            }
-            try {
-                polls++;
-                backend.poll(slab, this, timeoutNanos);
-            } catch (Throwable t) {
-                // The backend itself failed (not a handler: those are caught in onPacket). Log and keep going;
-                // a persistent failure would spin, so pause briefly like netty's loops do.
-                logger.warn("backend poll failed on {}", backend.name(), t);
-                sleepQuietly();
-            } finally {
-                nextWakeupNanos.lazySet(AWAKE);
-            }
-            runAllTasks();
-
-            if (isShuttingDown()) {
-                if (shutdownStartedNanos == 0) {
-                    shutdownStartedNanos = System.nanoTime();
+        Throwable death = null;
+        try {
+            for (;;) {
+                try {
+                    if (iterate()) {
+                        return;
+                    }
+                } catch (Throwable t) {
+                    if (t instanceof ThreadDeath) {
+                        throw t;
+                    }
+                    survived(t);
                 }
-                closeAllResources();
-                if (confirmShutdown()) {
-                    if (slab.inFlight() == 0) {
-                        break;
-                    }
-                    if (System.nanoTime() - shutdownStartedNanos > SHUTDOWN_PACKET_WAIT_NANOS) {
-                        logger.error("{} ops still in flight after {} s of shutdown; leaking their memory rather than"
-                                        + " freeing what the kernel may still write", slab.inFlight(),
-                                TimeUnit.NANOSECONDS.toSeconds(SHUTDOWN_PACKET_WAIT_NANOS));
-                        break;
-                    }
+            }
+        } catch (Throwable t) {
+            death = t;
+            throw t;
+        } finally {
+            if (death != null) {
+                failure = death;
+                if (parent() instanceof IocpEventLoopGroup) {
+                    ((IocpEventLoopGroup) parent()).loopFailed(this, death);
                 }
             }
         }
+    }
+
+    /** One iteration: poll and dispatch one batch, run the tasks. Returns true once a shutdown is complete. */
+    private boolean iterate() {
+        long timeoutNanos = computePollTimeout();
+        if (isShuttingDown() && (timeoutNanos < 0 || timeoutNanos > SHUTDOWN_POLL_NANOS)) {
+            timeoutNanos = SHUTDOWN_POLL_NANOS;
+        }
+        try {
+            polls++;
+            backend.poll(slab, this, timeoutNanos);
+        } catch (Throwable t) {
+            if (t instanceof ThreadDeath) {
+                throw t;
+            }
+            // The backend itself failed (not a handler: those are caught in onPacket). Log and keep going;
+            // a persistent failure would spin, so pause briefly like netty's loops do.
+            logger.warn("backend poll failed on {}", backend.name(), t);
+            sleepQuietly();
+        } finally {
+            nextWakeupNanos.lazySet(AWAKE);
+        }
+        runAllTasks();
+
+        if (isShuttingDown()) {
+            if (shutdownStartedNanos == 0) {
+                shutdownStartedNanos = System.nanoTime();
+            }
+            closeAllResources();
+            if (confirmShutdown()) {
+                if (slab.inFlight() == 0) {
+                    return true;
+                }
+                if (System.nanoTime() - shutdownStartedNanos > SHUTDOWN_PACKET_WAIT_NANOS) {
+                    logger.error("{} ops still in flight after {} s of shutdown; leaking their memory rather than"
+                                    + " freeing what the kernel may still write", slab.inFlight(),
+                            TimeUnit.NANOSECONDS.toSeconds(SHUTDOWN_PACKET_WAIT_NANOS));
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Something escaped an iteration (a task's failure whose logging threw inside netty's task runner, an Error in
+     * the loop's own bookkeeping): counted and logged; the loop goes on. Allocates nothing before the log call, which
+     * cannot throw.
+     */
+    private void survived(Throwable t) {
+        loopFailures++;
+        nextWakeupNanos.lazySet(AWAKE);
+        logger.error("{}: an iteration of the loop threw; the loop carries on", backend.name(), t);
     }
 
     /** Negative: block until a packet or wake-up; 0: don't block; else nanoseconds. Publishes the sleep deadline. */
@@ -251,6 +318,12 @@ public final class IocpEventLoop extends SingleThreadEventExecutor implements Co
 
     @Override
     protected void cleanup() {
+        if (failure != null) {
+            // The loop thread was stopped: nobody closed the registered resources; close their sockets now, so that
+            // their peers see the end and their descriptors come back (memory still named by ops in flight is kept
+            // below, never freed).
+            closeAllResources();
+        }
         try {
             if (slab.inFlight() == 0) {
                 slab.close();

@@ -86,6 +86,7 @@ public final class FaultInjectingBackend implements Backend {
         private final Map<Call, Long> injected = new EnumMap<>(Call.class);
         private final Map<Long, AtomicInteger> closes = new ConcurrentHashMap<>();
         private final List<Long> closeOrder = new ArrayList<>();
+        private Throwable pollThrows;
 
         /** @param seed for {@link #failWithProbability} (java.util.Random: no SecureRandom, which Wine cannot seed) */
         public Faults(long seed) {
@@ -109,6 +110,26 @@ public final class FaultInjectingBackend implements Backend {
         /** Every call of {@code call} fails with {@code error} until {@link #clear}. */
         public Faults failAlways(Call call, ErrorCode error) {
             return failNext(call, error, Long.MAX_VALUE);
+        }
+
+        /**
+         * The next poll throws {@code thrown} (an Error, a RuntimeException, or a ThreadDeath to end the loop
+         * thread) instead of polling: the backend itself failing, not a packet.
+         */
+        public synchronized Faults throwFromNextPoll(Throwable thrown) {
+            pollThrows = thrown;
+            return this;
+        }
+
+        /** {@return whether a {@link #throwFromNextPoll} is still to be thrown} */
+        public synchronized boolean pollThrowPending() {
+            return pollThrows != null;
+        }
+
+        synchronized Throwable takePollThrow() {
+            Throwable t = pollThrows;
+            pollThrows = null;
+            return t;
         }
 
         /** Each call of {@code call} fails with probability {@code p}, drawn from the seeded Random. */
@@ -365,6 +386,13 @@ public final class FaultInjectingBackend implements Backend {
 
     @Override
     public int poll(OpSlab slab, CompletionSink sink, long timeoutNanos) {
+        Throwable thrown = faults.takePollThrow();
+        if (thrown instanceof Error) {
+            throw (Error) thrown;
+        }
+        if (thrown != null) {
+            throw (RuntimeException) thrown;
+        }
         return delegate.poll(slab, (op, bytes, error) -> {
             // Every packet is counted; only a successful one can be turned into a failure.
             int injectedError = packed(faults.next(Call.packetOf(op.type()), error == 0));
