@@ -27,6 +27,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * the loop's own bookkeeping is already consistent. A handler that throws — an Error too — is logged and its owner
  * is told through {@link CompletionHandler#onDispatchFailure} (a connection aborts itself); the loop and every other
  * op carry on. See {@link #run()} for what the loop as a whole survives.
+ *
+ * <p>Scheduled tasks ({@code schedule}, and every timeout built on it) run at or after their deadline, never
+ * before: the loop sleeps in the backend for at most the time left and then runs only the tasks whose deadline has
+ * passed. How late depends on the backend's wait. io_uring waits on a nanosecond timespec: a task runs within
+ * microseconds of its deadline on an idle loop. Win32 waits in GetQueuedCompletionStatusEx, whose timeout is whole
+ * milliseconds (rounded up, never down to a busy 0) and which Windows ends on a clock interrupt, by default every
+ * ~15.6 ms: a short timer there fires up to about one tick late (a 1 ms timer after 1 to ~16 ms). The loop does not
+ * raise the system timer resolution (timeBeginPeriod); docs/windows-sockets.md says why.
  */
 public final class IocpEventLoop extends SingleThreadEventExecutor implements CompletionSink {
     private static final NeverThrowingLogger logger = NeverThrowingLogger.of(IocpEventLoop.class);
