@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelProgressiveFuture;
 import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FileRegion;
@@ -104,9 +105,9 @@ class IocpFileRegionTest {
         CompletableFuture<byte[]> received = readAll(peer);
         AtomicLong progressed = new AtomicLong();
         List<Long> totals = new CopyOnWriteArrayList<>();
-        ChannelFuture write = ch.writeAndFlush(new DefaultFileRegion(file.toFile(), position, count),
-                ch.newProgressivePromise());
-        ((ChannelProgressiveFuture) write).addListener(new ChannelProgressiveFutureListener() {
+        // The listener is on the promise before the write starts: a fast write may finish before writeAndFlush returns.
+        ChannelProgressivePromise write = ch.newProgressivePromise();
+        write.addListener(new ChannelProgressiveFutureListener() {
             @Override
             public void operationProgressed(ChannelProgressiveFuture f, long progress, long total) {
                 progressed.set(progress);
@@ -117,6 +118,7 @@ class IocpFileRegionTest {
             public void operationComplete(ChannelProgressiveFuture f) {
             }
         });
+        ch.writeAndFlush(new DefaultFileRegion(file.toFile(), position, count), write);
         assertTrue(write.await(30, TimeUnit.SECONDS), "the write completed");
         assertTrue(write.isSuccess(), () -> "the write succeeded: " + write.cause());
         assertEquals(count, progressed.get(), "progress reached the region's count");
@@ -138,9 +140,8 @@ class IocpFileRegionTest {
         FileChannel shrinking = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         // The region reads through its own channel; the test truncates the same file through this one at the
         // first progress event, so the region runs out of file before its count.
-        ChannelFuture write = ch.writeAndFlush(new DefaultFileRegion(FileChannel.open(file), 0, count),
-                ch.newProgressivePromise());
-        ((ChannelProgressiveFuture) write).addListener(new ChannelProgressiveFutureListener() {
+        ChannelProgressivePromise write = ch.newProgressivePromise();
+        write.addListener(new ChannelProgressiveFutureListener() {
             @Override
             public void operationProgressed(ChannelProgressiveFuture f, long progress, long total) throws IOException {
                 if (shrinking.isOpen()) {
@@ -153,6 +154,7 @@ class IocpFileRegionTest {
             public void operationComplete(ChannelProgressiveFuture f) {
             }
         });
+        ch.writeAndFlush(new DefaultFileRegion(FileChannel.open(file), 0, count), write);
         assertTrue(write.await(30, TimeUnit.SECONDS), "the write completed: no hang");
         assertFalse(write.isSuccess(), "a region cut short is not a successful write");
         assertInstanceOf(IOException.class, write.cause(), "the cause names the I/O failure");
