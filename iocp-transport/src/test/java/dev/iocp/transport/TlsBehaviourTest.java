@@ -179,14 +179,8 @@ public abstract class TlsBehaviourTest {
                 () -> layer.get().encryptedBytesReceived() >= before + piece.length);
     }
 
-    /**
-     * The peer saw our RST. Under Wine a peer whose receive is not pending when the RST arrives reads EOF instead
-     * (Wine fact 9): there, a FIN without close_notify is accepted too — it still proves no close_notify was sent.
-     */
+    /** The peer saw our RST. */
     static void assertReset(TlsPeer.End end, String... why) {
-        if (TlsTesting.underWine() && end == TlsPeer.End.FIN_WITHOUT_CLOSE_NOTIFY) {
-            return;
-        }
         assertEquals(TlsPeer.End.RESET, end, why.length > 0 ? why[0] : "RST");
     }
 

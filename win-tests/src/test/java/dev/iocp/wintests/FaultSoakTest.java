@@ -251,7 +251,7 @@ public abstract class FaultSoakTest {
             if (r.end() == ClientEnd.INTACT) {
                 intact++;
                 // Our side may still have met a fault after its last echoed byte (a failed receive submit before the
-                // peer's FIN: a typed error, and the client, under Wine, reads our RST as EOF — Wine fact 9). What it
+                // peer's FIN: a typed error, while the client, having read everything, may read its EOF). What it
                 // must never do is report a clean end without having echoed everything and seen the FIN.
                 assertTrue(ours != null, "no end recorded on our side for port " + r.port());
                 if (ours.cause() == null) {
@@ -261,9 +261,8 @@ public abstract class FaultSoakTest {
                 continue;
             }
             broken++;
-            // Broken: our side must say why. (A client that saw a clean EOF early would be a silent truncation —
-            // except under Wine, where a socket whose receive was not pending reads an RST as EOF.)
-            if (r.end() == ClientEnd.EARLY_EOF && !Wine.underWine()) {
+            // Broken: our side must say why. (A client that saw a clean EOF early would be a silent truncation.)
+            if (r.end() == ClientEnd.EARLY_EOF) {
                 fail("stream on port " + r.port() + " silently truncated after " + r.verified() + " bytes: "
                         + r.detail() + "; our side: " + ours);
             }

@@ -551,10 +551,8 @@ public abstract class TransportBehaviourTest {
     // ------------------------------------------------------------------------------------------------ helpers
 
     /**
-     * Asserts how a peer saw our abort. A reset, everywhere but one measured exception: under Wine 8 a peer whose
-     * receive was not already pending when the RST arrived reads EOF instead (Wine clears the socket's error when it
-     * polls it and later reads see 0 bytes; newer Wine and Windows remember the reset). The RST is on the wire there
-     * too; {@link #anAbortIsSeenAsAResetByAPeerWithAReceivePending} checks it strictly on every platform.
+     * Asserts how a peer saw our abort: a reset, on every platform (Wine 8, which let a peer whose receive was not
+     * pending read EOF instead, is no longer the project's Wine: ARCHITECTURE.md, Wine fact 9).
      */
     // ------------------------------------------------------------------------------- failure handling (issue 10)
 
@@ -709,10 +707,6 @@ public abstract class TransportBehaviourTest {
     }
 
     protected void assertPeerSawAbort(Peer.Ending ending, String what) {
-        if (dev.iocp.core.testing.Platform.underWine() && ending == Peer.Ending.FIN) {
-            System.out.println("[wine] " + what + ": the late reader saw EOF for the RST (Wine 8 limitation)");
-            return;
-        }
         assertEquals(Peer.Ending.RESET, ending, what);
     }
 
