@@ -135,18 +135,16 @@ iocp_winpath() {
 # JVM options every Windows-JVM run gets. On JDK 24+ JNA's System.load and netty's sun.misc.Unsafe use print
 # warnings unless allowed; JDK 17/21 do not know --sun-misc-unsafe-memory-access, so it is added by version.
 iocp_wine_jvm_defaults() {
-    # Netty's channel ids take a machine id from the network interfaces' MAC addresses unless given one, and
-    # NetworkInterface.getAll() kills the Windows JVM under Wine (Wine fact 12, ARCHITECTURE.md): give one.
-    printf '%s\n' -Dio.netty.machineId=02:00:00:00:00:01
     local major="${IOCP_WINE_JDK%%.*}"
     if [ "${major:-0}" -ge 24 ] 2>/dev/null; then
         printf '%s\n' --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
     fi
 }
 
-# JNA unpacks jnidispatch.dll with File.createTempFile, whose SecureRandom seeding walks NetworkInterface.getAll(),
-# which kills the Windows JVM under Wine 8 (0xc06d007f). So the DLL is unpacked here, once per jar, and the JVM
-# gets -Djna.boot.library.path. Usage: iocp_wine_jna_dir JAR (JNA's jar or a shaded jar containing it): prints the
+# JNA unpacks jnidispatch.dll into the JVM's temporary folder at every start (File.createTempFile). Here it is
+# unpacked once per jar, and the JVM gets -Djna.boot.library.path: one start-up step less for each of the lane's
+# many JVMs. (Under Wine 8 this was needed: createTempFile's SecureRandom seeding walked NetworkInterface, which
+# killed the JVM, Wine fact 12; under Wine 10 JNA's own unpacking works.) Usage: iocp_wine_jna_dir JAR (JNA's jar or a shaded jar containing it): prints the
 # folder holding jnidispatch.dll; fails if JAR has no win32-x86-64 jnidispatch.dll.
 iocp_wine_jna_dir() {
     local jar="$1" dir

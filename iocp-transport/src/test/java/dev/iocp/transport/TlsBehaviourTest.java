@@ -70,7 +70,6 @@ public abstract class TlsBehaviourTest {
 
     @BeforeEach
     void setUpTls() throws Exception {
-        TlsTesting.installWineRandomIfNeeded();
         ProtocolContract.clearViolations();
         env = newEnv();
         group = env.newGroup(1);
