@@ -246,6 +246,9 @@ _iocp_make_wineprefix() {
     iocp_log "creating WINEPREFIX $WINEPREFIX (wineboot -i, ~12 s)"
     mkdir -p "$WINEPREFIX"
     wineboot -i >/dev/null 2>&1 || { iocp_log "wineboot -i failed"; return 1; }
+    # Headless: no display driver is tried (without this Wine 10 may print "XDG_RUNTIME_DIR is invalid" probing one).
+    wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1 ||
+        { iocp_log "could not set the null display driver"; return 1; }
     # The registry files are written when the wineserver exits: wait for it (~3 s) so the prefix is complete.
     wineserver -w || true
     [ -f "$WINEPREFIX/system.reg" ] || { iocp_log "wineboot left no system.reg in $WINEPREFIX"; return 1; }
