@@ -106,6 +106,7 @@ actionlint_stage() {
     # actionlint runs shellcheck on `run:` scripts when shellcheck is on PATH (optional).
     "$bin" -no-color .github/workflows/*.yml && echo "actionlint: .github/workflows OK" || return 1
     # A batch file (mvn.cmd, iocp.cmd...) run without `call` in a cmd step ends the step's script there.
+    python3 -c 'import yaml' 2>/dev/null || { log "installing python3-yaml"; iocp_apt_install python3-yaml; } || return 1
     python3 scripts/cmd_call_check.py --self-test || return 1
     python3 scripts/cmd_call_check.py .github/workflows/*.yml
 }
