@@ -66,8 +66,10 @@ iocp_ensure_linux_jdk() {
 }
 
 # The host's Debian mirror, as its apt sources name it (deb822 .sources files or sources.list); not a security or
-# updates suite. Prints nothing if none is found.
+# updates suite. Prints nothing if none is found. IOCP_DEBIAN_MIRROR overrides it (a host that is not Debian, such
+# as Ubuntu, names no Debian mirror).
 iocp_debian_mirror() {
+    [ -n "${IOCP_DEBIAN_MIRROR:-}" ] && { printf '%s\n' "$IOCP_DEBIAN_MIRROR"; return 0; }
     local f
     for f in /etc/apt/sources.list.d/*.sources; do
         [ -f "$f" ] || continue
@@ -97,7 +99,7 @@ _iocp_make_wine_root() {
     command -v mmdebstrap >/dev/null 2>&1 || { iocp_log "installing mmdebstrap"; iocp_apt_install mmdebstrap; } || return 1
     local mirror tmp="$IOCP_WINE_ROOT.tmp"
     mirror="$(iocp_debian_mirror)"
-    [ -n "$mirror" ] || { iocp_log "no Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list"; return 1; }
+    [ -n "$mirror" ] || { iocp_log "no Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list: set IOCP_DEBIAN_MIRROR"; return 1; }
     # A half-made one from an interrupted run: unmount what mmdebstrap left mounted, then delete it without
     # crossing into another file system.
     if [ -e "$tmp" ]; then
