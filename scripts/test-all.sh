@@ -20,9 +20,8 @@
 #  10. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use), and
 #                  scripts/cmd_call_check.py: no batch file run without `call` in a cmd step (with its negative
 #                  control, scripts/testdata/cmd-call-bad.yml)
-# Stages 2-4 (the Wine suites, one Windows JVM at a time) and stages 5-9 (servers checked from outside) run as two
-# parallel streams after stage 1: the machine has two cores, and each stream keeps about one busy
-# (docs/wine.md has the measured times).
+# After stage 1, two streams run in parallel, each about one Windows JVM at a time (one core of the two): stages 2-3
+# (the longest: Netty's suite) in one, stages 5-9 and then 4 in the other (docs/wine.md has the measured times).
 # Then adds up every JUnit XML report (Surefire's, the Wine lanes', echo-check's, the examples', http-check's,
 # tls-check's, cli-check's) and closes with exactly one line:
 #   tests: N passed, N failed, N skipped
@@ -148,7 +147,6 @@ rm -rf "$streams_dir" && mkdir -p "$streams_dir"
     stream_file="$streams_dir/1"
     stream_stage wine wine_lane "$skip_build"
     stream_stage wine-netty env IOCP_WINE_SKIP_BUILD=1 "$IOCP_ROOT/scripts/wine-lane.sh" netty
-    stream_stage wine-http env IOCP_WINE_SKIP_BUILD=1 "$IOCP_ROOT/scripts/wine-lane.sh" http
 ) >"$streams_dir/1.log" 2>&1 &
 stream1=$!
 (
@@ -162,6 +160,7 @@ stream1=$!
     stream_stage http-check http_check_stage
     stream_stage tls-check tls_check_stage
     stream_stage cli cli_stage
+    stream_stage wine-http env IOCP_WINE_SKIP_BUILD=1 "$IOCP_ROOT/scripts/wine-lane.sh" http
 ) >"$streams_dir/2.log" 2>&1 &
 stream2=$!
 # Each stream's output is shown whole once it ends (interleaved, two streams would be unreadable).
