@@ -5,13 +5,15 @@
 # Exit 0 only if all four cases pass. Usage: scripts/echo-check.sh   (IOCP_NATIVE=1 to check the local JVM's backend)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/wine-env.sh
+. "$root/scripts/wine-env.sh"  # the project's Wine (its wineserver, its WINEPREFIX) for the clean-up below
 log="$(mktemp)"
 "$root/iocp" echo --host 127.0.0.1 --port 0 >"$log" 2>&1 &
 pid=$!
 cleanup() {
     kill "$pid" 2>/dev/null
     # Under Wine the Windows JVM is a child of wine's loader: end the prefix's processes too.
-    [ "${IOCP_NATIVE:-0}" = 1 ] || WINEPREFIX="${WINEPREFIX:-$root/.cache/wineprefix}" wineserver -k 2>/dev/null
+    [ "${IOCP_NATIVE:-0}" = 1 ] || wineserver -k 2>/dev/null
     rm -f "$log"
 }
 trap cleanup EXIT

@@ -74,7 +74,7 @@ check http example-http-native -- \
 
 if [ "${IOCP_EXAMPLES_WINE:-1}" = 1 ]; then
     if iocp_wine_setup; then
-        # Wine fact 12 (ARCHITECTURE.md): JNA's own unpacking of its DLL kills the Windows JVM; hand it the DLL.
+        # JNA's DLL unpacked once, as for the lane (scripts/wine-env.sh, iocp_wine_jna_dir).
         jna_dir="$(iocp_wine_jna_dir "$(ls "$echo_dir"/lib/jna-[0-9]*.jar)")" || die "no jnidispatch.dll in JNA's jar"
         # The shared Wine defaults allow the unnamed module's native access; here JNA is the module com.sun.jna.
         mapfile -t wine_opts < <(iocp_wine_jvm_defaults

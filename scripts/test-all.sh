@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# THE test command (README, .ci/run, .github/workflows/linux.yml). Seven stages, all run even if one fails:
+# THE test command (README, .ci/run, .github/workflows/linux.yml). These stages, all run even if one fails:
 #   1. linux       mvn -B clean install over all modules on the Linux JVM (the win32 tests are reported as skipped;
 #                  a failing test does not stop the other modules' tests: all are counted); javadoc is checked and
-#                  the artifacts are installed into the local repository for stage 4
-#   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine (then the transport and
-#                  race suites again with BUFFERED receives)
-#   3. echo-check  ./iocp echo (Win32 under Wine) against a Python sockets client (scripts/echo_check.py)
-#   4. examples    scripts/examples.sh: the stand-alone projects in examples/ built against the installed artifacts
+#                  the artifacts are installed into the local repository for the examples stage
+#   2. wine        scripts/wine-lane.sh: the win32-tagged tests on a Windows JVM under Wine 10 (then the transport
+#                  and race suites again with BUFFERED receives)
+#   3. wine-netty  scripts/wine-lane.sh netty: iocp-netty's tests (Netty's socket test suite on our channels) on the
+#                  Win32 backend under Wine 10, one Windows JVM per class with a hard time limit each
+#   4. wine-http   scripts/wine-lane.sh http: iocp-http's tests (behaviour suite, Reactor Netty) likewise
+#   5. echo-check  ./iocp echo (Win32 under Wine) against a Python sockets client (scripts/echo_check.py)
+#   6. examples    scripts/examples.sh: the stand-alone projects in examples/ built against the installed artifacts
 #                  and run (natively on io_uring; the echo server also under Wine), each checked from outside
-#   5. http-check  ./iocp http --api native and --api netty, natively (io_uring) and on Win32 under Wine, against
+#   7. http-check  ./iocp http --api native and --api netty, natively (io_uring) and on Win32 under Wine, against
 #                  curl, Python's http.client and wrk (scripts/http-check.sh, scripts/http_check.py)
-#   6. tls-check   ./iocp echo --tls natively (io_uring) and on Win32 under Wine, against Python's ssl module
+#   8. tls-check   ./iocp echo --tls natively (io_uring) and on Win32 under Wine, against Python's ssl module
 #                  (scripts/tls-check.sh, scripts/tls_check.py)
-#   7. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use)
-# Then adds up every JUnit XML report (Surefire's, the Wine lane's, echo-check's, the examples', http-check's,
-# tls-check's) and
-# closes with exactly one line:
+#   9. cli         ./iocp doctor, ./iocp race (clean, window hit >= 100 times) and ./iocp bench --quick (prints its
+#                  ratios) on the default Windows JVM under Wine 10 (scripts/cli-check.sh)
+#  10. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use), and
+#                  scripts/cmd_call_check.py: no batch file run without `call` in a cmd step (with its negative
+#                  control, scripts/testdata/cmd-call-bad.yml)
+# After stage 1, two streams run in parallel, each about one Windows JVM at a time (one core of the two): stages 2-3
+# (the longest: Netty's suite) in one, stages 5-9 and then 4 in the other (docs/wine.md has the measured times).
+# Then adds up every JUnit XML report (Surefire's, the Wine lanes', echo-check's, the examples', http-check's,
+# tls-check's, cli-check's) and closes with exactly one line:
 #   tests: N passed, N failed, N skipped
 # Exit non-zero if a stage failed, a test failed, or no test ran. Installs what it needs (apt, pip, go, Maven).
 set -uo pipefail
@@ -50,12 +58,12 @@ linux_suite() {
 }
 
 examples_stage() {
-    # After a green stage 1 the artifacts are installed: skip the examples' own install.
+    # After a green stage 1 the artifacts are installed: skip the examples' own install (1: installed).
     if [ "$1" = 1 ]; then "$IOCP_ROOT/scripts/examples.sh" --no-install; else "$IOCP_ROOT/scripts/examples.sh"; fi
 }
 
 wine_lane() {
-    # After a green `mvn verify` everything the lane needs is built: skip its own Maven run.
+    # After a green `mvn install` everything the lane needs is built: skip its own Maven run.
     IOCP_WINE_SKIP_BUILD="$1" "$IOCP_ROOT/scripts/wine-lane.sh" || return 1
     # The lane ran in the default receive mode (PROVIDED: on Win32, which has no provided buffers, the same as
     # READINESS); the transport and race suites once more with BUFFERED
@@ -95,25 +103,83 @@ actionlint_stage() {
             go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" || return 1
     fi
     # actionlint runs shellcheck on `run:` scripts when shellcheck is on PATH (optional).
-    "$bin" -no-color .github/workflows/*.yml && echo "actionlint: .github/workflows OK"
+    "$bin" -no-color .github/workflows/*.yml && echo "actionlint: .github/workflows OK" || return 1
+    # A batch file (mvn.cmd, iocp.cmd...) run without `call` in a cmd step ends the step's script there.
+    python3 -c 'import yaml' 2>/dev/null || { log "installing python3-yaml"; iocp_apt_install python3-yaml; } || return 1
+    python3 scripts/cmd_call_check.py --self-test || return 1
+    python3 scripts/cmd_call_check.py .github/workflows/*.yml
 }
+
+cli_stage() {
+    "$IOCP_ROOT/scripts/cli-check.sh" "$IOCP_ROOT/iocp-cli/target/cli-check-reports"
+}
+
+# Stage bookkeeping for the two parallel streams: each stream records into its own file, read back after both.
+stream_file=""
+stream_stage() {  # stream_stage NAME COMMAND...: like stage, for a stream running in the background
+    local name="$1" t rc
+    shift
+    log "stage $name: $*"
+    t=$(now)
+    "$@"
+    rc=$?
+    if [ "$rc" = 0 ]; then printf '%s\tok, %s s\n' "$name" "$(($(now) - t))" >>"$stream_file"
+    else printf '%s\tFAILED (exit %s), %s s\n' "$name" "$rc" "$(($(now) - t))" >>"$stream_file"; fi
+    return "$rc"
+}
+
 
 t0=$(now)
 failed_stage=0
-stage linux linux_suite || failed_stage=1
+installed=1
+stage linux linux_suite || { failed_stage=1; installed=0; }
+if [ "$installed" = 0 ]; then
+    # Build once here, so that the two streams below do not both run Maven in the same tree.
+    iocp_mvn -B -ntp -q -DskipTests package || failed_stage=1
+fi
 skip_build=1
-[ "$failed_stage" = 0 ] || skip_build=0
-stage wine wine_lane "$skip_build" || failed_stage=1
-stage echo-check env IOCP_ECHO_CHECK_JUNIT="$IOCP_ROOT/win-tests/target/echo-check-reports/TEST-echo-check.xml" \
-    "$IOCP_ROOT/scripts/echo-check.sh" || failed_stage=1
-stage examples examples_stage "$skip_build" || failed_stage=1
-stage http-check http_check_stage || failed_stage=1
-stage tls-check tls_check_stage || failed_stage=1
+# Set Wine up once (idempotent and locked anyway), before two streams want it at once.
+iocp_wine_setup || failed_stage=1
+
+streams_dir="$IOCP_CACHE/test-all-streams"
+rm -rf "$streams_dir" && mkdir -p "$streams_dir"
+(
+    stream_file="$streams_dir/1"
+    stream_stage wine wine_lane "$skip_build"
+    stream_stage wine-netty env IOCP_WINE_SKIP_BUILD=1 "$IOCP_ROOT/scripts/wine-lane.sh" netty
+) >"$streams_dir/1.log" 2>&1 &
+stream1=$!
+(
+    stream_file="$streams_dir/2"
+    # A Wine prefix of its own, hence a wineserver of its own: these checks end their servers with `wineserver -k`,
+    # which must not end the other stream's JVMs.
+    export IOCP_WINEPREFIX="$IOCP_CACHE/wine10-prefix-checks"
+    stream_stage echo-check env IOCP_ECHO_CHECK_JUNIT="$IOCP_ROOT/win-tests/target/echo-check-reports/TEST-echo-check.xml" \
+        "$IOCP_ROOT/scripts/echo-check.sh"
+    stream_stage examples examples_stage "$installed"
+    stream_stage http-check http_check_stage
+    stream_stage tls-check tls_check_stage
+    stream_stage cli cli_stage
+    stream_stage wine-http env IOCP_WINE_SKIP_BUILD=1 "$IOCP_ROOT/scripts/wine-lane.sh" http
+) >"$streams_dir/2.log" 2>&1 &
+stream2=$!
+# Each stream's output is shown whole once it ends (interleaved, two streams would be unreadable).
+wait "$stream2"; cat "$streams_dir/2.log"
+wait "$stream1"; cat "$streams_dir/1.log"
+for f in "$streams_dir/1" "$streams_dir/2"; do
+    while IFS=$'\t' read -r name result; do
+        stage_names+=("$name"); stage_results+=("$result")
+        case "$result" in ok*) ;; *) failed_stage=1 ;; esac
+    done <"$f"
+done
 stage actionlint actionlint_stage || failed_stage=1
 
 reports=()
-for d in ./*/target/surefire-reports win-tests/target/wine-reports win-tests/target/echo-check-reports \
-    examples/target/example-reports iocp-http/target/http-check-reports win-tests/target/tls-check-reports; do [ -d "$d" ] && reports+=("$d"); done
+for d in ./*/target/surefire-reports win-tests/target/wine-reports iocp-netty/target/wine-reports \
+    iocp-http/target/wine-reports win-tests/target/echo-check-reports examples/target/example-reports \
+    iocp-http/target/http-check-reports win-tests/target/tls-check-reports iocp-cli/target/cli-check-reports; do
+    [ -d "$d" ] && reports+=("$d")
+done
 summary="$(python3 scripts/junit-summary.py "${reports[@]}")" || failed_stage=1
 
 log "summary"
@@ -121,10 +187,13 @@ for i in "${!stage_names[@]}"; do printf '  %-11s %s\n' "${stage_names[$i]}" "${
 printf '  %-11s %s s\n' total "$(($(now) - t0))"
 printf '  %-11s %s\n' surefire "$(python3 scripts/junit-summary.py ./*/target/surefire-reports 2>/dev/null)"
 printf '  %-11s %s\n' wine "$(python3 scripts/junit-summary.py win-tests/target/wine-reports 2>/dev/null)"
+printf '  %-11s %s\n' wine-netty "$(python3 scripts/junit-summary.py iocp-netty/target/wine-reports 2>/dev/null)"
+printf '  %-11s %s\n' wine-http "$(python3 scripts/junit-summary.py iocp-http/target/wine-reports 2>/dev/null)"
 printf '  %-11s %s\n' echo-check "$(python3 scripts/junit-summary.py win-tests/target/echo-check-reports 2>/dev/null)"
 printf '  %-11s %s\n' examples "$(python3 scripts/junit-summary.py examples/target/example-reports 2>/dev/null)"
 printf '  %-11s %s\n' http-check "$(python3 scripts/junit-summary.py iocp-http/target/http-check-reports 2>/dev/null)"
 printf '  %-11s %s\n' tls-check "$(python3 scripts/junit-summary.py win-tests/target/tls-check-reports 2>/dev/null)"
+printf '  %-11s %s\n' cli "$(python3 scripts/junit-summary.py iocp-cli/target/cli-check-reports 2>/dev/null)"
 
 # summary = "P passed, F failed, S skipped"
 read -r passed _ failed _ skipped _ <<<"$summary"

@@ -8,6 +8,8 @@
 # Usage: scripts/tls-check.sh [JUNIT_XML]
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/wine-env.sh
+. "$root/scripts/wine-env.sh"  # the project's Wine (its wineserver, winepath, WINEPREFIX) for what follows
 junit="${1:-}"
 work="$(mktemp -d)"
 log="$work/server.log"
@@ -24,7 +26,7 @@ fi
 pid=$!
 cleanup() {
     kill "$pid" 2>/dev/null
-    [ "${IOCP_NATIVE:-0}" = 1 ] || WINEPREFIX="${WINEPREFIX:-${IOCP_CACHE:-$root/.cache}/wineprefix}" wineserver -k 2>/dev/null
+    [ "${IOCP_NATIVE:-0}" = 1 ] || wineserver -k 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -32,9 +32,6 @@ final class TlsOption {
 
     /** The server-and-client pair: from the files, or self-signed (its certificate's PEM file named on {@code err}). */
     RaceTls pair(PrintStream err) throws Exception {
-        // Under Wine the JDK's SecureRandom seeds itself from NetworkInterface, which crashes the Windows JVM (Wine
-        // fact 12): there, SecureRandom comes from the host's /dev/urandom (a no-op elsewhere).
-        dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         if (cert != null && key != null) {
             return RaceTls.fromPem(cert, key);
         }
@@ -51,7 +48,6 @@ final class TlsOption {
 
     /** A client side that trusts {@code --cert}. */
     RaceTls clientTrustingCert() throws Exception {
-        dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         if (cert == null) {
             throw new IllegalArgumentException("race client --tls needs --cert FILE: the server's certificate to trust"
                     + " (race server --tls names the file it generated)");

@@ -23,7 +23,7 @@ public final class IocpServerSocketChannelConfig extends DefaultChannelConfig im
     static final int DEFAULT_PENDING_ACCEPTS = 8;
     /**
      * The listen backlog unless SO_BACKLOG says otherwise. Not Netty's NetUtil.SOMAXCONN: NetUtil's initialisation
-     * walks the network interfaces, which kills a Windows JVM under Wine (ARCHITECTURE.md, Wine fact 12), and on
+     * walks the network interfaces (which killed a Windows JVM under Wine 8: ARCHITECTURE.md, Wine fact 12), and on
      * Windows it is 200 while the system takes SOMAXCONN to mean "a reasonable maximum". 4096 asks for that.
      */
     static final int DEFAULT_BACKLOG = 4096;

@@ -104,12 +104,11 @@ public final class BenchCommand {
         out.println("       bench --http ...   the HTTP benchmark (wrk against iocp-http's servers): bench --http --help");
     }
 
-    /** The command, also as the CLI's {@code bench}; the NIO competitors need the Wine work-arounds first. */
+    /** The command, also as the CLI's {@code bench}. */
     public static int run(String[] args) {
         if (Arrays.asList(args).contains("--http")) {
             return dev.iocp.bench.http.HttpBenchCommand.run(args, System.out);
         }
-        dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         PrintStream out = System.out;
         boolean quick = false;
         List<String> servers = null;

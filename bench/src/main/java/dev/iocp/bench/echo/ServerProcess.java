@@ -149,7 +149,6 @@ public final class ServerProcess implements AutoCloseable, LoadGenerator.CpuSour
 
     /** The child: serves one echo server at a time as the parent says. */
     public static void main(String[] args) throws Exception {
-        dev.iocp.bench.wine.WineWorkarounds.applyIfUnderWine();
         PrintStream reply = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.setOut(System.err); // anything else written to stdout goes to stderr, away from the protocol
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();

@@ -129,8 +129,7 @@ class ReactorNettyOnIocpTest {
     private HttpClient client(int port) {
         return HttpClient.create(pool)
                 // Reactor's default resolver speaks DNS over UDP, which iocp-netty has no channel for; the JDK's will
-                // do. Set before runOn, which would otherwise build the default one at once (and, under Wine, its
-                // NetUtil would walk NetworkInterface: Wine fact 12).
+                // do. Set before runOn, which would otherwise build the default one at once.
                 .resolver(DefaultAddressResolverGroup.INSTANCE)
                 .runOn(loops)
                 .doOnConnected(connection -> clientChannels.add(connection.channel()))

@@ -550,12 +550,6 @@ public abstract class TransportBehaviourTest {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    /**
-     * Asserts how a peer saw our abort. A reset, everywhere but one measured exception: under Wine 8 a peer whose
-     * receive was not already pending when the RST arrived reads EOF instead (Wine clears the socket's error when it
-     * polls it and later reads see 0 bytes; newer Wine and Windows remember the reset). The RST is on the wire there
-     * too; {@link #anAbortIsSeenAsAResetByAPeerWithAReceivePending} checks it strictly on every platform.
-     */
     // ------------------------------------------------------------------------------- failure handling (issue 10)
 
     /**
@@ -708,9 +702,10 @@ public abstract class TransportBehaviourTest {
         assertNull(a.protocol().awaitLost(T));
     }
 
+    /** Asserts how a peer saw our abort: a reset (a FIN only where {@code Platform.abortMayReachThePeerAsFin()}). */
     protected void assertPeerSawAbort(Peer.Ending ending, String what) {
-        if (dev.iocp.core.testing.Platform.underWine() && ending == Peer.Ending.FIN) {
-            System.out.println("[wine] " + what + ": the late reader saw EOF for the RST (Wine 8 limitation)");
+        if (ending == Peer.Ending.FIN && dev.iocp.core.testing.Platform.abortMayReachThePeerAsFin()) {
+            System.out.println("[wine] " + what + ": the peer read a FIN for our abort (Wine fact 9)");
             return;
         }
         assertEquals(Peer.Ending.RESET, ending, what);

@@ -2,7 +2,6 @@ package dev.iocp.wintests.race;
 
 import dev.iocp.race.RaceConfig;
 import dev.iocp.race.RaceTls;
-import dev.iocp.transport.testing.TlsTesting;
 import org.junit.jupiter.params.provider.Arguments;
 
 import java.util.stream.Stream;
@@ -20,7 +19,6 @@ final class RaceTlsCases {
 
     static synchronized RaceTls tls() {
         if (tls == null) {
-            TlsTesting.installWineRandomIfNeeded();
             try {
                 tls = RaceTls.selfSigned();
             } catch (Exception e) {

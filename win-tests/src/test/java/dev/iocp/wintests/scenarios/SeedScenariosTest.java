@@ -97,15 +97,10 @@ public abstract class SeedScenariosTest {
         return made;
     }
 
-    /**
-     * How a plain-socket peer saw our abort: a reset — except on Wine 8, measured: a peer whose receive was not
-     * already pending in Wine when the RST arrived reads EOF instead (Wine clears the socket error while polling;
-     * Windows and newer Wine remember it). The RST is on the wire there too; the transport suite's
-     * anAbortIsSeenAsAResetByAPeerWithAReceivePending checks it strictly under Wine with a pending receive.
-     */
+    /** How a plain-socket peer saw our abort: a reset (a FIN only where {@code Platform.abortMayReachThePeerAsFin()}). */
     private static void assertAbortSeen(Peer.Ending ending, String what) {
-        if (dev.iocp.core.testing.Platform.underWine() && ending == Peer.Ending.FIN) {
-            System.out.println("[wine] " + what + ": the plain-socket peer read EOF for our RST (Wine 8 limitation)");
+        if (ending == Peer.Ending.FIN && dev.iocp.core.testing.Platform.abortMayReachThePeerAsFin()) {
+            System.out.println("[wine] " + what + ": the plain-socket peer read a FIN for our abort (Wine fact 9)");
             return;
         }
         assertEquals(Peer.Ending.RESET, ending, what);
@@ -171,7 +166,7 @@ public abstract class SeedScenariosTest {
                     RecordingProtocol p = next(made);
                     peer.write(ascii("x"));
                     p.awaitReceived(1, T);
-                    // Until our next receive is armed (under Wine one not yet pending reads the RST as EOF).
+                    // Until our next receive is armed, so the RST meets a pending receive (the stricter case).
                     p.transport().loop().submit(() -> null).get(T, java.util.concurrent.TimeUnit.MILLISECONDS);
                     peer.reset();
                     assertInstanceOf(ConnectionResetException.class, p.awaitLost(T), "RST is a reset; events: " + p.events());
