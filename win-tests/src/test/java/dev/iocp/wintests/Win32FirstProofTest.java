@@ -331,7 +331,7 @@ class Win32FirstProofTest {
                 () -> "expected WSAECONNRESET (10054), not the kernel's ERROR_NETNAME_DELETED: " + p);
         assertEquals(ErrorCode.RESET, IoError.code(p.error()));
         // What a user reads on Windows: the Winsock name, as the transport words it.
-        assertEquals("receive: WSAECONNRESET (10054)", new IoException("receive", p.error()).getMessage());
+        assertEquals("receive: Connection reset by peer (WSAECONNRESET 10054)", new IoException("receive", p.error()).getMessage());
     }
 
     // ------------------------------------------------------------------ abort: RST, not FIN
