@@ -17,11 +17,16 @@
 #                  (scripts/tls-check.sh, scripts/tls_check.py)
 #   9. cli         ./iocp doctor, ./iocp race (clean, window hit >= 100 times) and ./iocp bench --quick (prints its
 #                  ratios) on the default Windows JVM under Wine 10 (scripts/cli-check.sh)
-#  10. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use), and
+#  10. reliability the loop's survival checked from outside the process (docs/reliability.md): descriptor
+#                  exhaustion (echo, race server, http native/netty) and faults in handlers and memory (stack
+#                  overflow, direct memory run out), natively and on Win32 under Wine; network faults (black hole,
+#                  loss, SYN drop) natively, in a network namespace of their own
+#  11. actionlint  lints .github/workflows (actionlint is built with `go install` into .cache/ on first use),
+#                  scripts/doc-links.py (every relative link in the Markdown files resolves), and
 #                  scripts/cmd_call_check.py: no batch file run without `call` in a cmd step (with its negative
 #                  control, scripts/testdata/cmd-call-bad.yml)
 # After stage 1, two streams run in parallel, each about one Windows JVM at a time (one core of the two): stages 2-3
-# (the longest: Netty's suite) in one, stages 5-9 and then 4 in the other (docs/wine.md has the measured times).
+# (the longest: Netty's suite) in one, stages 5-9, 4 and 10 in the other (docs/wine.md has the measured times).
 # Then adds up every JUnit XML report (Surefire's, the Wine lanes', echo-check's, the examples', http-check's,
 # tls-check's, cli-check's) and closes with exactly one line:
 #   tests: N passed, N failed, N skipped
@@ -107,11 +112,29 @@ actionlint_stage() {
     # A batch file (mvn.cmd, iocp.cmd...) run without `call` in a cmd step ends the step's script there.
     python3 -c 'import yaml' 2>/dev/null || { log "installing python3-yaml"; iocp_apt_install python3-yaml; } || return 1
     python3 scripts/cmd_call_check.py --self-test || return 1
-    python3 scripts/cmd_call_check.py .github/workflows/*.yml
+    python3 scripts/cmd_call_check.py .github/workflows/*.yml || return 1
+    # Every relative link and anchor in the Markdown files resolves.
+    python3 scripts/doc-links.py
 }
 
 cli_stage() {
     "$IOCP_ROOT/scripts/cli-check.sh" "$IOCP_ROOT/iocp-cli/target/cli-check-reports"
+}
+
+reliability_stage() {
+    local dir="$IOCP_ROOT/win-tests/target/reliability-reports" rc=0
+    mkdir -p "$dir"
+    command -v prlimit >/dev/null 2>&1 || iocp_apt_install util-linux || return 1
+    command -v nft >/dev/null 2>&1 || iocp_apt_install nftables || return 1
+    # The fault probe runs from the CLI's tests jar (stage linux's install builds it; built here if missing).
+    ls "$IOCP_ROOT"/iocp-cli/target/iocp-cli-*-tests.jar >/dev/null 2>&1 \
+        || (cd "$IOCP_ROOT" && iocp_mvn -B -ntp -q -pl iocp-cli -am -DskipTests package) || return 1
+    IOCP_NATIVE=1 "$IOCP_ROOT/scripts/exhaustion-check.sh" "$dir/TEST-exhaustion-check-native.xml" || rc=1
+    "$IOCP_ROOT/scripts/exhaustion-check.sh" "$dir/TEST-exhaustion-check-wine.xml" || rc=1
+    IOCP_NATIVE=1 "$IOCP_ROOT/scripts/fault-probe-check.sh" "$dir/TEST-fault-probe-check-native.xml" || rc=1
+    "$IOCP_ROOT/scripts/fault-probe-check.sh" "$dir/TEST-fault-probe-check-wine.xml" || rc=1
+    python3 "$IOCP_ROOT/scripts/netfault_check.py" --junit "$dir/TEST-netfault-check.xml" || rc=1
+    return "$rc"
 }
 
 # Stage bookkeeping for the two parallel streams: each stream records into its own file, read back after both.
@@ -161,6 +184,7 @@ stream1=$!
     stream_stage tls-check tls_check_stage
     stream_stage cli cli_stage
     stream_stage wine-http env IOCP_WINE_SKIP_BUILD=1 "$IOCP_ROOT/scripts/wine-lane.sh" http
+    stream_stage reliability reliability_stage
 ) >"$streams_dir/2.log" 2>&1 &
 stream2=$!
 # Each stream's output is shown whole once it ends (interleaved, two streams would be unreadable).
@@ -177,7 +201,8 @@ stage actionlint actionlint_stage || failed_stage=1
 reports=()
 for d in ./*/target/surefire-reports win-tests/target/wine-reports iocp-netty/target/wine-reports \
     iocp-http/target/wine-reports win-tests/target/echo-check-reports examples/target/example-reports \
-    iocp-http/target/http-check-reports win-tests/target/tls-check-reports iocp-cli/target/cli-check-reports; do
+    iocp-http/target/http-check-reports win-tests/target/tls-check-reports iocp-cli/target/cli-check-reports \
+    win-tests/target/reliability-reports; do
     [ -d "$d" ] && reports+=("$d")
 done
 summary="$(python3 scripts/junit-summary.py "${reports[@]}")" || failed_stage=1
@@ -194,6 +219,7 @@ printf '  %-11s %s\n' examples "$(python3 scripts/junit-summary.py examples/targ
 printf '  %-11s %s\n' http-check "$(python3 scripts/junit-summary.py iocp-http/target/http-check-reports 2>/dev/null)"
 printf '  %-11s %s\n' tls-check "$(python3 scripts/junit-summary.py win-tests/target/tls-check-reports 2>/dev/null)"
 printf '  %-11s %s\n' cli "$(python3 scripts/junit-summary.py iocp-cli/target/cli-check-reports 2>/dev/null)"
+printf '  %-11s %s\n' reliability "$(python3 scripts/junit-summary.py win-tests/target/reliability-reports 2>/dev/null)"
 
 # summary = "P passed, F failed, S skipped"
 read -r passed _ failed _ skipped _ <<<"$summary"
