@@ -2,7 +2,7 @@
 """Network faults against `iocp echo`, natively, loopback-only inside a network namespace of its own.
 
 Usage (as root): scripts/netfault_check.py [--case NAME ...] [--launcher CMD] [--junit PATH]
-  --case      black-hole | black-hole-control | loss | syn-drop (default: all)
+  --case      black-hole | black-hole-keepalive | black-hole-control | loss | syn-drop (default: all)
   --launcher  how to start the CLI (default "<root>/iocp" with IOCP_NATIVE=1)
 
 The script creates a namespace (iocp-netfault-PID), brings its loopback up, re-runs itself inside it
@@ -11,8 +11,11 @@ starts its own server and uses nftables rules in a table of its own to make the 
   black-hole          8 clients connect and are echoed once; then every segment of their connections is dropped
                       (as if their hosts vanished). The server runs with -Diocp.transport.idleTimeoutMillis=2000:
                       within 15 s its descriptor count (/proc/PID/fd) is back to what it was before they came.
-  black-hole-control  the same without an idle timeout (the default): after 6 s the 8 connections are still held —
-                      the negative control showing the check above can fail (it measures what the default does).
+  black-hole-keepalive the same with no idle timeout but TCP keep-alive at 1 s idle, 1 s interval, 2 probes
+                      (-Diocp.transport.keepAlive=1,1,2): the kernel's probes find the peers gone and the
+                      connections end; descriptors back within 15 s.
+  black-hole-control  the same with the defaults (no idle timeout; keep-alive after 60 s): after 6 s the 8
+                      connections are still held — the negative control showing the checks above can fail.
   loss                `numgen random mod 100 < 3 drop` on every TCP segment: 4 clients echo 1 MiB each, intact and in
                       order, within 60 s (TCP's retransmission under our transport).
   syn-drop            SYNs to the server's port dropped for 3 s: a connect made meanwhile completes once they pass
@@ -33,7 +36,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CASES = ["black-hole", "black-hole-control", "loss", "syn-drop"]
+CASES = ["black-hole", "black-hole-keepalive", "black-hole-control", "loss", "syn-drop"]
 TABLE = "iocp_netfault"
 
 
@@ -121,8 +124,10 @@ def echo_once(s, payload):
         raise Failure("the echo differs")
 
 
-def case_black_hole(launcher, idle_timeout):
-    opts = "-Diocp.transport.idleTimeoutMillis=2000" if idle_timeout else ""
+def case_black_hole(launcher, ending):
+    """ending: "idle" (an idle timeout ends them), "keepalive" (the kernel's probes do), None (the defaults)."""
+    opts = {"idle": "-Diocp.transport.idleTimeoutMillis=2000",
+            "keepalive": "-Diocp.transport.keepAlive=1,1,2"}.get(ending, "")
     srv = EchoServer(launcher, opts)
     clients = []
     try:
@@ -139,14 +144,14 @@ def case_black_hole(launcher, idle_timeout):
         ports = ", ".join(str(c.getsockname()[1]) for c in clients)
         nft([f"tcp sport {{ {ports} }} drop", f"tcp dport {{ {ports} }} drop"])
         t0 = time.monotonic()
-        if idle_timeout:
-            wait_for(f"descriptors back to {baseline} after the black hole", 15,
+        if ending:
+            wait_for(f"descriptors back to {baseline} after the black hole ({ending})", 15,
                      lambda: fd_count(srv.pid) <= baseline)
             return {"baseline": baseline, "held": held, "released_after_s": round(time.monotonic() - t0, 1)}
         time.sleep(6)
         now = fd_count(srv.pid)
         if now < baseline + 8:
-            raise Failure(f"without an idle timeout the connections went anyway ({held} -> {now})")
+            raise Failure(f"with the defaults the connections went anyway ({held} -> {now})")
         return {"baseline": baseline, "held": held, "still_held_after_6s": now}
     finally:
         clear_rules()
@@ -239,9 +244,11 @@ def inside(args):
         t0 = time.time()
         try:
             if name == "black-hole":
-                detail = case_black_hole(launcher, True)
+                detail = case_black_hole(launcher, "idle")
+            elif name == "black-hole-keepalive":
+                detail = case_black_hole(launcher, "keepalive")
             elif name == "black-hole-control":
-                detail = case_black_hole(launcher, False)
+                detail = case_black_hole(launcher, None)
             elif name == "loss":
                 detail = case_loss(launcher)
             else:

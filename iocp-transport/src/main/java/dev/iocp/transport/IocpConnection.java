@@ -294,11 +294,16 @@ final class IocpConnection implements Transport, LoopResource {
                 logger.debug("TCP_NODELAY failed", e);
             }
         }
-        if (config.keepAlive()) {
+        KeepAlive keepAlive = config.keepAlive();
+        if (keepAlive.on()) {
             try {
                 backend.setOption(socket, SocketOpt.SO_KEEPALIVE, 1);
+                // Each may be refused by an older OS (Windows before 10 1709): its system-wide timing then applies.
+                backend.setOption(socket, SocketOpt.TCP_KEEPIDLE, keepAlive.idleSeconds());
+                backend.setOption(socket, SocketOpt.TCP_KEEPINTVL, keepAlive.intervalSeconds());
+                backend.setOption(socket, SocketOpt.TCP_KEEPCNT, keepAlive.probes());
             } catch (IoException e) {
-                logger.debug("SO_KEEPALIVE failed", e);
+                logger.debug("keep-alive not (fully) set", e);
             }
         }
         if (config.idleTimeoutMillis() > 0) {

@@ -13,28 +13,33 @@ package dev.iocp.transport;
  * @param closeTimeoutMillis  deadline of a graceful {@link Transport#close()} before it becomes an abort; 0 = none
  * @param tcpNoDelay          TCP_NODELAY on new connections
  * @param receiveMode         how a connection waits for data: {@link ReceiveMode}
- * @param keepAlive           SO_KEEPALIVE on new connections: the kernel probes a connection idle for its
- *                            keep-alive time (the system's: Linux's default is 2 hours) and ends it when the peer is
- *                            gone — the last resort against a peer that vanished without a FIN or RST
+ * @param keepAlive           TCP keep-alive on new connections ({@link KeepAlive}: by default on, 60 s idle, a probe
+ *                            every 10 s, 6 probes): the kernel ends a connection whose peer vanished without a FIN
+ *                            or RST; {@link KeepAlive#OFF} for none. The default can be set with the system property
+ *                            {@value #KEEP_ALIVE_PROPERTY}
  * @param idleTimeoutMillis   a connection with no receive and no send completed for this long is aborted with an
  *                            {@link IdleTimeoutException} (as Netty's IdleStateHandler or Kestrel's limits would);
  *                            0 = none. The default is 0, or the system property {@value #IDLE_TIMEOUT_PROPERTY}
  */
 public record TransportConfig(int receiveBufferSize, long writeHighWater, long writeLowWater,
                               long closeTimeoutMillis, boolean tcpNoDelay, ReceiveMode receiveMode,
-                              boolean keepAlive, long idleTimeoutMillis) {
+                              KeepAlive keepAlive, long idleTimeoutMillis) {
 
     /** The system property giving {@link #DEFAULT}'s idle timeout in milliseconds (read once, at class load). */
     public static final String IDLE_TIMEOUT_PROPERTY = "iocp.transport.idleTimeoutMillis";
 
+    /** The system property giving {@link #DEFAULT}'s keep-alive: {@code off} or {@code IDLE,INTERVAL,PROBES}. */
+    public static final String KEEP_ALIVE_PROPERTY = "iocp.transport.keepAlive";
+
     /**
      * 64 KiB receives, water marks 64 KiB / 16 KiB, a 30 s close deadline, TCP_NODELAY on, {@link ReceiveMode}'s
-     * default, SO_KEEPALIVE on, no idle timeout (unless {@value #IDLE_TIMEOUT_PROPERTY} says one): a transport
+     * default, {@link KeepAlive#DEFAULT} (unless {@value #KEEP_ALIVE_PROPERTY} says otherwise), no idle timeout (unless {@value #IDLE_TIMEOUT_PROPERTY} says one): a transport
      * cannot know how long its protocol may legitimately stay silent (the idle benchmark holds 19,000 silent
      * connections), so the deadline is the application's to set.
      */
     public static final TransportConfig DEFAULT = new TransportConfig(64 * 1024, 64 * 1024, 16 * 1024, 30_000, true,
-            ReceiveMode.DEFAULT, true,
+            ReceiveMode.DEFAULT,
+            KeepAlive.parse(io.netty.util.internal.SystemPropertyUtil.get(KEEP_ALIVE_PROPERTY, "60,10,6")),
             Math.max(0, io.netty.util.internal.SystemPropertyUtil.getLong(IDLE_TIMEOUT_PROPERTY, 0)));
 
     /**
@@ -46,12 +51,13 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
      * @param closeTimeoutMillis the graceful close's deadline; 0 = none, never negative
      * @param tcpNoDelay TCP_NODELAY on new connections
      * @param receiveMode how a connection waits for data; not null
-     * @param keepAlive SO_KEEPALIVE on new connections
+     * @param keepAlive TCP keep-alive on new connections; not null
      * @param idleTimeoutMillis abort a connection idle this long; 0 = none, never negative
      * @throws IllegalArgumentException if one is out of range
      */
     public TransportConfig {
         java.util.Objects.requireNonNull(receiveMode, "receiveMode");
+        java.util.Objects.requireNonNull(keepAlive, "keepAlive");
         if (receiveBufferSize <= 0) {
             throw new IllegalArgumentException("receiveBufferSize must be > 0, got " + receiveBufferSize);
         }
@@ -108,13 +114,22 @@ public record TransportConfig(int receiveBufferSize, long writeHighWater, long w
     }
 
     /**
-     * {@return this config with SO_KEEPALIVE on or off for new connections}
+     * {@return this config with keep-alive on ({@link KeepAlive#DEFAULT}) or off for new connections}
      *
      * @param on whether the kernel probes idle connections
      */
     public TransportConfig withKeepAlive(boolean on) {
+        return withKeepAlive(on ? KeepAlive.DEFAULT : KeepAlive.OFF);
+    }
+
+    /**
+     * {@return this config with another keep-alive for new connections}
+     *
+     * @param keepAlive the probes' timing, or {@link KeepAlive#OFF}
+     */
+    public TransportConfig withKeepAlive(KeepAlive keepAlive) {
         return new TransportConfig(receiveBufferSize, writeHighWater, writeLowWater, closeTimeoutMillis, tcpNoDelay,
-                receiveMode, on, idleTimeoutMillis);
+                receiveMode, keepAlive, idleTimeoutMillis);
     }
 
     /**

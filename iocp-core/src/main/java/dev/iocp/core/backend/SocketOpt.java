@@ -11,5 +11,19 @@ public enum SocketOpt {
     /** The kernel's send buffer, in bytes. */
     SO_SNDBUF,
     /** Address reuse on bind on (1) or off (0). */
-    SO_REUSEADDR
+    SO_REUSEADDR,
+    /**
+     * Seconds a connection is idle before the first keep-alive probe (Linux TCP_KEEPIDLE; Windows TCP_KEEPALIVE,
+     * from Windows 10 1709; before that only the registry's system-wide value applies and setting it fails).
+     */
+    TCP_KEEPIDLE,
+    /** Seconds between unanswered keep-alive probes (TCP_KEEPINTVL; Windows 10 1709 and later). */
+    TCP_KEEPINTVL,
+    /** Unanswered keep-alive probes after which the connection is dropped (TCP_KEEPCNT; Windows 10 1703 and later). */
+    TCP_KEEPCNT;
+
+    /** {@return whether the option is a TCP-level one (IPPROTO_TCP), not a socket-level one (SOL_SOCKET)} */
+    public boolean tcpLevel() {
+        return this == TCP_NODELAY || this == TCP_KEEPIDLE || this == TCP_KEEPINTVL || this == TCP_KEEPCNT;
+    }
 }

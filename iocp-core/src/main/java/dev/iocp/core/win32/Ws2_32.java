@@ -54,6 +54,12 @@ public final class Ws2_32 {
      */
     public static final int XP1_IFS_HANDLES = 0x00020000;
     public static final int TCP_NODELAY = 0x0001;
+    /** ws2ipdef.h: the keep-alive idle time in seconds (TCP_KEEPIDLE's Windows name), Windows 10 1709+. */
+    public static final int TCP_KEEPALIVE = 3;
+    /** ws2ipdef.h: unanswered probes before the connection is dropped, Windows 10 1703+. */
+    public static final int TCP_KEEPCNT = 16;
+    /** ws2ipdef.h: seconds between probes, Windows 10 1709+. */
+    public static final int TCP_KEEPINTVL = 17;
     /** IPPROTO_IPV6 option: 1 (Windows' default) keeps an AF_INET6 socket off IPv4; 0 makes it dual-stack. */
     public static final int IPV6_V6ONLY = 27;
     /**

@@ -37,6 +37,9 @@ final class LibC {
     static final int SO_KEEPALIVE = 9;
     static final int SO_LINGER = 13;
     static final int TCP_NODELAY = 1;
+    static final int TCP_KEEPIDLE = 4;
+    static final int TCP_KEEPINTVL = 5;
+    static final int TCP_KEEPCNT = 6;
     static final int IPV6_V6ONLY = 26;
 
     static final int SHUT_WR = 1;

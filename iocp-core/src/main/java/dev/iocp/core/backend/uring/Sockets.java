@@ -157,7 +157,7 @@ final class Sockets {
     }
 
     private static int level(SocketOpt option) {
-        return option == SocketOpt.TCP_NODELAY ? LibC.IPPROTO_TCP : LibC.SOL_SOCKET;
+        return option.tcpLevel() ? LibC.IPPROTO_TCP : LibC.SOL_SOCKET;
     }
 
     private static int optionName(SocketOpt option) {
@@ -167,6 +167,9 @@ final class Sockets {
             case SO_RCVBUF: return LibC.SO_RCVBUF;
             case SO_SNDBUF: return LibC.SO_SNDBUF;
             case SO_REUSEADDR: return LibC.SO_REUSEADDR;
+            case TCP_KEEPIDLE: return LibC.TCP_KEEPIDLE;
+            case TCP_KEEPINTVL: return LibC.TCP_KEEPINTVL;
+            case TCP_KEEPCNT: return LibC.TCP_KEEPCNT;
             default: throw new IllegalArgumentException("unsupported option " + option);
         }
     }

@@ -433,7 +433,7 @@ public final class Win32Backend implements Backend {
             }
             value = value != 0 ? 0 : 1;
         }
-        // All five are DWORD/BOOL-sized options.
+        // All of them are DWORD/BOOL-sized options.
         PlatformDependent.putInt(sync + SYNC_VALUE, value);
         if (Ws2_32.setsockopt(socket, level, name, sync + SYNC_VALUE, 4) != 0) {
             throw failure("setsockopt " + option);
@@ -468,7 +468,7 @@ public final class Win32Backend implements Backend {
     }
 
     private static int level(SocketOpt option) {
-        return option == SocketOpt.TCP_NODELAY ? Ws2_32.IPPROTO_TCP : Ws2_32.SOL_SOCKET;
+        return option.tcpLevel() ? Ws2_32.IPPROTO_TCP : Ws2_32.SOL_SOCKET;
     }
 
     private static int optionName(SocketOpt option) {
@@ -478,6 +478,9 @@ public final class Win32Backend implements Backend {
             case SO_RCVBUF: return Ws2_32.SO_RCVBUF;
             case SO_SNDBUF: return Ws2_32.SO_SNDBUF;
             case SO_REUSEADDR: return Ws2_32.SO_EXCLUSIVEADDRUSE;
+            case TCP_KEEPIDLE: return Ws2_32.TCP_KEEPALIVE;
+            case TCP_KEEPINTVL: return Ws2_32.TCP_KEEPINTVL;
+            case TCP_KEEPCNT: return Ws2_32.TCP_KEEPCNT;
             default: throw new IllegalArgumentException("unsupported option " + option);
         }
     }
