@@ -8,6 +8,9 @@ import java.io.IOException;
  * black hole) — from this side the two cannot be told apart.
  */
 public class IdleTimeoutException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** The idle timeout that passed, in milliseconds. */
     private final long idleTimeoutMillis;
 
     /**
