@@ -45,7 +45,8 @@ import java.util.function.Supplier;
  * Parking is the listener's defence against a persistent failure ({@link ErrorCode#NO_DESCRIPTORS}: Win32's
  * WSAEMFILE from the socket AcceptEx needs, io_uring's EMFILE packet; {@link ErrorCode#NO_BUFFERS}: WSAENOBUFS, a
  * full submission ring): re-arming at once would fail at
- * once, forever, with a core at 100 % (issue 10). One timer per server re-arms every parked slot; its delay starts
+ * once, forever, with a core at 100 % (as it once did out of descriptors). One timer per server re-arms every
+ * parked slot; its delay starts
  * at {@value #DEFAULT_RETRY_MIN_MILLIS} ms, doubles while rounds keep failing, is capped at
  * {@value #DEFAULT_RETRY_MAX_MILLIS} ms, and goes back to the start on the next successful accept. (Netty's server
  * bootstrap and asyncio both stop accepting for a fixed second after such an error; starting at 10 ms recovers

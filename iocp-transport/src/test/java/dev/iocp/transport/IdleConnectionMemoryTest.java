@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
- * What an idle connection keeps (issue 14): after it has echoed a message and its queue has drained, no write chunk
+ * What an idle connection keeps in memory: after it has echoed a message and its queue has drained, no write chunk
  * and no send op (both went back to the loop's pools), and, in READINESS mode, no receive buffer either (its
  * readiness receive pins none; in BUFFERED mode the receive in flight keeps exactly one). Before this, every
  * connection kept a 64 KiB receive buffer and a 16 KiB chunk for good. Then it still echoes: the pools hand back

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The ownership APIs (issue 14, item 2): {@code writeOwned} sends from the caller's buffer in place and releases it
+ * The ownership APIs (no copy for a large echo): {@code writeOwned} sends from the caller's buffer in place and
+ * releases it
  * exactly once, after its last byte was confirmed or when the queue is discarded; {@code retainReceived} keeps the
  * received buffer for the protocol, so an echo of a large message copies nothing, and every byte still arrives in
  * order.

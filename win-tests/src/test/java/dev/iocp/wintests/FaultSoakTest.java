@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The soak under faults (issue 10): hundreds of verified echo streams over a real backend while faults are injected
+ * The soak under faults (every failure path at once): hundreds of verified echo streams over a real backend while
+ * faults are injected
  * at random — receive/send submits failing (NO_BUFFERS), accepts failing (NO_DESCRIPTORS), receive packets turned
  * into resets, write-queue chunks failing for want of direct memory (a chunk is allocated only when a loop's pool is
  * empty, so the rate is high). Every stream must either come back intact (every

@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Issue 10 item 2, for real: the process runs out of file descriptors (RLIMIT_NOFILE lowered, the table filled) while
+ * Out of descriptors without spinning, for real: the process runs out of file descriptors (RLIMIT_NOFILE lowered,
+ * the table filled) while
  * a client waits in the listener's backlog, so every io_uring ACCEPT completes with EMFILE at once. The loop must stay
  * near idle (the accept is re-armed after a back-off, not at once), count the errors, and accept the client as soon
  * as descriptors come back. The negative control turns the back-off off and sees the loop spin.

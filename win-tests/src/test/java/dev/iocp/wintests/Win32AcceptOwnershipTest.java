@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Issue 10 item 9, the Win32 half: who owns an accepted socket when {@code finishAccept}
+ * One owner for an accepted socket, the Win32 half: who owns an accepted socket when {@code finishAccept}
  * (SO_UPDATE_ACCEPT_CONTEXT) fails. The SPI gives the accepted socket one owner at each moment: from the ACCEPT
  * packet on it is the op's owner's — after a failed packet, and after a failed {@code finishAccept} too — so the
  * backend never closes it behind the owner's back (the owner would close it again, and a second closesocket can hit

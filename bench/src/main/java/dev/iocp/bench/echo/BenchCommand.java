@@ -86,7 +86,7 @@ public final class BenchCommand {
             Scenario.pingPong(1000, 16),
             Scenario.stream(1, 16 * 1024),
             Scenario.stream(100, 16 * 1024),
-            // Issue 14's large-message cell: 10 connections, 4 messages of 16 KiB outstanding on each.
+            // The large-message cell: 10 connections, 4 messages of 16 KiB outstanding on each.
             Scenario.stream(10, 16 * 1024, 4));
 
     private BenchCommand() {}

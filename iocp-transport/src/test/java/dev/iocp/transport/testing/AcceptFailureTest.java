@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A listener under accept failures (issue 10, items 1, 2 and 9), on any backend: the real backend runs under a
+ * A listener under accept failures (a failed accept re-armed, running out of descriptors without spinning, one
+ * owner for an accepted socket whose finishing failed), on any backend: the real backend runs under a
  * {@link FaultInjectingBackend} that fails chosen accept submits, accept packets or finishAccept calls with the
  * errors the operating system gives. Subclasses say which backend and which peers (simulated, io_uring natively,
  * Win32 under Wine).

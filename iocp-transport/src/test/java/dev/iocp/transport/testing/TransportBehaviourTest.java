@@ -550,7 +550,7 @@ public abstract class TransportBehaviourTest {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    // ------------------------------------------------------------------------------- failure handling (issue 10)
+    // ------------------------------------------- failure handling: closes from callbacks, bad addresses, shutdown
 
     /**
      * The peer pipelined a request while we were paused; we answer 1 MiB and close. Closing with the peer's bytes

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * What a RECV's SQE says, written into plain memory (no ring): IORING_RECVSEND_POLL_FIRST only when the owner knows
- * the socket is empty (issue 14: it used to be set on every receive, also right after one that filled its buffer,
+ * the socket is empty (it used to be set on every receive, also right after one that filled its buffer,
  * when more is waiting and trying first saves the poll); a readiness receive is a one-shot POLL_ADD for POLLIN.
  */
 class SqeTest {
