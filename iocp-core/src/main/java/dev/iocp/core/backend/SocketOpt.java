@@ -11,5 +11,7 @@ public enum SocketOpt {
     /** The kernel's send buffer, in bytes. */
     SO_SNDBUF,
     /** Address reuse on bind on (1) or off (0). */
-    SO_REUSEADDR
+    SO_REUSEADDR,
+    /** Sending datagrams to a broadcast address allowed (1) or not (0). */
+    SO_BROADCAST
 }

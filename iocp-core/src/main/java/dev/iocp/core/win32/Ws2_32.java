@@ -26,7 +26,9 @@ public final class Ws2_32 {
     /** Windows' value; Linux's is 10. */
     public static final int AF_INET6 = 23;
     public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
     public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
     public static final int IPPROTO_IPV6 = 41;
 
     public static final int WSA_FLAG_OVERLAPPED = 0x01;
@@ -36,6 +38,7 @@ public final class Ws2_32 {
     public static final int SOL_SOCKET = 0xFFFF;
     public static final int SO_REUSEADDR = 0x0004;
     public static final int SO_KEEPALIVE = 0x0008;
+    public static final int SO_BROADCAST = 0x0020;
     public static final int SO_LINGER = 0x0080;
     public static final int SO_SNDBUF = 0x1001;
     public static final int SO_RCVBUF = 0x1002;

@@ -478,6 +478,7 @@ public final class Win32Backend implements Backend {
             case SO_RCVBUF: return Ws2_32.SO_RCVBUF;
             case SO_SNDBUF: return Ws2_32.SO_SNDBUF;
             case SO_REUSEADDR: return Ws2_32.SO_EXCLUSIVEADDRUSE;
+            case SO_BROADCAST: return Ws2_32.SO_BROADCAST;
             default: throw new IllegalArgumentException("unsupported option " + option);
         }
     }
