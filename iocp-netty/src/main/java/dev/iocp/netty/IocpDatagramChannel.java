@@ -348,10 +348,14 @@ public class IocpDatagramChannel extends AbstractIocpChannel implements Datagram
         receiveState = ReceiveState.IDLE;
     }
 
-    /** An error in Netty's terms: a port-unreachable as NIO reports it, anything else in the words of NettyErrors. */
+    /**
+     * An error in Netty's terms: a port-unreachable as NIO reports it, anything else in the words of NettyErrors. On
+     * UDP a refusal (Linux's ECONNREFUSED, Windows' ERROR_PORT_UNREACHABLE) and a reset (Winsock's WSAECONNRESET)
+     * can only be the ICMP port-unreachable answering an earlier datagram.
+     */
     private static IOException exception(String call, int error) {
         IOException e = NettyErrors.exception(call, error);
-        if (NettyErrors.isRefused(error)) {
+        if (NettyErrors.isRefused(error) || NettyErrors.isReset(error)) {
             PortUnreachableException unreachable = new PortUnreachableException(e.getMessage());
             unreachable.initCause(e);
             return unreachable;

@@ -279,6 +279,31 @@ public abstract class DatagramContractTest {
     }
 
     @Test
+    void aConnectedSocketLearnsThatNobodyIsThereAndGoesOn() throws Exception {
+        long a = udp(v4());
+        long nobody = udp(v4());
+        InetSocketAddress gone = backend.localAddress(nobody);
+        backend.close(nobody, false);
+        sockets.remove(Long.valueOf(nobody));
+        backend.connectDatagram(a, gone);
+        Op r = submitReceive(a, 64);
+        sentWhole(sendTo(a, "anyone?", null), 7);
+        int[] p = awaitPacket(r);
+        assertTrue(IoError.is(p[1], ErrorCode.REFUSED) || IoError.isReset(p[1]),
+                () -> "the port-unreachable fails the receive: " + IoError.describe(p[1]));
+        r.release();
+        // The socket goes on: connected elsewhere, it receives again.
+        long b = udp(v4());
+        backend.connectDatagram(a, backend.localAddress(b));
+        Op again = submitReceive(a, 64);
+        sentWhole(sendTo(b, "still here", backend.localAddress(a)), 10);
+        int[] q = awaitPacket(again);
+        assertEquals(0, q[1], () -> IoError.describe(q[1]));
+        assertEquals("still here", read(again.bufferAddress(0), q[0]));
+        again.release();
+    }
+
+    @Test
     void closeWithAReceivePendingStillGetsItsPacket() throws Exception {
         long a = udp(v4());
         Op r = submitReceive(a, 64);

@@ -52,6 +52,10 @@ final class SimSocket {
     /** Datagrams received and not yet taken by a receive, oldest first; their bytes count against the window. */
     final ArrayDeque<SimulatedNetwork.Datagram> datagrams = new ArrayDeque<>();
     int datagramBytes;
+    /** A UDP socket bound to the wildcard address and then connected: that address, for the disconnect. */
+    InetSocketAddress wildcardLocal;
+    /** A connected UDP socket's datagram found nobody: its next receive fails with ERROR_PORT_UNREACHABLE. */
+    boolean portUnreachable;
 
     SimSocket(long id, boolean ipv6, int receiveWindow) {
         this.id = id;

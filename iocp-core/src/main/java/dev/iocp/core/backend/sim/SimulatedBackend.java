@@ -629,7 +629,7 @@ public final class SimulatedBackend implements Backend {
             if (s == null) {
                 throw failure("connect (disconnect)", Win32Error.WSAENOTSOCK);
             }
-            s.remote = null;
+            net.disconnectDatagram(s);
         } finally {
             net.lock.unlock();
         }

@@ -358,8 +358,8 @@ public final class SimulatedNetwork {
             }
             s.backlog.clear();
         }
-        if (s.datagram && s.local != null) {
-            datagramBindings.remove(s.local, s);
+        if (s.datagram) {
+            datagramBindings.values().remove(s); // keyed by the bound address, which a connect may have refined
         }
         s.state = SimSocket.State.CLOSED;
         Op recv = s.pendingRecv;
@@ -404,6 +404,16 @@ public final class SimulatedNetwork {
     /** One datagram waiting in a UDP socket: its bytes and where it came from. */
     record Datagram(byte[] bytes, InetSocketAddress source) {}
 
+    /** Dissolves a UDP socket's connection: it hears anyone again, at the address it was bound to. */
+    void disconnectDatagram(SimSocket s) {
+        s.remote = null;
+        s.portUnreachable = false; // reported to connected sockets only
+        if (s.wildcardLocal != null) {
+            s.local = s.wildcardLocal;
+            s.wildcardLocal = null;
+        }
+    }
+
     /** A UDP socket that sends before it is bound gets a wildcard address and a free port, as the kernel gives it. */
     private void bindImplicitly(SimSocket s) throws IoException {
         if (s.local == null) {
@@ -415,8 +425,15 @@ public final class SimulatedNetwork {
     void connectDatagram(SimSocket s, InetSocketAddress remote) throws IoException {
         bindImplicitly(s);
         s.remote = remote;
+        if (s.local.getAddress().isAnyLocalAddress()) {
+            // As a real stack does: the connect picks the source address (on loopback, the peer's own), which is
+            // what getsockname reports from now on; a disconnect gives the wildcard back.
+            s.wildcardLocal = s.local;
+            s.local = new InetSocketAddress(remote.getAddress(), s.local.getPort());
+        }
         // As a real stack does: what others sent before the connect and nobody read is no longer for this socket.
         s.datagrams.removeIf(d -> !d.source().equals(remote));
+        s.portUnreachable = false;
         s.datagramBytes = s.datagrams.stream().mapToInt(d -> d.bytes().length).sum();
     }
 
@@ -442,6 +459,17 @@ public final class SimulatedNetwork {
             dst = datagramBindings.get(new InetSocketAddress(anyLocal(true), target.getPort()));
         }
         complete(s, op, bytes.length, 0);
+        if (dst == null && s.remote != null) {
+            // Nobody at the connected peer's port: the ICMP port-unreachable fails the sender's receive, as Windows
+            // reports it to a connected UDP socket (the Win32 backend turns SIO_UDP_CONNRESET on at connect only).
+            s.portUnreachable = true;
+            Op waiting = s.pendingRecv;
+            if (waiting != null) {
+                s.pendingRecv = null;
+                receiveDatagram(s, waiting);
+            }
+            return;
+        }
         if (dst == null || dst.state == SimSocket.State.CLOSED || (dst.remote != null && !dst.remote.equals(source))
                 || dst.datagramBytes + bytes.length > dst.receiveWindow) {
             return;
@@ -457,7 +485,10 @@ public final class SimulatedNetwork {
 
     /** A receive of one datagram: completes now if one is waiting, else waits in {@link SimSocket#pendingRecv}. */
     void receiveDatagram(SimSocket s, Op op) {
-        if (s.datagrams.isEmpty()) {
+        if (s.portUnreachable) {
+            s.portUnreachable = false;
+            complete(s, op, 0, Win32Error.ERROR_PORT_UNREACHABLE);
+        } else if (s.datagrams.isEmpty()) {
             s.pendingRecv = op;
         } else {
             takeDatagram(s, op);
