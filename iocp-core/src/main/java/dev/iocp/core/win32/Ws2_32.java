@@ -80,6 +80,12 @@ public final class Ws2_32 {
      */
     public static final byte TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS = (byte) 0xFE;
 
+    /**
+     * {@code _WSAIOW(IOC_VENDOR, 12)}: with a BOOL FALSE, an ICMP port-unreachable answering a datagram no longer
+     * fails the UDP socket's next receive with WSAECONNRESET (libuv's and .NET's UDP sockets turn it off).
+     */
+    public static final int SIO_UDP_CONNRESET = 0x9800000C;
+
     public static final int SD_RECEIVE = 0;
     public static final int SD_SEND = 1;
     public static final int SD_BOTH = 2;
@@ -142,6 +148,21 @@ public final class Ws2_32 {
 
     public static native int WSASend(long s, long buffers, int count, long bytesSent, int flags, long overlapped,
                                      long completionRoutine);
+
+    /**
+     * Overlapped receive of one datagram into {@code count} WSABUFs; the sender's address is written to {@code from}
+     * and its length to {@code fromLen} (an int* in/out, set to the room at {@code from} before the call) — both
+     * the kernel's until the packet, so both must live in the op's own memory.
+     */
+    public static native int WSARecvFrom(long s, long buffers, int count, long bytesReceived, long flags, long from,
+                                         long fromLen, long overlapped, long completionRoutine);
+
+    /** Overlapped send of one datagram gathering {@code count} WSABUFs to {@code to} (0 with 0: the connected peer). */
+    public static native int WSASendTo(long s, long buffers, int count, long bytesSent, int flags, long to, int toLen,
+                                       long overlapped, long completionRoutine);
+
+    /** A UDP socket's connect: synchronous (nothing is exchanged); an all-zero address dissolves the association. */
+    public static native int connect(long s, long name, int nameLen);
 
     public static native int WSAGetLastError();
 
