@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The datagram part of the backend SPI's contract, the same on every backend (a short subclass per backend): UDP
@@ -258,7 +259,9 @@ public abstract class DatagramContractTest {
 
         backend.disconnectDatagram(a);
         int[] unconnected = sendTo(a, "where to?", null);
-        assertTrue(IoError.is(unconnected[1], ErrorCode.NOT_CONNECTED),
+        // Linux says EDESTADDRREQ (NOT_CONNECTED); Wine's WSASendTo WSAEINVAL. Either way nothing is sent.
+        assertTrue(IoError.is(unconnected[1], ErrorCode.NOT_CONNECTED)
+                        || IoError.is(unconnected[1], ErrorCode.INVALID_ARGUMENT),
                 () -> "a send without a target after disconnect: " + IoError.describe(unconnected[1]));
         Op again = submitReceive(a, 64);
         sentWhole(sendTo(stranger, "anyone", aAt), 6);
@@ -278,8 +281,18 @@ public abstract class DatagramContractTest {
         sentWhole(sendTo(a, "lost", gone), 4);
     }
 
+    /**
+     * Whether this backend reports an ICMP port-unreachable to a connected UDP socket's receive. Null if it does;
+     * otherwise why not (the case is then skipped with that reason).
+     */
+    protected String whyNoPortUnreachableReports() {
+        return null;
+    }
+
     @Test
     void aConnectedSocketLearnsThatNobodyIsThereAndGoesOn() throws Exception {
+        String why = whyNoPortUnreachableReports();
+        assumeTrue(why == null, why);
         long a = udp(v4());
         long nobody = udp(v4());
         InetSocketAddress gone = backend.localAddress(nobody);
