@@ -104,7 +104,8 @@ public final class IocpDatagramChannelConfig extends DefaultChannelConfig implem
 
     private void setActiveOnRegistration(boolean active) {
         if (channel.isRegistered()) {
-            throw new IllegalStateException("DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION can only be set before registration");
+            throw new IllegalStateException(
+                    "DATAGRAM_CHANNEL_ACTIVE_ON_REGISTRATION can only be set before registration");
         }
         this.activeOnRegistration = active;
     }

@@ -34,8 +34,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link IocpDatagramChannel} on the simulated backend, on io_uring and on Win32 (each where it runs; Win32 under
- * Wine through win-tests' subclass): what Netty's own datagram tests do not show: a held datagram with auto-read off, truncation to the receive buffer, the refusals by name, a close with
- * the receive in flight.
+ * Wine through win-tests' subclass): what Netty's own datagram tests do not show — a held datagram with auto-read
+ * off, truncation to the receive buffer, the port-unreachable, the refusals by name, a close with the receive in
+ * flight.
  */
 public class IocpDatagramChannelTest {
     private static final long T = 10; // s, the bound of every wait

@@ -550,7 +550,8 @@ public final class SimulatedBackend implements Backend {
             }
             if (s.pendingRecv != null) {
                 // Not an OS rule, but the transport promises one receive in flight; catch a breach loudly.
-                throw new IllegalStateException("second receive submitted on " + s + " while " + s.pendingRecv + " pending");
+                throw new IllegalStateException("second receive submitted on " + s + " while " + s.pendingRecv
+                        + " pending");
             }
             op.markInFlight();
             submittingInline = s.skipsPortOnSuccess ? op : null;

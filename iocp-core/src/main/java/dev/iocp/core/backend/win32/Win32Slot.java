@@ -38,7 +38,8 @@ public final class Win32Slot {
     static final int ADDRESS_AREA_SIZE = 128;
 
     static {
-        if (ADDRESS_AREA + ADDRESS_AREA_SIZE > Op.NATIVE_AREA_SIZE || INLINE + 4 > FROM_LENGTH || FROM_LENGTH + 4 > ADDRESS_AREA
+        if (ADDRESS_AREA + ADDRESS_AREA_SIZE > Op.NATIVE_AREA_SIZE || INLINE + 4 > FROM_LENGTH
+                || FROM_LENGTH + 4 > ADDRESS_AREA
                 || WinsockExtensions.ACCEPTEX_BUFFER_SIZE > ADDRESS_AREA_SIZE) {
             throw new AssertionError("the Win32 slot layout does not fit the op's native area");
         }
