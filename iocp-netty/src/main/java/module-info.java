@@ -1,7 +1,7 @@
 /**
  * A Netty 4.2 transport over iocp's backends: {@link dev.iocp.netty.IocpIoHandler} for a
- * {@code MultiThreadIoEventLoopGroup}, and the channels {@link dev.iocp.netty.IocpSocketChannel} and
- * {@link dev.iocp.netty.IocpServerSocketChannel}.
+ * {@code MultiThreadIoEventLoopGroup}, and the channels {@link dev.iocp.netty.IocpSocketChannel},
+ * {@link dev.iocp.netty.IocpServerSocketChannel} and {@link dev.iocp.netty.IocpDatagramChannel}.
  */
 module dev.iocp.netty {
     // The channels are Netty channels that read and write ByteBufs, and report the SPI's IoException.

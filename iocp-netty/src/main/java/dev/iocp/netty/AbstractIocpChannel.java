@@ -239,7 +239,7 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
         if (socket != 0) {
             return;
         }
-        socket = backend().openTcpSocket(address.getAddress() instanceof java.net.Inet6Address);
+        socket = newSocket(backend(), address.getAddress() instanceof java.net.Inet6Address);
         homeHandler = registration.handler();
         homeLoop = eventLoop();
         try {
@@ -249,6 +249,11 @@ public abstract class AbstractIocpChannel extends AbstractChannel {
             socket = 0;
             throw e;
         }
+    }
+
+    /** A new socket of this channel's kind on {@code backend}: TCP unless a subclass says otherwise. */
+    long newSocket(Backend backend, boolean ipv6) throws IOException {
+        return backend.openTcpSocket(ipv6);
     }
 
     /** An accepted socket was associated with this loop's port: learn its address, apply the options kept. */

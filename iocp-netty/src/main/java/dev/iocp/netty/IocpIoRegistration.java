@@ -73,6 +73,7 @@ final class IocpIoRegistration implements IoRegistration, CompletionHandler {
         return submit(op, null);
     }
 
+    /** {@code remote}: a CONNECT's target, or a SEND_TO's (null: the connected peer); ignored by other ops. */
     int submit(Op op, InetSocketAddress remote) {
         if (!valid) {
             throw new IllegalStateException("submit on a cancelled registration: " + handle);
@@ -83,6 +84,8 @@ final class IocpIoRegistration implements IoRegistration, CompletionHandler {
             case SEND: error = handler.backend().submitSend(op); break;
             case ACCEPT: error = handler.backend().submitAccept(op); break;
             case CONNECT: error = handler.backend().submitConnect(op, remote); break;
+            case RECV_FROM: error = handler.backend().submitReceiveFrom(op); break;
+            case SEND_TO: error = handler.backend().submitSendTo(op, remote); break;
             default: throw new IllegalArgumentException("op type " + op.type());
         }
         if (error == 0) {

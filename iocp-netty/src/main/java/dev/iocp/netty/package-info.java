@@ -5,7 +5,8 @@
  * <p>Two lines make a Netty application use it: the loop group's factory,
  * {@code new MultiThreadIoEventLoopGroup(}{@link dev.iocp.netty.IocpIoHandler#newFactory()}{@code )}, and the channel
  * class, {@link dev.iocp.netty.IocpServerSocketChannel} for servers or {@link dev.iocp.netty.IocpSocketChannel} for
- * clients. Everything else is Netty's. {@link dev.iocp.netty.IocpChannelOption} adds two options to Netty's own.
+ * clients, {@link dev.iocp.netty.IocpDatagramChannel} for UDP (unicast; multicast is refused by name). Everything
+ * else is Netty's. {@link dev.iocp.netty.IocpChannelOption} adds two options to Netty's own.
  *
  * <p>What differs from Netty's NIO and native transports, and why:
  * <ul>

@@ -273,6 +273,88 @@ public interface Backend extends AutoCloseable {
      */
     default void submitNow() {}
 
+    // ------------------------------------------------------------------------------------------ datagrams
+
+    /**
+     * A new UDP socket of the given family, ready for the datagram ops (on Win32 an overlapped socket associated with
+     * the completion port, with SIO_UDP_CONNRESET off). Sockets follow the same dual-stack convention as
+     * {@link #openTcpSocket}: where the backend makes AF_INET6 sockets with IPV6_V6ONLY off, IPv4 addresses are given
+     * to them IPv4-mapped and come back as IPv4 ones.
+     *
+     * @param ipv6 an AF_INET6 socket if true, AF_INET if false
+     * @return the socket's handle
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     * @throws UnsupportedOperationException if this backend has no datagram sockets
+     */
+    default long openUdpSocket(boolean ipv6) throws IoException {
+        throw new UnsupportedOperationException(name() + " backend: no datagram sockets");
+    }
+
+    /**
+     * A receive of one datagram into the op's buffers that also learns its source address (Win32: WSARecvFrom;
+     * io_uring: RECVMSG), which the backend writes into the op's native area: the kernel's from the submit until the
+     * packet (invariant 2). The packet's bytes are the datagram's (0 is an empty datagram, not an end). A datagram
+     * larger than the buffers is truncated: the packet carries the bytes that fitted <em>and</em> the error
+     * {@link ErrorCode#MESSAGE_TOO_LONG} (Winsock's WSAEMSGSIZE, io_uring's MSG_TRUNC); the rest is lost, as the
+     * operating system loses it. After a packet with bytes (truncated or not) {@link #receivedFrom} names the
+     * sender. On a connected socket an ICMP port-unreachable for an earlier send may fail the receive with
+     * {@link ErrorCode#REFUSED} (Linux; Win32 turns that report off, see {@link #openUdpSocket}); the socket stays
+     * usable.
+     *
+     * @param op an OWNED op of type RECV_FROM with its socket and buffers set (at least one byte of room)
+     * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
+     */
+    default int submitReceiveFrom(Op op) {
+        throw new UnsupportedOperationException(name() + " backend: no datagram sockets");
+    }
+
+    /**
+     * After a RECV_FROM packet that reported bytes (success, or {@link ErrorCode#MESSAGE_TOO_LONG}): the address the
+     * datagram came from, as the kernel wrote it into the op's native area.
+     *
+     * @param op the RECV_FROM op, OWNED again after its packet
+     * @return the sender's address
+     */
+    default InetSocketAddress receivedFrom(Op op) {
+        throw new UnsupportedOperationException(name() + " backend: no datagram sockets");
+    }
+
+    /**
+     * A send of one datagram gathering the op's buffers (Win32: WSASendTo; io_uring: SENDMSG), to {@code target},
+     * encoded into the op's native area; with {@code target} null, to the connected peer. A datagram is sent whole
+     * or not at all: a packet with success carries its full length.
+     *
+     * @param op an OWNED op of type SEND_TO with its socket and buffers set
+     * @param target a resolved address, or null on a connected socket
+     * @return 0 (a packet will come), or the {@link IoError} why not (no packet will come)
+     */
+    default int submitSendTo(Op op, InetSocketAddress target) {
+        throw new UnsupportedOperationException(name() + " backend: no datagram sockets");
+    }
+
+    /**
+     * Connects a UDP socket (synchronous: no packet is exchanged): from now on it sends to {@code remote} when a send
+     * names no target, and receives only what {@code remote} sends.
+     *
+     * @param socket a UDP socket
+     * @param remote a resolved address
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
+    default void connectDatagram(long socket, InetSocketAddress remote) throws IoException {
+        throw new UnsupportedOperationException(name() + " backend: no datagram sockets");
+    }
+
+    /**
+     * Dissolves a UDP socket's association with its peer (a connect to AF_UNSPEC / the null address): it receives
+     * from anyone again, and keeps its local address.
+     *
+     * @param socket a connected UDP socket
+     * @throws IoException if the operating system refuses (the message names the call and the native error)
+     */
+    default void disconnectDatagram(long socket) throws IoException {
+        throw new UnsupportedOperationException(name() + " backend: no datagram sockets");
+    }
+
     /** Closes the backend (the completion port, the ring). The caller has already waited for every op packet. */
     @Override
     void close();

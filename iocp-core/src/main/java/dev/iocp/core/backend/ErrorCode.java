@@ -41,6 +41,11 @@ public enum ErrorCode {
     ACCESS_DENIED,
     /** A non-blocking call could not complete now. */
     WOULD_BLOCK,
+    /**
+     * A datagram did not fit the receive's buffers: the packet carries the bytes that fitted, the rest is lost (or
+     * a datagram to send is larger than the protocol allows).
+     */
+    MESSAGE_TOO_LONG,
     /** Anything else: the native name says what. */
     OTHER
 }

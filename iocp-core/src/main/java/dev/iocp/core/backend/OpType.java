@@ -9,5 +9,9 @@ public enum OpType {
     /** An accept on a listening socket. */
     ACCEPT,
     /** An outgoing connect. */
-    CONNECT
+    CONNECT,
+    /** A receive of one datagram that also reports its source address. */
+    RECV_FROM,
+    /** A send of one datagram, to an address or to the connected peer. */
+    SEND_TO
 }

@@ -12,6 +12,8 @@ public enum SocketOpt {
     SO_SNDBUF,
     /** Address reuse on bind on (1) or off (0). */
     SO_REUSEADDR,
+    /** Sending datagrams to a broadcast address allowed (1) or not (0). */
+    SO_BROADCAST,
     /**
      * Seconds a connection is idle before the first keep-alive probe (Linux TCP_KEEPIDLE; Windows TCP_KEEPALIVE,
      * from Windows 10 1709; before that only the registry's system-wide value applies and setting it fails).

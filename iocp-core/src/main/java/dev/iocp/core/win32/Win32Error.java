@@ -102,6 +102,7 @@ public final class Win32Error {
             .means(ErrorCode.BAD_HANDLE, WSAENOTSOCK, ERROR_INVALID_HANDLE, WSAEBADF)
             .means(ErrorCode.ACCESS_DENIED, WSAEACCES, ERROR_ACCESS_DENIED)
             .means(ErrorCode.WOULD_BLOCK, WSAEWOULDBLOCK)
+            .means(ErrorCode.MESSAGE_TOO_LONG, WSAEMSGSIZE)
             // The words code written for Linux matches (NativeErrors' class comment), so that "the peer went away"
             // reads the same on every OS: the peer's RST is a reset; a connection gone otherwise (aborted by the
             // stack, a keep-alive failure, a send after a shutdown: where Linux's send says EPIPE) a broken pipe.

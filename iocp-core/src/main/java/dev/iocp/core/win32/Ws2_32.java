@@ -26,7 +26,9 @@ public final class Ws2_32 {
     /** Windows' value; Linux's is 10. */
     public static final int AF_INET6 = 23;
     public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
     public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
     public static final int IPPROTO_IPV6 = 41;
 
     public static final int WSA_FLAG_OVERLAPPED = 0x01;
@@ -36,6 +38,7 @@ public final class Ws2_32 {
     public static final int SOL_SOCKET = 0xFFFF;
     public static final int SO_REUSEADDR = 0x0004;
     public static final int SO_KEEPALIVE = 0x0008;
+    public static final int SO_BROADCAST = 0x0020;
     public static final int SO_LINGER = 0x0080;
     public static final int SO_SNDBUF = 0x1001;
     public static final int SO_RCVBUF = 0x1002;
@@ -82,6 +85,12 @@ public final class Ws2_32 {
      * 16299, on; an earlier Windows would read the value as 254 retransmissions).
      */
     public static final byte TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS = (byte) 0xFE;
+
+    /**
+     * {@code _WSAIOW(IOC_VENDOR, 12)}: with a BOOL FALSE, an ICMP port-unreachable answering a datagram no longer
+     * fails the UDP socket's next receive with WSAECONNRESET (libuv's and .NET's UDP sockets turn it off).
+     */
+    public static final int SIO_UDP_CONNRESET = 0x9800000C;
 
     public static final int SD_RECEIVE = 0;
     public static final int SD_SEND = 1;
@@ -145,6 +154,21 @@ public final class Ws2_32 {
 
     public static native int WSASend(long s, long buffers, int count, long bytesSent, int flags, long overlapped,
                                      long completionRoutine);
+
+    /**
+     * Overlapped receive of one datagram into {@code count} WSABUFs; the sender's address is written to {@code from}
+     * and its length to {@code fromLen} (an int* in/out, set to the room at {@code from} before the call) — both
+     * the kernel's until the packet, so both must live in the op's own memory.
+     */
+    public static native int WSARecvFrom(long s, long buffers, int count, long bytesReceived, long flags, long from,
+                                         long fromLen, long overlapped, long completionRoutine);
+
+    /** Overlapped send of one datagram gathering {@code count} WSABUFs to {@code to} (0 with 0: the connected peer). */
+    public static native int WSASendTo(long s, long buffers, int count, long bytesSent, int flags, long to, int toLen,
+                                       long overlapped, long completionRoutine);
+
+    /** A UDP socket's connect: synchronous (nothing is exchanged); an all-zero address dissolves the association. */
+    public static native int connect(long s, long name, int nameLen);
 
     public static native int WSAGetLastError();
 

@@ -54,7 +54,8 @@ public final class FaultInjectingBackend implements Backend {
         /** Counted only: close cannot fail (see {@link Faults#closes(long)}). */
         CLOSE,
         /** Packets of that kind (all counted); a fault turns a successful one into a failure, still delivered. */
-        RECV_PACKET, SEND_PACKET, ACCEPT_PACKET, CONNECT_PACKET;
+        RECV_PACKET, SEND_PACKET, ACCEPT_PACKET, CONNECT_PACKET,
+        OPEN_UDP_SOCKET, SUBMIT_RECEIVE_FROM, SUBMIT_SEND_TO, RECV_FROM_PACKET, SEND_TO_PACKET;
 
         static Call packetOf(OpType type) {
             return switch (type) {
@@ -62,6 +63,8 @@ public final class FaultInjectingBackend implements Backend {
                 case SEND -> SEND_PACKET;
                 case ACCEPT -> ACCEPT_PACKET;
                 case CONNECT -> CONNECT_PACKET;
+                case RECV_FROM -> RECV_FROM_PACKET;
+                case SEND_TO -> SEND_TO_PACKET;
             };
         }
     }
@@ -377,6 +380,39 @@ public final class FaultInjectingBackend implements Backend {
     public void finishConnect(Op op) throws IoException {
         maybeThrow(Call.FINISH_CONNECT, "finish connect");
         delegate.finishConnect(op);
+    }
+
+    @Override
+    public long openUdpSocket(boolean ipv6) throws IoException {
+        maybeThrow(Call.OPEN_UDP_SOCKET, "socket");
+        return delegate.openUdpSocket(ipv6);
+    }
+
+    @Override
+    public int submitReceiveFrom(Op op) {
+        int error = injected(Call.SUBMIT_RECEIVE_FROM);
+        return error != 0 ? error : delegate.submitReceiveFrom(op);
+    }
+
+    @Override
+    public InetSocketAddress receivedFrom(Op op) {
+        return delegate.receivedFrom(op);
+    }
+
+    @Override
+    public int submitSendTo(Op op, InetSocketAddress target) {
+        int error = injected(Call.SUBMIT_SEND_TO);
+        return error != 0 ? error : delegate.submitSendTo(op, target);
+    }
+
+    @Override
+    public void connectDatagram(long socket, InetSocketAddress remote) throws IoException {
+        delegate.connectDatagram(socket, remote);
+    }
+
+    @Override
+    public void disconnectDatagram(long socket) throws IoException {
+        delegate.disconnectDatagram(socket);
     }
 
     @Override

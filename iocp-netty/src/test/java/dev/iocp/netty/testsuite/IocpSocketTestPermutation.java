@@ -1,12 +1,17 @@
 package dev.iocp.netty.testsuite;
 
+import dev.iocp.netty.IocpDatagramChannel;
 import dev.iocp.netty.IocpIoHandler;
 import dev.iocp.netty.IocpServerSocketChannel;
 import dev.iocp.netty.IocpSocketChannel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
@@ -57,6 +62,48 @@ public class IocpSocketTestPermutation extends SocketTestPermutation {
     /** iocp × iocp only: where Netty's NIO cannot run (a Windows JVM under Wine, see win-tests' Netty suite). */
     public List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> iocpOnly() {
         return combo(List.of(iocpServer()), List.of(iocpClient()));
+    }
+
+    private BootstrapFactory<Bootstrap> iocpDatagram(SocketProtocolFamily family) {
+        return () -> new Bootstrap().group(IOCP_WORKERS).channelFactory(new ChannelFactory<Channel>() {
+            @Override
+            public Channel newChannel() {
+                return new IocpDatagramChannel(family);
+            }
+
+            @Override
+            public String toString() {
+                return "IocpDatagramChannel(" + family + ")";
+            }
+        });
+    }
+
+    private BootstrapFactory<Bootstrap> nioDatagram(SocketProtocolFamily family) {
+        return () -> new Bootstrap().group(NIO_GROUP).channelFactory(new ChannelFactory<Channel>() {
+            @Override
+            public Channel newChannel() {
+                return new NioDatagramChannel(family);
+            }
+
+            @Override
+            public String toString() {
+                return "NioDatagramChannel(" + family + ")";
+            }
+        });
+    }
+
+    /** Datagrams: iocp × iocp, iocp × NIO, NIO × iocp (the first bootstrap of a pair is the "server"). */
+    @Override
+    public List<BootstrapComboFactory<Bootstrap, Bootstrap>> datagram(SocketProtocolFamily family) {
+        List<BootstrapComboFactory<Bootstrap, Bootstrap>> list = new ArrayList<>();
+        list.addAll(combo(List.of(iocpDatagram(family)), List.of(iocpDatagram(family), nioDatagram(family))));
+        list.addAll(combo(List.of(nioDatagram(family)), List.of(iocpDatagram(family))));
+        return list;
+    }
+
+    @Override
+    public List<BootstrapFactory<Bootstrap>> datagramSocket() {
+        return List.of(() -> new Bootstrap().group(IOCP_WORKERS).channel(IocpDatagramChannel.class));
     }
 
     @Override

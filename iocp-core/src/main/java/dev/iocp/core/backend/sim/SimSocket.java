@@ -47,6 +47,16 @@ final class SimSocket {
     /** Options as set (values only remembered; TCP_NODELAY etc. have no effect in the simulation). */
     final int[] options = new int[dev.iocp.core.backend.SocketOpt.values().length];
 
+    /** A UDP socket: datagrams, no streams ({@link SimulatedNetwork}'s datagram part). */
+    boolean datagram;
+    /** Datagrams received and not yet taken by a receive, oldest first; their bytes count against the window. */
+    final ArrayDeque<SimulatedNetwork.Datagram> datagrams = new ArrayDeque<>();
+    int datagramBytes;
+    /** A UDP socket bound to the wildcard address and then connected: that address, for the disconnect. */
+    InetSocketAddress wildcardLocal;
+    /** A connected UDP socket's datagram found nobody: its next receive fails with ERROR_PORT_UNREACHABLE. */
+    boolean portUnreachable;
+
     SimSocket(long id, boolean ipv6, int receiveWindow) {
         this.id = id;
         this.ipv6 = ipv6;

@@ -513,6 +513,129 @@ public final class SimulatedBackend implements Backend {
         kernelCalls++;
     }
 
+    // ------------------------------------------------------------------ datagrams
+
+    @Override
+    public long openUdpSocket(boolean ipv6) {
+        net.lock.lock();
+        try {
+            kernelCalls += skipCompletionPortOnSuccess ? 4 : 2; // as on Win32: the socket, SIO_UDP_CONNRESET, ...
+            SimSocket s = net.newSocket(ipv6, this);
+            s.datagram = true;
+            s.skipsPortOnSuccess = skipCompletionPortOnSuccess;
+            return s.id;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    /** The open UDP socket of an op or call, or null. */
+    private SimSocket datagramSocket(long socket) {
+        SimSocket s = net.socketOrNull(socket);
+        return s != null && s.state != SimSocket.State.CLOSED && s.datagram ? s : null;
+    }
+
+    /** Winsock fails a WSARecvFrom on a socket that is not bound yet (WSAEINVAL); so does this model. */
+    @Override
+    public int submitReceiveFrom(Op op) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = datagramSocket(op.socket());
+            if (s == null) {
+                return submitFailed(Win32Error.WSAENOTSOCK);
+            }
+            if (s.local == null || SimulatedNetwork.totalLength(op) == 0) {
+                return submitFailed(Win32Error.WSAEINVAL);
+            }
+            if (s.pendingRecv != null) {
+                // Not an OS rule, but the transport promises one receive in flight; catch a breach loudly.
+                throw new IllegalStateException("second receive submitted on " + s + " while " + s.pendingRecv
+                        + " pending");
+            }
+            op.markInFlight();
+            submittingInline = s.skipsPortOnSuccess ? op : null;
+            try {
+                net.receiveDatagram(s, op);
+            } finally {
+                submittingInline = null;
+            }
+            return 0;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public InetSocketAddress receivedFrom(Op op) {
+        return dev.iocp.core.backend.SockAddrCodec.WINDOWS.decode(op.nativeArea(),
+                dev.iocp.core.backend.SockAddrCodec.MAX_SIZE);
+    }
+
+    @Override
+    public int submitSendTo(Op op, InetSocketAddress target) {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = datagramSocket(op.socket());
+            if (s == null) {
+                return submitFailed(Win32Error.WSAENOTSOCK);
+            }
+            InetSocketAddress to = target != null ? target : s.remote;
+            if (to == null) {
+                return submitFailed(Win32Error.WSAENOTCONN);
+            }
+            if (to.isUnresolved() || (target != null && s.remote != null && !target.equals(s.remote))) {
+                return submitFailed(Win32Error.WSAEINVAL);
+            }
+            op.markInFlight();
+            submittingInline = s.skipsPortOnSuccess ? op : null;
+            try {
+                net.sendDatagram(s, op, to);
+            } catch (IoException e) {
+                throw new IllegalStateException("an implicit bind cannot fail in the simulation", e);
+            } finally {
+                submittingInline = null;
+            }
+            return 0;
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void connectDatagram(long socket, InetSocketAddress remote) throws IoException {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = datagramSocket(socket);
+            if (s == null) {
+                throw failure("connect " + remote, Win32Error.WSAENOTSOCK);
+            }
+            if (remote.isUnresolved()) {
+                throw new IllegalArgumentException("unresolved address " + remote); // as the real encoders
+            }
+            net.connectDatagram(s, remote);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
+    @Override
+    public void disconnectDatagram(long socket) throws IoException {
+        net.lock.lock();
+        try {
+            kernelCalls++;
+            SimSocket s = datagramSocket(socket);
+            if (s == null) {
+                throw failure("connect (disconnect)", Win32Error.WSAENOTSOCK);
+            }
+            net.disconnectDatagram(s);
+        } finally {
+            net.lock.unlock();
+        }
+    }
+
     @Override
     public CancelResult cancel(Op op) {
         net.lock.lock();

@@ -36,6 +36,8 @@ public final class SimulatedNetwork {
     private SimSocket[] sockets = new SimSocket[256];
     private static final long FIRST_SOCKET_ID = 1000;
     private final Map<InetSocketAddress, SimSocket> listeners = new HashMap<>();
+    /** Bound UDP sockets by their local address (the wildcard one as {@code ::}, see {@link #bind}). */
+    private final Map<InetSocketAddress, SimSocket> datagramBindings = new HashMap<>();
     private long nextSocketId = FIRST_SOCKET_ID;
     private int nextEphemeralPort = 49152;
     private int defaultWindow = DEFAULT_WINDOW;
@@ -107,10 +109,13 @@ public final class SimulatedNetwork {
         }
         InetAddress ip = address.getAddress().isAnyLocalAddress() ? anyLocal(true) : address.getAddress();
         InetSocketAddress a = new InetSocketAddress(ip, address.getPort() != 0 ? address.getPort() : nextEphemeralPort++);
-        if (listeners.containsKey(a)) {
+        if (s.datagram ? datagramBindings.containsKey(a) : listeners.containsKey(a)) {
             throw SimulatedBackend.failure("bind " + address, Win32Error.WSAEADDRINUSE);
         }
         s.local = a;
+        if (s.datagram) {
+            datagramBindings.put(a, s);
+        }
     }
 
     void listen(SimSocket s) throws IoException {
@@ -353,6 +358,9 @@ public final class SimulatedNetwork {
             }
             s.backlog.clear();
         }
+        if (s.datagram) {
+            datagramBindings.values().remove(s); // keyed by the bound address, which a connect may have refined
+        }
         s.state = SimSocket.State.CLOSED;
         Op recv = s.pendingRecv;
         s.pendingRecv = null;
@@ -391,9 +399,123 @@ public final class SimulatedNetwork {
         forget(s);
     }
 
+    // ------------------------------------------------------------------ datagrams
+
+    /** One datagram waiting in a UDP socket: its bytes and where it came from. */
+    record Datagram(byte[] bytes, InetSocketAddress source) {}
+
+    /** Dissolves a UDP socket's connection: it hears anyone again, at the address it was bound to. */
+    void disconnectDatagram(SimSocket s) {
+        s.remote = null;
+        s.portUnreachable = false; // reported to connected sockets only
+        if (s.wildcardLocal != null) {
+            s.local = s.wildcardLocal;
+            s.wildcardLocal = null;
+        }
+    }
+
+    /** A UDP socket that sends before it is bound gets a wildcard address and a free port, as the kernel gives it. */
+    private void bindImplicitly(SimSocket s) throws IoException {
+        if (s.local == null) {
+            bind(s, new InetSocketAddress(anyLocal(true), 0));
+        }
+    }
+
+    /** Connects a UDP socket: sends without a target go to {@code remote}, and only its datagrams are received. */
+    void connectDatagram(SimSocket s, InetSocketAddress remote) throws IoException {
+        bindImplicitly(s);
+        s.remote = remote;
+        if (s.local.getAddress().isAnyLocalAddress()) {
+            // As a real stack does: the connect picks the source address (on loopback, the peer's own), which is
+            // what getsockname reports from now on; a disconnect gives the wildcard back.
+            s.wildcardLocal = s.local;
+            s.local = new InetSocketAddress(remote.getAddress(), s.local.getPort());
+        }
+        // As a real stack does: what others sent before the connect and nobody read is no longer for this socket.
+        s.datagrams.removeIf(d -> !d.source().equals(remote));
+        s.portUnreachable = false;
+        s.datagramBytes = s.datagrams.stream().mapToInt(d -> d.bytes().length).sum();
+    }
+
+    /**
+     * Sends one datagram: it completes at once with its full length (UDP never waits for the receiver). It reaches
+     * the socket bound to {@code target} (or to the wildcard address on its port), unless that socket is connected
+     * to someone else or holds a window's worth of unread datagrams; otherwise it is dropped, as an unreachable port
+     * or a full receive buffer drops it, and the sender learns nothing.
+     */
+    void sendDatagram(SimSocket s, Op op, InetSocketAddress target) throws IoException {
+        bindImplicitly(s);
+        byte[] bytes = new byte[totalLength(op)];
+        int at = 0;
+        for (int i = 0; i < op.bufferCount(); i++) {
+            io.netty.util.internal.PlatformDependent.copyMemory(op.bufferAddress(i), bytes, at, op.bufferLength(i));
+            at += op.bufferLength(i);
+        }
+        // A wildcard-bound sender is seen with the address it sent to (loopback answers from where it was reached).
+        InetSocketAddress source = s.local.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(target.getAddress(), s.local.getPort()) : s.local;
+        SimSocket dst = datagramBindings.get(target);
+        if (dst == null) {
+            dst = datagramBindings.get(new InetSocketAddress(anyLocal(true), target.getPort()));
+        }
+        complete(s, op, bytes.length, 0);
+        if (dst == null && s.remote != null) {
+            // Nobody at the connected peer's port: the ICMP port-unreachable fails the sender's receive, as Windows
+            // reports it to a connected UDP socket (the Win32 backend turns SIO_UDP_CONNRESET on at connect only).
+            s.portUnreachable = true;
+            Op waiting = s.pendingRecv;
+            if (waiting != null) {
+                s.pendingRecv = null;
+                receiveDatagram(s, waiting);
+            }
+            return;
+        }
+        if (dst == null || dst.state == SimSocket.State.CLOSED || (dst.remote != null && !dst.remote.equals(source))
+                || dst.datagramBytes + bytes.length > dst.receiveWindow) {
+            return;
+        }
+        dst.datagrams.add(new Datagram(bytes, source));
+        dst.datagramBytes += bytes.length;
+        Op waiting = dst.pendingRecv;
+        if (waiting != null) {
+            dst.pendingRecv = null;
+            takeDatagram(dst, waiting);
+        }
+    }
+
+    /** A receive of one datagram: completes now if one is waiting, else waits in {@link SimSocket#pendingRecv}. */
+    void receiveDatagram(SimSocket s, Op op) {
+        if (s.portUnreachable) {
+            s.portUnreachable = false;
+            complete(s, op, 0, Win32Error.ERROR_PORT_UNREACHABLE);
+        } else if (s.datagrams.isEmpty()) {
+            s.pendingRecv = op;
+        } else {
+            takeDatagram(s, op);
+        }
+    }
+
+    /**
+     * Completes {@code op} with the oldest datagram: its bytes scattered over the op's buffers, its source written
+     * into the op's native area (as the kernel writes WSARecvFrom's lpFrom, Winsock's layout), and WSAEMSGSIZE with
+     * the bytes that fitted when it did not fit (the rest is lost, as Windows loses it).
+     */
+    private void takeDatagram(SimSocket s, Op op) {
+        Datagram d = s.datagrams.poll();
+        s.datagramBytes -= d.bytes().length;
+        int copied = 0;
+        for (int i = 0; i < op.bufferCount() && copied < d.bytes().length; i++) {
+            int n = Math.min(op.bufferLength(i), d.bytes().length - copied);
+            io.netty.util.internal.PlatformDependent.copyMemory(d.bytes(), copied, op.bufferAddress(i), n);
+            copied += n;
+        }
+        dev.iocp.core.backend.SockAddrCodec.WINDOWS.encode(d.source(), op.nativeArea());
+        complete(s, op, copied, copied < d.bytes().length ? Win32Error.WSAEMSGSIZE : 0);
+    }
+
     /** Queues the packet of {@code op} on the port of the socket's owner. */
     void complete(SimSocket s, Op op, int bytes, int error) {
-        if (op.type() == OpType.RECV && s.pendingRecv == op) {
+        if ((op.type() == OpType.RECV || op.type() == OpType.RECV_FROM) && s.pendingRecv == op) {
             s.pendingRecv = null;
         }
         // Ops are only submitted on sockets registered with a backend, and registration never changes.

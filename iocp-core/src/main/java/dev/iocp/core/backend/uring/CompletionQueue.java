@@ -89,6 +89,10 @@ final class CompletionQueue {
                         bytes = 0;
                     } else if (op.type() == OpType.CONNECT || (op.bufferCount() == 0 && !op.selectsBuffer())) {
                         bytes = 0; // a CONNECT, or a readiness receive (its result is a poll mask, not bytes)
+                    } else if (op.type() == OpType.RECV_FROM && res > totalRoom(op)) {
+                        // MSG_TRUNC reported the datagram's real length: what fitted was received, the rest lost.
+                        bytes = totalRoom(op);
+                        error = Errno.ERRORS.error(Errno.EMSGSIZE);
                     } else {
                         bytes = res;
                     }
@@ -105,5 +109,13 @@ final class CompletionQueue {
         }
         BatchFailures.rethrowIfAny(firstFailure);
         return delivered;
+    }
+
+    private static int totalRoom(Op op) {
+        int room = 0;
+        for (int i = 0; i < op.bufferCount(); i++) {
+            room += op.bufferLength(i);
+        }
+        return room;
     }
 }

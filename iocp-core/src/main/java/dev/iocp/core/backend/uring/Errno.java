@@ -83,12 +83,13 @@ public final class Errno {
             .means(ErrorCode.NO_BUFFERS, ENOBUFS, ENOMEM)
             .means(ErrorCode.NETWORK_UNREACHABLE, ENETUNREACH, ENETDOWN)
             .means(ErrorCode.HOST_UNREACHABLE, EHOSTUNREACH, EHOSTDOWN)
-            .means(ErrorCode.NOT_CONNECTED, ENOTCONN)
+            .means(ErrorCode.NOT_CONNECTED, ENOTCONN, EDESTADDRREQ)
             .means(ErrorCode.SHUT_DOWN, ESHUTDOWN)
             .means(ErrorCode.INVALID_ARGUMENT, EINVAL, EFAULT)
             .means(ErrorCode.BAD_HANDLE, EBADF, ENOTSOCK)
             .means(ErrorCode.ACCESS_DENIED, EACCES, EPERM)
             .means(ErrorCode.WOULD_BLOCK, EAGAIN)
+            .means(ErrorCode.MESSAGE_TOO_LONG, EMSGSIZE)
             // The words of Linux's strerror (NativeErrors' class comment), with the same rule as the Win32 table's:
             // the peer's RST is a reset; a connection gone otherwise (aborted, a keep-alive failure, a send after a
             // shutdown) a broken pipe, so every RESET reads with one of the two phrases frameworks match.

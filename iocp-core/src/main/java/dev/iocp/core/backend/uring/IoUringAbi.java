@@ -87,6 +87,8 @@ final class IoUringAbi {
 
 
     // msghdr (56 bytes) in the op's scratch area: name, namelen, iov, iovlen, control, controllen, flags.
+    static final int MSG_NAME = 0;
+    static final int MSG_NAMELEN = 8;
     static final int MSG_IOV = 16;
     static final int MSG_IOVLEN = 24;
     static final int MSGHDR_SIZE = 56;

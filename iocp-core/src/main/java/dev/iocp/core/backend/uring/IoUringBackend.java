@@ -8,7 +8,9 @@ import dev.iocp.core.backend.IoException;
 import dev.iocp.core.backend.Op;
 import dev.iocp.core.backend.OpSlab;
 import dev.iocp.core.backend.ProvidedBuffers;
+import dev.iocp.core.backend.SockAddrCodec;
 import dev.iocp.core.backend.SocketOpt;
+import io.netty.util.internal.PlatformDependent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -441,6 +443,69 @@ public final class IoUringBackend implements Backend {
     @Override
     public void finishConnect(Op op) {
         // Nothing: a connected Linux socket already answers getpeername/shutdown.
+    }
+
+    // ------------------------------------------------------------------------------------------ datagrams
+
+    @Override
+    public long openUdpSocket(boolean ipv6) throws IoException {
+        return sockets.openUdp(ipv6);
+    }
+
+    /** RECVMSG with the source into the op's sockaddr ({@link Sqe#recvFrom}); buffers with no room are refused. */
+    @Override
+    public int submitReceiveFrom(Op op) {
+        int room = 0;
+        for (int i = 0; i < op.bufferCount(); i++) {
+            room |= op.bufferLength(i);
+        }
+        if (room == 0) {
+            return submitFailed(Errno.EINVAL);
+        }
+        long sqe = sq.next();
+        if (sqe == 0) {
+            return ringFull();
+        }
+        Sqe.recvFrom(sqe, op);
+        return submitted(op);
+    }
+
+    /** What the kernel wrote at msg_name, of the length it wrote back into msg_namelen. */
+    @Override
+    public InetSocketAddress receivedFrom(Op op) {
+        int length = PlatformDependent.getInt(IoUringSlot.msghdr(op) + MSG_NAMELEN);
+        return SockAddrCodec.LINUX.decode(IoUringSlot.sockaddr(op), length);
+    }
+
+    /** SENDMSG to the target encoded into the op's sockaddr ({@link Sqe#sendTo}); no target: the connected peer. */
+    @Override
+    public int submitSendTo(Op op, InetSocketAddress target) {
+        int len = 0;
+        if (target != null) {
+            try {
+                len = Sockets.encode(target, IoUringSlot.sockaddr(op));
+            } catch (IllegalArgumentException e) {
+                return submitFailed(Errno.EFAULT);
+            }
+        }
+        long sqe = sq.next();
+        if (sqe == 0) {
+            return ringFull();
+        }
+        Sqe.sendTo(sqe, op, len);
+        return submitted(op);
+    }
+
+    @Override
+    public void connectDatagram(long socket, InetSocketAddress remote) throws IoException {
+        sq.submitPending(); // a datagram written before the connect goes where it was meant to
+        sockets.connectDatagram((int) socket, remote);
+    }
+
+    @Override
+    public void disconnectDatagram(long socket) throws IoException {
+        sq.submitPending();
+        sockets.disconnectDatagram((int) socket);
     }
 
     // ------------------------------------------------------------------------------------------ cancel

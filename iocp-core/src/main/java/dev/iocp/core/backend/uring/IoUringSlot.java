@@ -10,7 +10,8 @@ import static dev.iocp.core.backend.uring.IoUringAbi.MSGHDR_SIZE;
  * <pre>
  *   0  iovec[Op.MAX_BUFFERS] (16 bytes each: void *base, size_t len), for SENDMSG / RECVMSG
  * 256  msghdr (56 bytes) naming that iovec array
- * 320  sockaddr (up to 128 bytes): a CONNECT's target
+ * 320  sockaddr (up to 128 bytes): a CONNECT's target, a SENDMSG's datagram target, or where a RECVMSG's kernel
+ *      writes the datagram's source (the msghdr's msg_name points here; the kernel writes msg_namelen back)
  * </pre>
  * The op itself is found by its id, which the SQE carries as user_data: nothing of it is stored here.
  */

@@ -26,12 +26,16 @@ final class LibC {
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
     static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int AF_UNSPEC = 0;
+    static final int IPPROTO_UDP = 17;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int IPPROTO_TCP = 6;
     static final int IPPROTO_IPV6 = 41;
 
     static final int SOL_SOCKET = 1;
     static final int SO_REUSEADDR = 2;
+    static final int SO_BROADCAST = 6;
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_KEEPALIVE = 9;
@@ -45,6 +49,8 @@ final class LibC {
     static final int SHUT_WR = 1;
 
     static final int MSG_NOSIGNAL = 0x4000;
+    /** recvmsg on a datagram socket: the result is the datagram's real length, even when it did not fit. */
+    static final int MSG_TRUNC = 0x20;
     /** recv: return at once (EAGAIN) instead of waiting, whatever the socket's own mode. */
     static final int MSG_DONTWAIT = 0x40;
     /** poll events: readable (data or FIN), and what a readiness receive also wakes for. */
@@ -74,6 +80,8 @@ final class LibC {
     static native int bind(int fd, long addr, int addrLen);
 
     static native int listen(int fd, int backlog);
+
+    static native int connect(int fd, long addr, int addrLen);
 
     /** {@code addrLen} is a socklen_t* in/out. */
     static native int getsockname(int fd, long addr, long addrLen);

@@ -72,6 +72,56 @@ final class Sockets {
         return fd;
     }
 
+    /**
+     * A close-on-exec UDP socket, dual-stack as {@link #openTcp} makes them (IPv4 addresses IPv4-mapped). No
+     * SO_REUSEADDR: on Linux it would let another UDP socket bind the same port and share its datagrams.
+     */
+    int openUdp(boolean ipv6) throws IoException {
+        boolean dualStack = DualStack.AVAILABLE;
+        int fd = LibC.socket(dualStack || ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC,
+                LibC.IPPROTO_UDP);
+        if (fd < 0) {
+            throw failure("socket");
+        }
+        try {
+            if (dualStack) {
+                setInt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, 0, "setsockopt IPV6_V6ONLY");
+            }
+        } catch (IoException e) {
+            LibC.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /** connect(2) of a UDP socket: synchronous, nothing is exchanged. */
+    void connectDatagram(int fd, InetSocketAddress remote) throws IoException {
+        int len = encode(remote, scratch + SOCKADDR);
+        if (LibC.connect(fd, scratch + SOCKADDR, len) != 0) {
+            throw failure("connect " + remote);
+        }
+    }
+
+    /**
+     * connect(2) to an AF_UNSPEC address: the UDP socket's peer is forgotten. Linux may forget the local address with
+     * it (the port goes back to 0 and the socket stops receiving at its old address — measured on this backend's
+     * contract test, and why the JDK repairs its sockets after a disconnect too), so the socket is bound again to the
+     * address it had, which keeps the SPI's promise: the local address survives the disconnect.
+     */
+    void disconnectDatagram(int fd) throws IoException {
+        InetSocketAddress before = localAddress(fd);
+        PlatformDependent.setMemory(scratch + SOCKADDR, SockAddrCodec.MAX_SIZE, (byte) 0);
+        PlatformDependent.putShort(scratch + SOCKADDR, (short) LibC.AF_UNSPEC);
+        if (LibC.connect(fd, scratch + SOCKADDR, SockAddrCodec.MAX_SIZE) != 0) {
+            throw failure("connect (AF_UNSPEC)");
+        }
+        InetSocketAddress after = localAddress(fd);
+        if (!after.equals(before)) {
+            logger.debug("disconnect moved fd {} from {} to {}: binding it back", fd, before, after);
+            bind(fd, before);
+        }
+    }
+
     /** Whether sockets are dual-stack AF_INET6 ones: decided once per process, as the JDK decides (IPv6 exists). */
     private static final class DualStack {
         static final boolean AVAILABLE = probe();
@@ -170,6 +220,7 @@ final class Sockets {
             case TCP_KEEPIDLE: return LibC.TCP_KEEPIDLE;
             case TCP_KEEPINTVL: return LibC.TCP_KEEPINTVL;
             case TCP_KEEPCNT: return LibC.TCP_KEEPCNT;
+            case SO_BROADCAST: return LibC.SO_BROADCAST;
             default: throw new IllegalArgumentException("unsupported option " + option);
         }
     }

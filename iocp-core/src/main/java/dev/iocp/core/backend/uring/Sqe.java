@@ -71,6 +71,31 @@ final class Sqe {
         }
     }
 
+    /**
+     * RECVMSG of one datagram over the op's buffers, its source written to the op's sockaddr ({@link IoUringSlot}:
+     * msg_name, msg_namelen = its room). MSG_TRUNC: the result is the datagram's real length, so a datagram larger
+     * than the buffers shows as a result larger than their room (see {@code CompletionQueue}).
+     */
+    static void recvFrom(long sqe, Op op) {
+        long msg = msghdr(op);
+        PlatformDependent.putLong(msg + MSG_NAME, IoUringSlot.sockaddr(op));
+        PlatformDependent.putInt(msg + MSG_NAMELEN, IoUringSlot.SOCKADDR_SIZE);
+        put(sqe, IORING_OP_RECVMSG, (int) op.socket(), msg, 0, 0, LibC.MSG_TRUNC, op.id());
+    }
+
+    /**
+     * SENDMSG of one datagram gathering the op's buffers, to the sockaddr of {@code nameLength} bytes already in the
+     * op's native area; {@code nameLength} 0: no msg_name, to the connected peer.
+     */
+    static void sendTo(long sqe, Op op, int nameLength) {
+        long msg = msghdr(op);
+        if (nameLength > 0) {
+            PlatformDependent.putLong(msg + MSG_NAME, IoUringSlot.sockaddr(op));
+            PlatformDependent.putInt(msg + MSG_NAMELEN, nameLength);
+        }
+        put(sqe, IORING_OP_SENDMSG, (int) op.socket(), msg, 0, 0, LibC.MSG_NOSIGNAL, op.id());
+    }
+
     /** ACCEPT on the listener, peer address not asked for, the new fd close-on-exec; the CQE's result is the fd. */
     static void accept(long sqe, Op op) {
         put(sqe, IORING_OP_ACCEPT, (int) op.socket(), 0, 0, 0, LibC.SOCK_CLOEXEC, op.id());

@@ -481,6 +481,7 @@ public final class Win32Backend implements Backend {
             case TCP_KEEPIDLE: return Ws2_32.TCP_KEEPALIVE;
             case TCP_KEEPINTVL: return Ws2_32.TCP_KEEPINTVL;
             case TCP_KEEPCNT: return Ws2_32.TCP_KEEPCNT;
+            case SO_BROADCAST: return Ws2_32.SO_BROADCAST;
             default: throw new IllegalArgumentException("unsupported option " + option);
         }
     }
@@ -606,6 +607,135 @@ public final class Win32Backend implements Backend {
         int r = Ws2_32.WSASend(op.socket(), Win32Slot.wsabuf(op), count, Win32Slot.bytes(op), 0,
                 Win32Slot.overlapped(op), 0);
         return submitted(op, r == 0);
+    }
+
+    // ------------------------------------------------------------------------------------------ datagrams
+
+    /**
+     * An overlapped UDP socket, dual-stack as {@link #openTcpSocket} makes them, associated with the port — never in
+     * skip-on-success mode, whatever the backend's setting: libuv found that mode broken for datagram sockets on every
+     * Windows that has it, so every datagram op completes through the port. SIO_UDP_CONNRESET is turned off, so an
+     * ICMP port-unreachable answering one datagram does not fail the next receive of an unconnected socket with
+     * WSAECONNRESET; {@link #connectDatagram} turns it on again for the connected peer, whose unreachability is
+     * news the owner wants (the JDK's DatagramChannel does the same).
+     */
+    @Override
+    public long openUdpSocket(boolean ipv6) throws IoException {
+        boolean dualStack = DualStack.AVAILABLE;
+        long s = Ws2_32.WSASocketW(dualStack || ipv6 ? Ws2_32.AF_INET6 : Ws2_32.AF_INET, Ws2_32.SOCK_DGRAM,
+                Ws2_32.IPPROTO_UDP, 0, 0, Ws2_32.WSA_FLAG_OVERLAPPED | Ws2_32.WSA_FLAG_NO_HANDLE_INHERIT);
+        if (s == Ws2_32.INVALID_SOCKET) {
+            throw failure("socket");
+        }
+        try {
+            if (dualStack) {
+                PlatformDependent.putInt(sync + SYNC_VALUE, 0);
+                if (Ws2_32.setsockopt(s, Ws2_32.IPPROTO_IPV6, Ws2_32.IPV6_V6ONLY, sync + SYNC_VALUE, 4) != 0) {
+                    throw failure("setsockopt IPV6_V6ONLY");
+                }
+            }
+            reportPortUnreachable(s, false);
+            if (Kernel32.CreateIoCompletionPort(s, port, s, 0) == 0) {
+                throw failure("register (CreateIoCompletionPort)");
+            }
+            if (skipCompletionPortOnSuccess) {
+                portCompletionSockets.put(s, Boolean.TRUE);
+            }
+        } catch (IoException e) {
+            portCompletionSockets.remove(s);
+            Ws2_32.closesocket(s);
+            throw e;
+        }
+        return s;
+    }
+
+    /** SIO_UDP_CONNRESET: whether an ICMP port-unreachable fails the socket's next receive (see openUdpSocket). */
+    private void reportPortUnreachable(long socket, boolean report) throws IoException {
+        PlatformDependent.putInt(sync + SYNC_VALUE, report ? 1 : 0);
+        if (Ws2_32.WSAIoctl(socket, Ws2_32.SIO_UDP_CONNRESET, sync + SYNC_VALUE, 4, 0L, 0,
+                sync + SYNC_OVR_BYTES, 0L, 0L) != 0) {
+            throw failure("WSAIoctl (SIO_UDP_CONNRESET)");
+        }
+    }
+
+    /**
+     * WSARecvFrom into the op's buffers, the sender's address into the op's address area and its length into the
+     * op's from-length (both the kernel's until the packet). A datagram larger than the buffers completes with
+     * STATUS_BUFFER_OVERFLOW, a warning: its packet carries the bytes that fitted and WSAEMSGSIZE
+     * ({@link #packetError}). When that happens at once, the call itself fails with WSAEMSGSIZE; the I/O still
+     * completed (a warning is not an error), and, the socket being in no skip mode, its packet comes through the port
+     * like any other: the op is in flight.
+     */
+    @Override
+    public int submitReceiveFrom(Op op) {
+        int count = encodeBuffers(op);
+        int room = 0;
+        for (int i = 0; i < count; i++) {
+            room |= op.bufferLength(i);
+        }
+        if (room == 0) {
+            return submitFailed(Win32Error.WSAEINVAL);
+        }
+        Win32Slot.prepare(op);
+        PlatformDependent.putInt(Win32Slot.flags(op), 0);
+        PlatformDependent.putInt(Win32Slot.fromLength(op), Win32Slot.ADDRESS_AREA_SIZE);
+        int r = Ws2_32.WSARecvFrom(op.socket(), Win32Slot.wsabuf(op), count, Win32Slot.bytes(op), Win32Slot.flags(op),
+                Win32Slot.addressArea(op), Win32Slot.fromLength(op), Win32Slot.overlapped(op), 0);
+        if (r != 0 && Native.getLastError() == Win32Error.WSAEMSGSIZE) {
+            op.markInFlight();
+            return 0;
+        }
+        return submitted(op, r == 0);
+    }
+
+    @Override
+    public InetSocketAddress receivedFrom(Op op) {
+        return SockAddrs.decode(Win32Slot.addressArea(op), PlatformDependent.getInt(Win32Slot.fromLength(op)));
+    }
+
+    /** WSASendTo gathering the op's buffers, to the target encoded into the op's address area (none: the peer). */
+    @Override
+    public int submitSendTo(Op op, InetSocketAddress target) {
+        int count = encodeBuffers(op);
+        int length = 0;
+        if (target != null) {
+            try {
+                length = encodeAddress(target, Win32Slot.addressArea(op));
+            } catch (IllegalArgumentException e) {
+                return submitFailed(Win32Error.WSAEFAULT);
+            }
+        }
+        Win32Slot.prepare(op);
+        int r = Ws2_32.WSASendTo(op.socket(), Win32Slot.wsabuf(op), count, Win32Slot.bytes(op), 0,
+                length > 0 ? Win32Slot.addressArea(op) : 0L, length, Win32Slot.overlapped(op), 0);
+        return submitted(op, r == 0);
+    }
+
+    @Override
+    public void connectDatagram(long socket, InetSocketAddress remote) throws IoException {
+        int len = encodeAddress(remote, sync + SYNC_SOCKADDR);
+        if (Ws2_32.connect(socket, sync + SYNC_SOCKADDR, len) != 0) {
+            throw failure("connect " + remote);
+        }
+        reportPortUnreachable(socket, true);
+    }
+
+    /**
+     * connect to the all-zero address of the socket's family, port 0 (Winsock's way to dissolve a UDP association:
+     * "if the address is filled with zeros, the socket is disconnected"); reports are off again.
+     */
+    @Override
+    public void disconnectDatagram(long socket) throws IoException {
+        int error = getsockname(socket);
+        if (error != 0) {
+            throw Win32Error.ERRORS.exception("getsockname", error);
+        }
+        boolean v6 = SockAddrs.family(sync + SYNC_SOCKADDR) == Ws2_32.AF_INET6;
+        int len = SockAddrCodec.WINDOWS.encode(SockAddrCodec.wildcard(v6), sync + SYNC_SOCKADDR);
+        if (Ws2_32.connect(socket, sync + SYNC_SOCKADDR, len) != 0) {
+            throw failure("connect (disconnect)");
+        }
+        reportPortUnreachable(socket, false);
     }
 
     /**

@@ -16,7 +16,9 @@ import io.netty.util.internal.PlatformDependent;
  * 312  int   1 while the op's result waits in the backend's inline queue (it completed at once on a socket in
  *            skip-on-success mode: nothing of it is left in the kernel), 0 otherwise; the backend's own, never the
  *            kernel's
- * 384  address area (128 bytes): the ConnectEx target sockaddr, or the AcceptEx output buffer
+ * 320  int   WSARecvFrom's from-length (in: the address area's room; out: the sender's address length)
+ * 384  address area (128 bytes): the ConnectEx target sockaddr, the AcceptEx output buffer, a WSASendTo target,
+ *      or where WSARecvFrom writes the sender's address
  * </pre>
  * All of it but the inline mark belongs to the kernel from submit until the op's packet is dequeued (invariant 2).
  */
@@ -31,11 +33,13 @@ public final class Win32Slot {
     static final int FLAGS = WSABUF + Op.MAX_BUFFERS * WSABUF_SIZE; // 304
     static final int BYTES = FLAGS + 4;
     static final int INLINE = BYTES + 4;
+    static final int FROM_LENGTH = 320;
     static final int ADDRESS_AREA = 384;
     static final int ADDRESS_AREA_SIZE = 128;
 
     static {
-        if (ADDRESS_AREA + ADDRESS_AREA_SIZE > Op.NATIVE_AREA_SIZE || INLINE + 4 > ADDRESS_AREA
+        if (ADDRESS_AREA + ADDRESS_AREA_SIZE > Op.NATIVE_AREA_SIZE || INLINE + 4 > FROM_LENGTH
+                || FROM_LENGTH + 4 > ADDRESS_AREA
                 || WinsockExtensions.ACCEPTEX_BUFFER_SIZE > ADDRESS_AREA_SIZE) {
             throw new AssertionError("the Win32 slot layout does not fit the op's native area");
         }
@@ -66,6 +70,11 @@ public final class Win32Slot {
     /** {@return whether the op's last submit completed inline (see {@link #markInline})} */
     static boolean completedInline(Op op) {
         return PlatformDependent.getInt(op.nativeArea() + INLINE) != 0;
+    }
+
+    /** WSARecvFrom's from-length: an int the kernel writes until the packet. */
+    static long fromLength(Op op) {
+        return op.nativeArea() + FROM_LENGTH;
     }
 
     /** The 128-byte address area: the ConnectEx target, or the AcceptEx output (local then remote address). */

@@ -33,14 +33,15 @@ class ErrnoTest {
                 .means(NO_BUFFERS, "ENOBUFS 105", "ENOMEM 12")
                 .means(NETWORK_UNREACHABLE, "ENETUNREACH 101", "ENETDOWN 100")
                 .means(HOST_UNREACHABLE, "EHOSTUNREACH 113", "EHOSTDOWN 112")
-                .means(NOT_CONNECTED, "ENOTCONN 107")
+                .means(NOT_CONNECTED, "ENOTCONN 107", "EDESTADDRREQ 89")
                 .means(SHUT_DOWN, "ESHUTDOWN 108")
                 .means(INVALID_ARGUMENT, "EINVAL 22", "EFAULT 14")
                 .means(BAD_HANDLE, "EBADF 9", "ENOTSOCK 88")
                 .means(ACCESS_DENIED, "EACCES 13", "EPERM 1")
                 .means(WOULD_BLOCK, "EAGAIN 11")
-                .means(OTHER, "EINTR 4", "EIO 5", "EBUSY 16", "EEXIST 17", "ENOSPC 28", "ENOSYS 38", "EDESTADDRREQ 89",
-                        "EMSGSIZE 90", "EPROTOTYPE 91", "ENOPROTOOPT 92", "EPROTONOSUPPORT 93", "EOPNOTSUPP 95",
+                .means(MESSAGE_TOO_LONG, "EMSGSIZE 90")
+                .means(OTHER, "EINTR 4", "EIO 5", "EBUSY 16", "EEXIST 17", "ENOSPC 28", "ENOSYS 38",
+                        "EPROTOTYPE 91", "ENOPROTOOPT 92", "EPROTONOSUPPORT 93", "EOPNOTSUPP 95",
                         "EAFNOSUPPORT 97", "EISCONN 106", "EALREADY 114", "EINPROGRESS 115")
                 .says("Connection reset by peer", "ECONNRESET 104")
                 .says("Broken pipe", "EPIPE 32", "ECONNABORTED 103", "ENETRESET 102", "ESHUTDOWN 108")
