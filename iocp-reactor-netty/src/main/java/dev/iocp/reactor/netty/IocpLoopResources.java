@@ -1,11 +1,13 @@
 package dev.iocp.reactor.netty;
 
+import dev.iocp.netty.IocpDatagramChannel;
 import dev.iocp.netty.IocpIoHandler;
 import dev.iocp.netty.IocpServerSocketChannel;
 import dev.iocp.netty.IocpSocketChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -23,17 +25,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>{@code
  * LoopResources loops = IocpLoopResources.create("iocp");
  * HttpServer.create().runOn(loops)...;
- * HttpClient.create().resolver(DefaultAddressResolverGroup.INSTANCE).runOn(loops)...;
+ * HttpClient.create().runOn(loops)...;
  * }</pre>
  * Reactor Netty asks its {@code LoopResources} for the event loop group of every role and for every channel it
  * makes ({@link #onChannel}, {@link #onChannelClass}); this one answers with one iocp group for every role (accepts
- * are cheap on a completion port: no separate selector loop is needed) and with {@link IocpServerSocketChannel} /
- * {@link IocpSocketChannel}. A channel type iocp-netty does not have is refused by name, never replaced by NIO's:
- * a NIO channel cannot register with an iocp loop, and a silent fallback would hide which transport serves.
- *
- * <p>iocp-netty has no {@code DatagramChannel} yet, so Reactor Netty's default DNS resolver (DNS over UDP) cannot
- * run on these loops: give a client the JDK's resolver ({@code DefaultAddressResolverGroup.INSTANCE}) before
- * {@code runOn}, which otherwise builds the default resolver at once. The refusal says so.
+ * are cheap on a completion port: no separate selector loop is needed) and with {@link IocpServerSocketChannel},
+ * {@link IocpSocketChannel} and {@link IocpDatagramChannel} (so Reactor Netty's default resolver, DNS over UDP, runs
+ * on these loops too). A channel type iocp-netty does not have (domain sockets) is refused by name, never replaced
+ * by NIO's: a NIO channel cannot register with an iocp loop, and a silent fallback would hide which transport
+ * serves.
  *
  * <p>{@link #create} makes and owns its group (daemon threads, as Reactor Netty's own): {@link #disposeLater} shuts it
  * down. {@link #of} uses a group you own and never shuts it down.
@@ -112,6 +112,9 @@ public final class IocpLoopResources implements LoopResources {
         if (channelType == SocketChannel.class) {
             return channelType.cast(new IocpSocketChannel());
         }
+        if (channelType == DatagramChannel.class) {
+            return channelType.cast(new IocpDatagramChannel());
+        }
         throw unsupported(channelType);
     }
 
@@ -123,15 +126,14 @@ public final class IocpLoopResources implements LoopResources {
         if (channelType == SocketChannel.class) {
             return IocpSocketChannel.class.asSubclass(channelType);
         }
+        if (channelType == DatagramChannel.class) {
+            return IocpDatagramChannel.class.asSubclass(channelType);
+        }
         throw unsupported(channelType);
     }
 
     private static UnsupportedOperationException unsupported(Class<?> channelType) {
-        String hint = channelType.getSimpleName().equals("DatagramChannel")
-                ? ": a client resolves names with DNS over UDP by default; give it the JDK's resolver"
-                        + " (HttpClient.resolver(DefaultAddressResolverGroup.INSTANCE)) before runOn"
-                : "";
-        return new UnsupportedOperationException("iocp-netty has no " + channelType.getName() + hint);
+        return new UnsupportedOperationException("iocp-netty has no " + channelType.getName());
     }
 
     @Override

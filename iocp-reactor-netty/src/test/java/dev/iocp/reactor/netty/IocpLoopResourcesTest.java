@@ -1,5 +1,6 @@
 package dev.iocp.reactor.netty;
 
+import dev.iocp.netty.IocpDatagramChannel;
 import dev.iocp.netty.IocpIoHandler;
 import dev.iocp.netty.IocpServerSocketChannel;
 import dev.iocp.netty.IocpSocketChannel;
@@ -7,7 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
-import io.netty.resolver.DefaultAddressResolverGroup;
+import io.netty.channel.socket.SocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,8 +72,8 @@ class IocpLoopResourcesTest {
                 .doOnConnection(c -> serverChannels.add(c.channel()))
                 .route(routes -> routes.get("/static.bin", (request, response) -> response.sendFile(file)))
                 .bindNow(WAIT);
+        // Reactor Netty's own default resolver (DNS over UDP): it runs on the iocp loops' datagram channel.
         HttpClient client = HttpClient.create()
-                .resolver(DefaultAddressResolverGroup.INSTANCE)
                 .runOn(loops)
                 .doOnConnected(c -> clientChannels.add(c.channel()))
                 .baseUrl("http://127.0.0.1:" + server.port());
@@ -90,11 +91,15 @@ class IocpLoopResourcesTest {
     }
 
     @Test
-    void aClientWithReactorsDefaultResolverIsRefusedWithTheFixNamed() {
+    void everyChannelTypeIsIocpsAndOneItLacksIsRefusedByName() {
         loops = IocpLoopResources.create("iocp-reactor-test", 1);
+        EventLoopGroup g = loops.onClient(true);
+        assertEquals(IocpDatagramChannel.class, loops.onChannelClass(DatagramChannel.class, g));
+        assertInstanceOf(IocpDatagramChannel.class, loops.onChannel(DatagramChannel.class, g));
+        assertEquals(IocpSocketChannel.class, loops.onChannelClass(SocketChannel.class, g));
         UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
-                () -> loops.onChannelClass(DatagramChannel.class, loops.onClient(true)));
-        assertTrue(refused.getMessage().contains("DefaultAddressResolverGroup"), refused.getMessage());
+                () -> loops.onChannelClass(io.netty.channel.unix.DomainSocketChannel.class, g));
+        assertTrue(refused.getMessage().contains("DomainSocketChannel"), refused.getMessage());
     }
 
     @Test
