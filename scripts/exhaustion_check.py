@@ -21,7 +21,8 @@ Each case:
   4. measures the CPU the process uses while exhausted (/proc/PID/stat utime+stime over 3 s): at most 20 % of a
      core (a back-off that spins would use 100 %);
   5. closes every client; then a fresh client must be served within 10 s;
-  6. the descriptor count must come back to at most baseline + 2 within 10 s (the held connections all closed);
+  6. the descriptor count (under Wine: the socket count) must come back to at most baseline + 2 within 10 s (the
+     held connections all closed);
   7. stderr must hold an accept-failure line and no 'Exception in thread' (no thread died).
 Prints one line per case; writes a JUnit XML report if --junit is given; exit 1 if a case failed.
 """
@@ -61,13 +62,28 @@ def fd_count(pid):
         return -1
 
 
+def socket_count(pid):
+    """The process's socket descriptors only, or -1."""
+    try:
+        n = 0
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                n += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+            except OSError:
+                pass
+        return n
+    except (FileNotFoundError, ProcessLookupError):
+        return -1
+
+
 def wineserver_pid(prefix):
     """The wineserver serving WINEPREFIX=prefix, or None."""
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
-            if not os.readlink(f"/proc/{d}/exe").startswith("/usr/lib/wine/wineserver"):
+            # Wine 10 runs in a root file system of its own: its wineserver's path, seen from here, ends the same.
+            if not os.readlink(f"/proc/{d}/exe").endswith("/usr/lib/wine/wineserver"):
                 continue
             with open(f"/proc/{d}/environ", "rb") as f:
                 if f"WINEPREFIX={prefix}".encode() in f.read().split(b"\0"):
@@ -158,6 +174,11 @@ def run_case(name, launcher, nofile, clients, env):
         time.sleep(0.2)
         baseline = fd_count(pid)
         detail["baseline_fds"] = baseline
+        # The leak check: under Wine 10 the process holds its sockets, beside pipes and files that Wine opens for
+        # threads started later (measured: +4 pipes in `race server` after the clients closed, no socket left), so
+        # there it counts sockets only; natively every descriptor.
+        leak_count = socket_count if WINE else fd_count
+        baseline_held = leak_count(pid)
 
         # Hold connections past the limit: non-blocking connects, so the ones the backlog cannot take don't block us.
         for _ in range(clients):
@@ -192,8 +213,8 @@ def run_case(name, launcher, nofile, clients, env):
             raise Failure(f"{e}; {detail}; stderr: {stderr_text()[-1200:]}") from None
         detail["served_after_s"] = round(time.monotonic() - released, 2)
         try:
-            wait_for(f"descriptors back to the baseline {baseline} (+2)", 10,
-                     lambda: 0 <= fd_count(pid) <= baseline + 2, 0.2)
+            wait_for(f"{'sockets' if WINE else 'descriptors'} back to the baseline {baseline_held} (+2)", 10,
+                     lambda: 0 <= leak_count(pid) <= baseline_held + 2, 0.2)
         except Failure as e:
             kinds = {}
             for fd in os.listdir(f"/proc/{pid}/fd"):

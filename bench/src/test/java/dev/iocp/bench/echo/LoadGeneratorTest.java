@@ -51,7 +51,7 @@ class LoadGeneratorTest {
     /**
      * The allocation column tells a server that makes garbage per message from one that makes none: the iocp echo
      * server allocates nothing per message (a few bytes per message of slack for the loop's occasional bookkeeping),
-     * and the control, 4 KiB per read, is seen at 4 KiB or more per ping-pong message.
+     * and the control, 4 KiB per read, is seen at about 4 KiB per ping-pong message.
      */
     @Test
     void heapAllocationPerMessageIsMeasured() throws Exception {
@@ -61,7 +61,9 @@ class LoadGeneratorTest {
                 "iocp echo allocates nothing per message: " + lean.serverAllocatedBytesPerMessage() + " B/msg");
         LoadGenerator.Result garbage = run(new AllocatingEchoServer(4096), LoadGenerator.Mode.PING_PONG, 16);
         assertTrue(garbage.messages > 10, "messages echoed: " + garbage.messages);
-        assertTrue(garbage.serverAllocatedBytesPerMessage() >= 4096,
+        // About 4 KiB, not exactly: a message counted whose read is not yet attributed puts it a little under
+        // (measured 4091 B/msg once); half of it is still 32 times the lean server's bound.
+        assertTrue(garbage.serverAllocatedBytesPerMessage() >= 2048,
                 "4 KiB per read must be seen: " + garbage.serverAllocatedBytesPerMessage() + " B/msg");
     }
 
