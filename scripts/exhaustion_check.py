@@ -272,7 +272,9 @@ def main():
         # --launcher may name another tree's ./iocp (the negative control); WINEPREFIX may name the prefix.
         launcher = shlex.split(a.launcher) if a.launcher else [os.path.join(ROOT, "iocp")]
         env.pop("IOCP_NATIVE", None)
-        env.setdefault("WINEPREFIX", os.path.join(ROOT, ".cache", "wineprefix"))
+        # The prefix ./iocp will use: scripts/wine-env.sh takes IOCP_WINEPREFIX first, then its own default.
+        env["WINEPREFIX"] = (env.get("IOCP_WINEPREFIX") or env.get("WINEPREFIX")
+                             or os.path.join(ROOT, ".cache", "wine10-prefix"))
         WINE["prefix"] = env["WINEPREFIX"]
     elif a.launcher:
         launcher = shlex.split(a.launcher)

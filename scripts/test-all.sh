@@ -177,6 +177,10 @@ stream1=$!
     # A Wine prefix of its own, hence a wineserver of its own: these checks end their servers with `wineserver -k`,
     # which must not end the other stream's JVMs.
     export IOCP_WINEPREFIX="$IOCP_CACHE/wine10-prefix-checks"
+    # wine-env.sh, sourced above, exported WINEPREFIX for the first stream's prefix; a script that reads it (not
+    # IOCP_WINEPREFIX) would end the other stream's wineserver, and its JVMs with it (measured: four Netty suite
+    # classes died at once while the reliability checks ran). Both name this stream's prefix.
+    export WINEPREFIX="$IOCP_WINEPREFIX"
     stream_stage echo-check env IOCP_ECHO_CHECK_JUNIT="$IOCP_ROOT/win-tests/target/echo-check-reports/TEST-echo-check.xml" \
         "$IOCP_ROOT/scripts/echo-check.sh"
     stream_stage examples examples_stage "$installed"

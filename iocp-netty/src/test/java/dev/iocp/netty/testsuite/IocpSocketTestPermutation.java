@@ -92,9 +92,17 @@ public class IocpSocketTestPermutation extends SocketTestPermutation {
         });
     }
 
-    /** Datagrams: iocp × iocp, iocp × NIO, NIO × iocp (the first bootstrap of a pair is the "server"). */
+    /**
+     * Datagrams: iocp × iocp, iocp × NIO, NIO × iocp (the first bootstrap of a pair is the "server"). Under Wine iocp ×
+     * iocp only: there the JDK's own NIO DatagramChannel cannot disconnect (its repairSocket rebind fails with
+     * "Invalid argument: bind" under Wine 10, measured in testSimpleSendWithConnect, one case per family), which is
+     * Wine's limit on NIO, not iocp's; windows-latest runs all three pairings.
+     */
     @Override
     public List<BootstrapComboFactory<Bootstrap, Bootstrap>> datagram(SocketProtocolFamily family) {
+        if (dev.iocp.core.testing.Platform.underWine()) {
+            return combo(List.of(iocpDatagram(family)), List.of(iocpDatagram(family)));
+        }
         List<BootstrapComboFactory<Bootstrap, Bootstrap>> list = new ArrayList<>();
         list.addAll(combo(List.of(iocpDatagram(family)), List.of(iocpDatagram(family), nioDatagram(family))));
         list.addAll(combo(List.of(nioDatagram(family)), List.of(iocpDatagram(family))));
