@@ -353,7 +353,12 @@ public class IocpSocketChannel extends AbstractIocpChannel implements SocketChan
     /** The receive's packet (or a submit failure, with no buffer). A test seam: the lossy variant overrides it. */
     void receiveCompleted(int bytes, int error) {
         receiveState = ReceiveState.IDLE; // the kernel has let go of the op and its buffer
-        if (!isOpen()) {
+        if (!isOpen() || deferredClose != null) {
+            // Closed, or closing: close() was asked and waits only for the send in flight (deferClose). Nothing
+            // more reaches the pipeline, as with NIO, whose close() is done by then: what arrives now is the peer's
+            // answer to a connection the user has ended — typically its RST, as a peer that closes with our last
+            // bytes unread resets (Netty's SocketSslGreetingTest under Wine 10, NIO server x iocp client: the
+            // client's close_notify unread at the server's close). The receive is not re-armed; the close drains.
             releaseReceive();
             return;
         }
