@@ -10,7 +10,8 @@ Usage: scripts/exhaustion_check.py [--case NAME ...] [--launcher CMD] [--nofile 
   --nofile     the soft and hard descriptor limit of the server (default 256)
   --clients    connections opened and held (default 400: past the limit)
   --wine       ./iocp on the Win32 backend under Wine, a fresh wineserver per case started under the same limit;
-               descriptors are counted in the wineserver (it holds each socket's Unix descriptor), CPU over both.
+               under Wine 10 the process holds its sockets itself, and the leak check counts its socket
+               descriptors (Wine 8 kept them in the wineserver, which is looked for below); CPU over both.
                Wine needs --nofile 600 --clients 700: the wineserver alone holds ~354 descriptors idle, and under
                256 the Windows JVM crashes at start.
 
@@ -82,7 +83,8 @@ def wineserver_pid(prefix):
         if not d.isdigit():
             continue
         try:
-            # Wine 10 runs in a root file system of its own: its wineserver's path, seen from here, ends the same.
+            # Wine 8's wineserver. Wine 10's (wineserver64, in its own root file system) is not matched, so under
+            # Wine 10 the process itself is counted, which is where Wine 10 keeps the sockets (measured).
             if not os.readlink(f"/proc/{d}/exe").endswith("/usr/lib/wine/wineserver"):
                 continue
             with open(f"/proc/{d}/environ", "rb") as f:
@@ -167,7 +169,7 @@ def run_case(name, launcher, nofile, clients, env):
         host, port = m.group(1), int(m.group(2))
         pid = proc.pid
         if WINE:
-            # Under Wine each socket's descriptor lives in the wineserver (the process holds pipes to it): count there.
+            # Under Wine 8 each socket's descriptor lived in the wineserver: count there when one is found.
             pid = wineserver_pid(WINE["prefix"]) or pid
         if not served(host, port, how, 5):
             raise Failure("the warm-up request was not served")
